@@ -1,0 +1,1 @@
+//! Pledge widget.
