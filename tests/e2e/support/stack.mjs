@@ -20,7 +20,9 @@ async function startPartnerSite(dirs, getPledgeOrigin) {
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const rel = normalize(path === '/' ? '/index.html' : path).replace(/^(\.\.[/\\])+/, '');
-    const file = dirs.map((d) => join(d, rel)).find((f) => existsSync(f) && !f.endsWith('/'));
+    // /vendor/PKG/... serves CSS frameworks from node_modules, for the real-framework pages.
+    const candidates = rel.startsWith('/vendor/') ? [join(root, 'node_modules', rel.slice('/vendor/'.length))] : dirs.map((d) => join(d, rel));
+    const file = candidates.find((f) => existsSync(f) && !f.endsWith('/'));
     if (!file) { res.writeHead(404).end('not found'); return; }
     let body = readFileSync(file);
     const type = TYPES[extname(file)] || 'application/octet-stream';
