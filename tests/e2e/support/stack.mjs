@@ -1,7 +1,7 @@
 // The real stack for browser tests: a pledge-server with a fresh SQLite file on loopback,
 // and a static "partner site" on another loopback origin serving www/ and the test pages.
 import { spawn, execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, extname, normalize, resolve, dirname } from 'node:path';
@@ -22,7 +22,7 @@ async function startPartnerSite(dirs, getPledgeOrigin) {
     const rel = normalize(path === '/' ? '/index.html' : path).replace(/^(\.\.[/\\])+/, '');
     // /vendor/PKG/... serves CSS frameworks from node_modules, for the real-framework pages.
     const candidates = rel.startsWith('/vendor/') ? [join(root, 'node_modules', rel.slice('/vendor/'.length))] : dirs.map((d) => join(d, rel));
-    const file = candidates.find((f) => existsSync(f) && !f.endsWith('/'));
+    const file = candidates.find((f) => existsSync(f) && statSync(f).isFile());
     if (!file) { res.writeHead(404).end('not found'); return; }
     let body = readFileSync(file);
     const type = TYPES[extname(file)] || 'application/octet-stream';
