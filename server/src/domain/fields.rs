@@ -1,0 +1,180 @@
+//! Answers to a campaign's own questions, checked against its field definitions.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::campaign::{FieldDefinition, FieldType};
+use super::email::SignerEmail;
+use super::text::{char_len, has_control};
+
+/// Validated answers, keyed by field key. Values are JSON strings (text, email, select,
+/// country) or booleans (checkbox); unanswered optional fields are absent.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FieldValues(BTreeMap<String, Value>);
+
+impl FieldValues {
+    /// Checks every answer; on failure returns reasons keyed `fields.<key>` (docs/api.md).
+    pub fn parse(
+        definitions: &[FieldDefinition],
+        raw: &BTreeMap<String, Value>,
+    ) -> Result<Self, BTreeMap<String, String>> {
+        let mut errors = BTreeMap::new();
+        let mut values = BTreeMap::new();
+        for key in raw.keys() {
+            if !definitions.iter().any(|d| &d.key == key) {
+                errors.insert(
+                    field_key(key),
+                    "This campaign does not ask for this.".to_owned(),
+                );
+            }
+        }
+        for def in definitions {
+            match parse_one(def, raw.get(&def.key)) {
+                Ok(Some(v)) => {
+                    values.insert(def.key.clone(), v);
+                }
+                Ok(None) => {}
+                Err(reason) => {
+                    errors.insert(field_key(&def.key), reason);
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(Self(values))
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.get(key)
+    }
+
+    pub fn as_map(&self) -> &BTreeMap<String, Value> {
+        &self.0
+    }
+}
+
+fn field_key(key: &str) -> String {
+    // Keys come from the request, so cap what we echo back.
+    let key: String = key.chars().take(64).collect();
+    format!("fields.{key}")
+}
+
+fn parse_one(def: &FieldDefinition, raw: Option<&Value>) -> Result<Option<Value>, String> {
+    let text = match raw {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.trim()).filter(|s| !s.is_empty()),
+        Some(Value::Bool(b)) if def.kind == FieldType::Checkbox => {
+            return match (*b, def.required) {
+                (false, true) => Err("Tick this box to continue.".into()),
+                (b, _) => Ok(Some(Value::Bool(b))),
+            };
+        }
+        Some(_) if def.kind == FieldType::Checkbox => return Err("Expected true or false.".into()),
+        Some(_) => return Err("Expected text.".into()),
+    };
+    let Some(text) = text else {
+        return match (def.required, def.kind) {
+            (true, FieldType::Checkbox) => Err("Tick this box to continue.".into()),
+            (true, _) => Err("This field is required.".into()),
+            (false, _) => Ok(None),
+        };
+    };
+    let value = match def.kind {
+        FieldType::Checkbox => return Err("Expected true or false.".into()),
+        FieldType::Text => {
+            if char_len(text) > def.max_len() {
+                return Err(format!("Use at most {} characters.", def.max_len()));
+            }
+            if has_control(text) {
+                return Err("Remove line breaks and control characters.".into());
+            }
+            text.to_owned()
+        }
+        FieldType::Email => {
+            let email = SignerEmail::parse(text)?;
+            if char_len(email.as_typed()) > def.max_len() {
+                return Err(format!("Use at most {} characters.", def.max_len()));
+            }
+            email.as_typed().to_owned()
+        }
+        FieldType::Select => match def.options.iter().find(|o| o.value == text) {
+            Some(o) => o.value.clone(),
+            None => return Err("Choose one of the options.".into()),
+        },
+        FieldType::Country => {
+            if text.len() == 2 && text.bytes().all(|b| b.is_ascii_alphabetic()) {
+                text.to_ascii_uppercase()
+            } else {
+                return Err("Use a two-letter country code such as ES.".into());
+            }
+        }
+    };
+    Ok(Some(Value::String(value)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn defs() -> Vec<FieldDefinition> {
+        [
+            "role:select:I am:required:artist=Artist|fan=Fan",
+            "organisation:text:Band:optional:10",
+            "country:country:Country",
+            "news:checkbox:Send news",
+        ]
+        .iter()
+        .map(|s| FieldDefinition::from_spec(s).unwrap())
+        .collect()
+    }
+
+    fn raw(v: Value) -> BTreeMap<String, Value> {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn accepts_good_answers() {
+        let v = FieldValues::parse(
+            &defs(),
+            &raw(json!({"role": "fan", "country": "es", "organisation": " ", "news": true})),
+        )
+        .unwrap();
+        assert_eq!(v.get("country"), Some(&json!("ES")));
+        assert_eq!(v.get("organisation"), None);
+        assert_eq!(v.get("news"), Some(&json!(true)));
+    }
+
+    #[test]
+    fn reports_each_bad_field() {
+        let e = FieldValues::parse(&defs(), &raw(json!({"role": "boss", "country": "Spain", "organisation": "x".repeat(11), "extra": 1, "news": "yes"}))).unwrap_err();
+        let keys: Vec<_> = e.keys().cloned().collect();
+        assert_eq!(
+            keys,
+            [
+                "fields.country",
+                "fields.extra",
+                "fields.news",
+                "fields.organisation",
+                "fields.role"
+            ]
+        );
+        let e = FieldValues::parse(&defs(), &raw(json!({}))).unwrap_err();
+        assert!(e.contains_key("fields.role"));
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_and_is_idempotent(role in any::<String>(), org in any::<String>(), country in any::<String>(), key in any::<String>()) {
+            let input = raw(json!({"role": role, "organisation": org, "country": country, key: "x"}));
+            if let Ok(v) = FieldValues::parse(&defs(), &input) {
+                let again = FieldValues::parse(&defs(), v.as_map()).unwrap();
+                prop_assert_eq!(again, v);
+            }
+        }
+    }
+}

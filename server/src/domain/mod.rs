@@ -1,0 +1,17 @@
+//! Domain types: input is parsed into these once, at the edge, so everything past the
+//! handlers can trust its values ("parse, don't validate").
+
+mod campaign;
+mod email;
+mod fields;
+mod idempotency;
+mod name;
+mod signature;
+mod text;
+
+pub use campaign::{CampaignSlug, FieldDefinition, FieldOption, FieldType, NewCampaign};
+pub use email::SignerEmail;
+pub use fields::FieldValues;
+pub use idempotency::IdempotencyKey;
+pub use name::SignerName;
+pub use signature::{Consent, Locale, NewSignature, SignatureRequest, SourceUrl};

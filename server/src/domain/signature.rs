@@ -1,0 +1,254 @@
+//! The signature request as sent by the widget, and the parsed signature we store.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::campaign::FieldDefinition;
+use super::email::SignerEmail;
+use super::fields::FieldValues;
+use super::name::SignerName;
+use super::text::has_control;
+
+/// The POST body exactly as received. Every member has a default so that a missing
+/// `name` is a 422 with a field reason rather than an opaque 400. It is `Serialize` so a
+/// canonical form (sorted keys) can be hashed for the idempotency check.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct SignatureRequest {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub fields: BTreeMap<String, Value>,
+    #[serde(default)]
+    pub consent: Option<ConsentRequest>,
+    #[serde(default)]
+    pub public: bool,
+    #[serde(default)]
+    pub locale: Option<String>,
+    #[serde(default)]
+    pub source_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ConsentRequest {
+    #[serde(default)]
+    pub given: bool,
+    #[serde(default)]
+    pub text: String,
+}
+
+/// Consent that was given, with the words the signer saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    pub text: String,
+}
+
+impl Consent {
+    pub const MAX_CHARS: usize = 2000;
+
+    pub fn parse(raw: Option<&ConsentRequest>) -> Result<Self, String> {
+        let Some(raw) = raw.filter(|c| c.given) else {
+            return Err("Give your consent to sign.".into());
+        };
+        let text = raw.text.trim();
+        if text.is_empty() || text.chars().count() > Self::MAX_CHARS {
+            return Err("The consent text shown to you is missing or too long.".into());
+        }
+        Ok(Self {
+            text: text.to_owned(),
+        })
+    }
+}
+
+/// A BCP 47 language tag, loosely checked: `ll[-Xxxx][-RR]...`, ≤ 35 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Locale(String);
+
+impl Locale {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        let mut subtags = raw.split('-');
+        let first_ok = subtags.next().is_some_and(|s| {
+            (2..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphabetic())
+        });
+        let rest_ok = subtags
+            .all(|s| (1..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric()));
+        if raw.len() <= 35 && first_ok && rest_ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err("Use a language tag such as en or es-MX.".into())
+        }
+    }
+}
+
+impl AsRef<str> for Locale {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The page the widget was signed on: an `http(s)` URL of at most 2000 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceUrl(String);
+
+impl SourceUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        let lower = raw.get(..8).unwrap_or(raw).to_ascii_lowercase();
+        let rest = if lower.starts_with("https://") {
+            &raw[8..]
+        } else if lower.starts_with("http://") {
+            &raw[7..]
+        } else {
+            return Err("Use an http or https address.".into());
+        };
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        if raw.chars().count() > 2000
+            || host.is_empty()
+            || raw.chars().any(char::is_whitespace)
+            || has_control(raw)
+        {
+            return Err("Use an http or https address.".into());
+        }
+        Ok(Self(raw.to_owned()))
+    }
+}
+
+impl AsRef<str> for SourceUrl {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A signature that passed every rule in docs/api.md, ready to store.
+#[derive(Debug, Clone)]
+pub struct NewSignature {
+    pub name: SignerName,
+    pub email: SignerEmail,
+    pub fields: FieldValues,
+    pub consent: Consent,
+    pub public: bool,
+    pub locale: Option<Locale>,
+    pub source_url: Option<SourceUrl>,
+}
+
+impl NewSignature {
+    /// Collects every failing field at once so the form can mark them all.
+    pub fn parse(
+        req: &SignatureRequest,
+        definitions: &[FieldDefinition],
+        allow_public_names: bool,
+    ) -> Result<Self, BTreeMap<String, String>> {
+        let mut errors = BTreeMap::new();
+        let mut note = |key: &str, r: Result<(), String>| {
+            if let Err(reason) = r {
+                errors.insert(key.to_owned(), reason);
+            }
+        };
+        let name = SignerName::parse(&req.name);
+        note("name", name.as_ref().map(|_| ()).map_err(Clone::clone));
+        let email = SignerEmail::parse(&req.email);
+        note("email", email.as_ref().map(|_| ()).map_err(Clone::clone));
+        let consent = Consent::parse(req.consent.as_ref());
+        note(
+            "consent",
+            consent.as_ref().map(|_| ()).map_err(Clone::clone),
+        );
+        let optional = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let locale = optional(&req.locale).map(|s| Locale::parse(&s)).transpose();
+        note("locale", locale.as_ref().map(|_| ()).map_err(Clone::clone));
+        let source_url = optional(&req.source_url)
+            .map(|s| SourceUrl::parse(&s))
+            .transpose();
+        note(
+            "source_url",
+            source_url.as_ref().map(|_| ()).map_err(Clone::clone),
+        );
+        let fields = FieldValues::parse(definitions, &req.fields);
+        if let Err(field_errors) = &fields {
+            errors.extend(field_errors.clone());
+        }
+        match (name, email, consent, locale, source_url, fields) {
+            (Ok(name), Ok(email), Ok(consent), Ok(locale), Ok(source_url), Ok(fields))
+                if errors.is_empty() =>
+            {
+                Ok(Self {
+                    name,
+                    email,
+                    fields,
+                    consent,
+                    // A campaign that never shows names stores no one as public.
+                    public: req.public && allow_public_names,
+                    locale,
+                    source_url,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn locale_and_url() {
+        assert!(Locale::parse("en").is_ok());
+        assert!(Locale::parse("es-MX").is_ok());
+        assert!(Locale::parse("zh-Hant-TW").is_ok());
+        assert!(Locale::parse("e").is_err());
+        assert!(Locale::parse("en_US").is_err());
+        assert!(SourceUrl::parse("https://artist.example/tour?x=1").is_ok());
+        assert!(SourceUrl::parse("HTTP://artist.example").is_ok());
+        assert!(SourceUrl::parse("javascript:alert(1)").is_err());
+        assert!(SourceUrl::parse("https:///path").is_err());
+        assert!(SourceUrl::parse(&format!("https://a.example/{}", "x".repeat(2000))).is_err());
+    }
+
+    #[test]
+    fn collects_all_errors() {
+        let req = SignatureRequest {
+            locale: Some("??".into()),
+            ..Default::default()
+        };
+        let e = NewSignature::parse(&req, &[], true).unwrap_err();
+        let keys: Vec<_> = e.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["consent", "email", "locale", "name"]);
+    }
+
+    #[test]
+    fn public_needs_campaign_permission() {
+        let req = SignatureRequest {
+            name: "Ada".into(),
+            email: "ada@example.org".into(),
+            consent: Some(ConsentRequest {
+                given: true,
+                text: "ok".into(),
+            }),
+            public: true,
+            ..Default::default()
+        };
+        assert!(NewSignature::parse(&req, &[], true).unwrap().public);
+        assert!(!NewSignature::parse(&req, &[], false).unwrap().public);
+    }
+
+    proptest! {
+        #[test]
+        fn parsers_never_panic(s in any::<String>()) {
+            if let Ok(l) = Locale::parse(&s) { prop_assert_eq!(Locale::parse(l.as_ref()), Ok(l.clone())); }
+            if let Ok(u) = SourceUrl::parse(&s) { prop_assert_eq!(SourceUrl::parse(u.as_ref()), Ok(u.clone())); }
+            let req = SignatureRequest { name: s.clone(), email: s.clone(), locale: Some(s.clone()), source_url: Some(s.clone()), ..Default::default() };
+            let _ = NewSignature::parse(&req, &[], true);
+        }
+    }
+}

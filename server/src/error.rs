@@ -1,0 +1,122 @@
+//! `ApiError`: every failure the API reports, with the stable codes of docs/api.md.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// One variant per public error code. Internal details are logged, never sent.
+#[derive(Debug)]
+pub enum ApiError {
+    MalformedJson(String),
+    MissingIdempotencyKey,
+    InvalidIdempotencyKey,
+    CampaignNotFound,
+    NotFound,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    Validation(BTreeMap<String, String>),
+    IdempotencyKeyReused,
+    RateLimited { retry_after_secs: u64 },
+    Internal(String),
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'static str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<&'a BTreeMap<String, String>>,
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::MalformedJson(_) | Self::MissingIdempotencyKey | Self::InvalidIdempotencyKey => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::CampaignNotFound | Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Validation(_) | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::MalformedJson(_) => "malformed_json",
+            Self::MissingIdempotencyKey => "missing_idempotency_key",
+            Self::InvalidIdempotencyKey => "invalid_idempotency_key",
+            Self::CampaignNotFound => "campaign_not_found",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::Validation(_) => "validation",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    fn message(&self) -> &str {
+        match self {
+            Self::MalformedJson(detail) => detail,
+            Self::MissingIdempotencyKey => {
+                "Send an Idempotency-Key header so retries are counted once."
+            }
+            Self::InvalidIdempotencyKey => {
+                "The Idempotency-Key header must be 8-128 characters of A-Z, a-z, 0-9, _ and -."
+            }
+            Self::CampaignNotFound => "There is no campaign with this name.",
+            Self::NotFound => "Nothing is here.",
+            Self::MethodNotAllowed => "This address does not accept that method.",
+            Self::PayloadTooLarge => "The request body is larger than 16 KiB.",
+            Self::UnsupportedMediaType => "Send the body as Content-Type: application/json.",
+            Self::Validation(_) => "Some fields need attention.",
+            Self::IdempotencyKeyReused => {
+                "This Idempotency-Key was already used for a different signature."
+            }
+            Self::RateLimited { .. } => "Too many signatures from this address; try again shortly.",
+            Self::Internal(_) => "Something went wrong on our side; please try again.",
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Internal(format!("database: {e}"))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(detail) = &self {
+            // The detail may mention SQL, never personal data: queries bind values.
+            tracing::error!(%detail, "internal error");
+        }
+        let body = ErrorBody {
+            error: self.code(),
+            message: self.message(),
+            fields: match &self {
+                Self::Validation(f) => Some(f),
+                _ => None,
+            },
+        };
+        let mut response = (self.status(), Json(body)).into_response();
+        if let Self::RateLimited { retry_after_secs } = self {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after_secs.max(1)),
+            );
+        }
+        response
+    }
+}

@@ -1,0 +1,103 @@
+//! Extractors that turn request parts into domain values or the app's own `ApiError`,
+//! so axum's plain-text rejections never reach a client.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::{StatusCode, header, request::Parts};
+use serde::de::DeserializeOwned;
+
+use crate::domain::IdempotencyKey;
+use crate::error::ApiError;
+
+/// Request bodies above this are refused with 413 (docs/api.md).
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+/// Like `axum::Json`, but rejections become `ApiError` (415, 413, 400 with a location).
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(req.headers().get(header::CONTENT_TYPE)) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::MalformedJson("The request body could not be read.".into())
+            }
+        })?;
+        serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
+            ApiError::MalformedJson(format!("The body is not the expected JSON: {e}."))
+        })
+    }
+}
+
+fn is_json(value: Option<&header::HeaderValue>) -> bool {
+    let Some(value) = value.and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json")
+}
+
+/// The `Idempotency-Key` header, required on POST.
+#[derive(Debug)]
+pub struct IdempotencyKeyHeader(pub IdempotencyKey);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKeyHeader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let raw = parts
+            .headers
+            .get("idempotency-key")
+            .ok_or(ApiError::MissingIdempotencyKey)?;
+        let raw = raw.to_str().map_err(|_| ApiError::InvalidIdempotencyKey)?;
+        IdempotencyKey::parse(raw)
+            .map(Self)
+            .ok_or(ApiError::InvalidIdempotencyKey)
+    }
+}
+
+/// The peer's IP address when the server was started with connect info (always, except
+/// when a test drives the router directly).
+#[derive(Debug)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip()),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types() {
+        let ok = |s: &'static str| is_json(Some(&header::HeaderValue::from_static(s)));
+        assert!(ok("application/json"));
+        assert!(ok("Application/JSON; charset=utf-8"));
+        assert!(!ok("text/plain"));
+        assert!(!ok("application/jsonx"));
+        assert!(!is_json(None));
+    }
+}

@@ -1,0 +1,36 @@
+//! `pledge-server`: the reference endpoint of the pledge widget.
+//!
+//! # Layout
+//!
+//! - [`domain`]: newtypes that parse a signature once at the edge (`SignerName`,
+//!   `SignerEmail`, campaign `FieldValues`, `Consent`, ...). Nothing else validates input.
+//! - [`store`]: `SignatureStore`, the only place with SQL (SQLite via sqlx, WAL +
+//!   `synchronous=FULL`). Count and signature change in one transaction.
+//! - [`live`]: `LiveCampaigns`, an in-memory cache of campaigns with one `watch` channel
+//!   per campaign for the live count (count endpoint and SSE read it, never the DB).
+//! - [`routes`]: `app(state) -> Router`; thin handlers for the API (`campaigns`,
+//!   `signatures`) and the embedded assets (`assets`).
+//! - [`cors`]: per-campaign CORS allow-lists, as middleware on the campaign routes.
+//! - [`extract`] and [`error`]: extractors that fail with `ApiError`, the one error type
+//!   with the stable JSON codes of `docs/api.md`.
+//! - [`rate_limit`]: the per-IP limit behind `429`.
+//! - [`startup`]: `Application`, which binds first (so it knows its port) and serves
+//!   until a shutdown future resolves.
+//! - [`cli`]: the `serve`, `campaign` and `demo` commands; [`export`] writes the CSV;
+//!   [`demo`] holds the demo campaign's words.
+
+pub mod cli;
+pub(crate) mod cors;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod export;
+pub(crate) mod extract;
+pub(crate) mod live;
+pub(crate) mod rate_limit;
+pub mod routes;
+pub mod startup;
+pub mod store;
+
+pub use routes::app;
+pub use startup::{AppState, Application, Settings};

@@ -1,0 +1,184 @@
+//! Files embedded at build time: the widget bundle (`pkg/`, served at `/widget/`) and the
+//! demo pages (`www/`, served at `/`).
+
+use std::borrow::Cow;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use rust_embed::{EmbeddedFile, RustEmbed};
+
+use super::campaigns::if_none_match;
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+#[derive(RustEmbed)]
+#[folder = "../pkg/"]
+#[exclude = ".gitkeep"]
+struct WidgetFiles;
+
+#[derive(RustEmbed)]
+#[folder = "../www/"]
+#[exclude = ".gitkeep"]
+struct PageFiles;
+
+/// Where pages say `%PLEDGE_ORIGIN%`, the app's own origin is put, so a page served by
+/// the partner listener still loads the widget and API from the app.
+const ORIGIN_PLACEHOLDER: &str = "%PLEDGE_ORIGIN%";
+
+/// `GET /widget/{*path}`: any origin may load the widget.
+pub async fn widget(Path(path): Path<String>, headers: HeaderMap) -> Response {
+    let mut response = match safe_path(&path).and_then(WidgetFiles::get) {
+        Some(file) => {
+            let cache = if has_content_hash(&path) {
+                "public, max-age=31536000, immutable"
+            } else {
+                "public, max-age=300"
+            };
+            file_response(&path, &file, file.data.clone(), cache, &headers)
+        }
+        None => ApiError::NotFound.into_response(),
+    };
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response
+}
+
+/// Router fallback: a `www/` page if one matches, otherwise the JSON 404.
+pub async fn page_or_not_found(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        return ApiError::NotFound.into_response();
+    }
+    let path = uri.path().trim_start_matches('/');
+    let path = if path.is_empty() || path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.to_owned()
+    };
+    let Some(file) = safe_path(&path).and_then(PageFiles::get) else {
+        return ApiError::NotFound.into_response();
+    };
+    let body = if path.ends_with(".html") {
+        let text = String::from_utf8_lossy(&file.data);
+        Cow::Owned(
+            text.replace(ORIGIN_PLACEHOLDER, &state.public_origin)
+                .into_bytes(),
+        )
+    } else {
+        file.data.clone()
+    };
+    // Pages are small and change with each deploy (and carry the origin), so revalidate.
+    file_response(&path, &file, body, "no-cache", &headers)
+}
+
+fn file_response(
+    path: &str,
+    file: &EmbeddedFile,
+    body: Cow<'static, [u8]>,
+    cache: &'static str,
+    headers: &HeaderMap,
+) -> Response {
+    let hash: String = file.metadata.sha256_hash()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let etag = format!("\"{hash}\"");
+    let mut response = if if_none_match(headers, &etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ([(header::CONTENT_TYPE, content_type_for(path))], body).into_response()
+    };
+    let h = response.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    response
+}
+
+/// Refuses traversal: in debug builds rust-embed reads from disk.
+fn safe_path(path: &str) -> Option<&str> {
+    let ok = !path.contains('\\')
+        && path
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != "..");
+    ok.then_some(path)
+}
+
+/// Content type by extension; the widget's files are a closed set of kinds.
+pub fn content_type_for(path: &str) -> &'static str {
+    let ext = path
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "wasm" => "application/wasm",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "html" => "text/html; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "json" | "map" => "application/json",
+        "txt" => "text/plain; charset=utf-8",
+        "ico" => "image/x-icon",
+        _ => "application/octet-stream",
+    }
+}
+
+/// `name-1a2b3c4d.wasm` or `name.1a2b3c4d.js`: a `-` or `.` then 8+ hex digits right
+/// before the extension means the name changes with the content, so it can be cached forever.
+fn has_content_hash(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let Some((stem, _ext)) = file.rsplit_once('.') else {
+        return false;
+    };
+    let Some(pos) = stem.rfind(['-', '.']) else {
+        return false;
+    };
+    let tail = &stem[pos + 1..];
+    tail.len() >= 8 && tail.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types() {
+        assert_eq!(
+            content_type_for("pledge_widget-1a2b3c4d.wasm"),
+            "application/wasm"
+        );
+        assert_eq!(
+            content_type_for("embed.js"),
+            "text/javascript; charset=utf-8"
+        );
+        assert_eq!(content_type_for("a/b/style.CSS"), "text/css; charset=utf-8");
+        assert_eq!(content_type_for("noext"), "application/octet-stream");
+    }
+
+    #[test]
+    fn hashed_names() {
+        assert!(has_content_hash("pledge_widget-1a2b3c4d.wasm"));
+        assert!(has_content_hash("x/pledge_widget.0123456789abcdef.js"));
+        assert!(!has_content_hash("embed.js"));
+        assert!(!has_content_hash("pledge_widget_bg.wasm"));
+        assert!(!has_content_hash("pledge-widget.wasm"));
+        assert!(!has_content_hash("a-1234567.js"));
+    }
+
+    #[test]
+    fn traversal_refused() {
+        assert!(safe_path("../Cargo.toml").is_none());
+        assert!(safe_path("a/../../b").is_none());
+        assert!(safe_path("a//b").is_none());
+        assert!(safe_path("embed.js").is_some());
+    }
+}

@@ -1,0 +1,79 @@
+//! Read side: campaign info, the cacheable count, and the SSE stream of counts.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Extension;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::{Stream, StreamExt, stream};
+use serde_json::json;
+use tokio_stream::wrappers::WatchStream;
+
+use crate::live::LiveCampaign;
+use crate::startup::AppState;
+
+pub async fn info(Extension(live): Extension<Arc<LiveCampaign>>) -> Response {
+    let mut campaign = live.campaign.clone();
+    campaign.count = live.count();
+    Json(campaign).into_response()
+}
+
+pub async fn count(Extension(live): Extension<Arc<LiveCampaign>>, headers: HeaderMap) -> Response {
+    let count = live.count();
+    let goal = live.campaign.goal;
+    let etag = format!(
+        "\"{count}-{}\"",
+        goal.map_or_else(|| "none".to_owned(), |g| g.to_string())
+    );
+    let mut response = if if_none_match(&headers, &etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        Json(json!({ "count": count, "goal": goal })).into_response()
+    };
+    let h = response.headers_mut();
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=2"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    response
+}
+
+/// True when the client already holds `etag` (weak comparison, as RFC 9110 asks for GET).
+pub fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == "*" || t == etag)
+}
+
+pub async fn events(
+    State(state): State<AppState>,
+    Extension(live): Extension<Arc<LiveCampaign>>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    // `retry:` first so browsers reconnect after 3 s, then the current count (WatchStream
+    // yields the current value immediately) and every later change.
+    let retry = stream::once(async { Ok(Event::default().retry(Duration::from_secs(3))) });
+    let counts = WatchStream::new(live.subscribe()).map(|count| {
+        Ok(Event::default()
+            .event("count")
+            .data(json!({ "count": count }).to_string()))
+    });
+    // End the stream on shutdown, or graceful shutdown would wait for every viewer.
+    let mut shutdown = state.shutdown.clone();
+    let stopped = async move {
+        let _ = shutdown.wait_for(|stopped| *stopped).await;
+    };
+    Sse::new(retry.chain(counts).take_until(stopped))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}

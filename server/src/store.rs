@@ -1,0 +1,285 @@
+//! All SQL lives here. Handlers and the CLI speak to `SignatureStore` only, so another
+//! database (PostgreSQL) can be added behind the same methods later.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::domain::{FieldDefinition, IdempotencyKey, NewCampaign, NewSignature};
+
+/// A campaign as stored, with its current count.
+#[derive(Debug, Clone, Serialize)]
+pub struct Campaign {
+    #[serde(skip)]
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub text: String,
+    pub goal: Option<i64>,
+    pub count: i64,
+    pub fields: Vec<FieldDefinition>,
+    pub consent_text: String,
+    pub privacy_url: Option<String>,
+    pub share_url: Option<String>,
+    pub allow_public_names: bool,
+    pub languages: Vec<String>,
+    #[serde(skip)]
+    pub allowed_origins: Vec<String>,
+}
+
+/// What a signature attempt came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignOutcome {
+    Signed {
+        count: i64,
+    },
+    AlreadySigned {
+        count: i64,
+    },
+    /// The same key and body were seen before: this is that first answer.
+    Replayed {
+        signed: bool,
+        count: i64,
+    },
+    /// The key was seen before with a different body.
+    KeyReused,
+}
+
+/// One exported signature.
+#[derive(Debug, Clone)]
+pub struct SignatureRecord {
+    pub signed_at: String,
+    pub name: String,
+    pub email: String,
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub public: bool,
+    pub locale: Option<String>,
+    pub source_url: Option<String>,
+    pub consent_text: String,
+    pub consent_at: String,
+}
+
+/// SQLite-backed storage for campaigns, signatures and idempotency keys.
+#[derive(Debug, Clone)]
+pub struct SignatureStore {
+    pool: SqlitePool,
+}
+
+/// The campaign SELECT with a literal tail; a macro because `concat!` needs literals and
+/// sqlx 0.9 wants `&'static str` queries.
+macro_rules! select_campaigns {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, slug, title, body, goal, signature_count, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json FROM campaigns",
+            $tail
+        )
+    };
+}
+
+impl SignatureStore {
+    /// Opens (creating if missing) and migrates the database.
+    ///
+    /// WAL lets readers run beside the single writer; `synchronous=FULL` makes every
+    /// commit reach the disk before we answer 201, so an acknowledged signature survives
+    /// `kill -9` and power loss.
+    pub async fn open(database_url: &str) -> Result<Self, sqlx::Error> {
+        let options = SqliteConnectOptions::from_str(database_url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub async fn campaign(&self, slug: &str) -> Result<Option<Campaign>, sqlx::Error> {
+        let row = sqlx::query(select_campaigns!(" WHERE slug = ?"))
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| campaign_from_row(&r)).transpose()
+    }
+
+    pub async fn campaigns(&self) -> Result<Vec<Campaign>, sqlx::Error> {
+        let rows = sqlx::query(select_campaigns!(" ORDER BY slug"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(campaign_from_row).collect()
+    }
+
+    /// Inserts the campaign; `false` if the slug is taken (nothing is changed then).
+    pub async fn create_campaign(&self, c: &NewCampaign) -> Result<bool, sqlx::Error> {
+        let result = sqlx::query(
+            "INSERT INTO campaigns (slug, title, body, goal, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING",
+        )
+        .bind(c.slug.as_ref())
+        .bind(&c.title)
+        .bind(&c.text)
+        .bind(c.goal)
+        .bind(to_json(&c.fields))
+        .bind(&c.consent_text)
+        .bind(&c.privacy_url)
+        .bind(&c.share_url)
+        .bind(c.allow_public_names)
+        .bind(to_json(&c.languages))
+        .bind(to_json(&c.allowed_origins))
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    pub async fn set_allowed_origins(
+        &self,
+        slug: &str,
+        origins: &[String],
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE campaigns SET allowed_origins_json = ? WHERE slug = ?")
+            .bind(to_json(origins))
+            .bind(slug)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores a signature at most once per (campaign, normalised email) and at most once
+    /// per idempotency key, bumping the campaign's count in the same transaction.
+    ///
+    /// `BEGIN IMMEDIATE` takes SQLite's write lock before the first read, so the
+    /// read-then-write below can never fail on a stale snapshot under concurrency; the
+    /// UNIQUE index plus `ON CONFLICT DO NOTHING` is what makes duplicates impossible.
+    pub async fn sign(
+        &self,
+        campaign_id: i64,
+        key: &IdempotencyKey,
+        request_hash: &str,
+        sig: &NewSignature,
+    ) -> Result<SignOutcome, sqlx::Error> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let seen = sqlx::query("SELECT request_hash, response_status, response_count FROM idempotency_keys WHERE campaign_id = ? AND key = ?")
+            .bind(campaign_id)
+            .bind(key.as_ref())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(row) = seen {
+            let hash: String = row.try_get(0)?;
+            if hash != request_hash {
+                return Ok(SignOutcome::KeyReused);
+            }
+            let status: i64 = row.try_get(1)?;
+            return Ok(SignOutcome::Replayed {
+                signed: status == 201,
+                count: row.try_get(2)?,
+            });
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO signatures (campaign_id, name, email, email_normalised, fields_json, public, locale, source_url, consent_text, consent_at, signed_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+             ON CONFLICT (campaign_id, email_normalised) DO NOTHING",
+        )
+        .bind(campaign_id)
+        .bind(sig.name.as_ref())
+        .bind(sig.email.as_typed())
+        .bind(sig.email.normalised())
+        .bind(to_json(sig.fields.as_map()))
+        .bind(sig.public)
+        .bind(sig.locale.as_ref().map(|l| l.as_ref().to_owned()))
+        .bind(sig.source_url.as_ref().map(|u| u.as_ref().to_owned()))
+        .bind(&sig.consent.text)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        let count: i64 = if inserted {
+            sqlx::query_scalar("UPDATE campaigns SET signature_count = signature_count + 1 WHERE id = ? RETURNING signature_count")
+                .bind(campaign_id)
+                .fetch_one(&mut *tx)
+                .await?
+        } else {
+            sqlx::query_scalar("SELECT signature_count FROM campaigns WHERE id = ?")
+                .bind(campaign_id)
+                .fetch_one(&mut *tx)
+                .await?
+        };
+        sqlx::query("INSERT INTO idempotency_keys (campaign_id, key, request_hash, response_status, response_count) VALUES (?, ?, ?, ?, ?)")
+            .bind(campaign_id)
+            .bind(key.as_ref())
+            .bind(request_hash)
+            .bind(if inserted { 201_i64 } else { 200 })
+            .bind(count)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(if inserted {
+            SignOutcome::Signed { count }
+        } else {
+            SignOutcome::AlreadySigned { count }
+        })
+    }
+
+    /// Every signature of a campaign, oldest first.
+    pub async fn signatures(&self, campaign_id: i64) -> Result<Vec<SignatureRecord>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT signed_at, name, email, fields_json, public, locale, source_url, consent_text, consent_at FROM signatures WHERE campaign_id = ? ORDER BY id",
+        )
+        .bind(campaign_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SignatureRecord {
+                    signed_at: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    email: r.try_get(2)?,
+                    fields: from_json(r.try_get(3)?)?,
+                    public: r.try_get(4)?,
+                    locale: r.try_get(5)?,
+                    source_url: r.try_get(6)?,
+                    consent_text: r.try_get(7)?,
+                    consent_at: r.try_get(8)?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn campaign_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Campaign, sqlx::Error> {
+    Ok(Campaign {
+        id: r.try_get(0)?,
+        slug: r.try_get(1)?,
+        title: r.try_get(2)?,
+        text: r.try_get(3)?,
+        goal: r.try_get(4)?,
+        count: r.try_get(5)?,
+        fields: from_json(r.try_get(6)?)?,
+        consent_text: r.try_get(7)?,
+        privacy_url: r.try_get(8)?,
+        share_url: r.try_get(9)?,
+        allow_public_names: r.try_get(10)?,
+        languages: from_json(r.try_get(11)?)?,
+        allowed_origins: from_json(r.try_get(12)?)?,
+    })
+}
+
+fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
+    // Serialising our own plain data types cannot fail.
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(text: String) -> Result<T, sqlx::Error> {
+    serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
