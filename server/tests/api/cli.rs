@@ -1,0 +1,254 @@
+//! The built binary: campaign create/list/export, and the demo's two listeners.
+
+use std::process::Stdio;
+
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+use tokio::time::timeout;
+
+use crate::helpers::{TIMEOUT, client};
+
+const BIN: &str = env!("CARGO_BIN_EXE_pledge-server");
+
+async fn run(args: &[&str]) -> std::process::Output {
+    let out = timeout(
+        TIMEOUT,
+        Command::new(BIN)
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .output(),
+    )
+    .await
+    .expect("CLI finishes in time")
+    .expect("CLI runs");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+#[tokio::test]
+async fn create_list_sign_export_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let text_file = dir.path().join("text.txt");
+    std::fs::write(&text_file, "We pledge.\n\nSecond paragraph.").unwrap();
+    run(&[
+        "campaign",
+        "create",
+        "cli-pledge",
+        "--title",
+        "CLI pledge",
+        "--goal",
+        "50",
+        "--text-file",
+        text_file.to_str().unwrap(),
+        "--allowed-origin",
+        "https://Partner.example/",
+        "--field",
+        "role:select:I am:required:artist=An artist|fan=A fan",
+        "--field",
+        "band:text:Band:optional:80",
+        "--consent-text",
+        "I agree.",
+        "--public-names",
+        "--database-url",
+        &db,
+    ])
+    .await;
+    // Creating it again fails without touching it.
+    let again = Command::new(BIN)
+        .args([
+            "campaign",
+            "create",
+            "cli-pledge",
+            "--title",
+            "Other",
+            "--database-url",
+            &db,
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(!again.status.success());
+    let list = run(&["campaign", "list", "--database-url", &db]).await;
+    assert_eq!(
+        String::from_utf8_lossy(&list.stdout).trim(),
+        "cli-pledge\t0\t50\tCLI pledge"
+    );
+
+    // Sign through a server on the same file, with a name that is a spreadsheet formula.
+    let settings = pledge_server::Settings {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        database_url: db.clone(),
+        public_origin: None,
+        rate_limit_per_minute: 0,
+    };
+    let app = pledge_server::Application::build(settings).await.unwrap();
+    let base = format!("{}/api/v1/campaigns/cli-pledge", app.origin());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+    let info: serde_json::Value = client()
+        .get(&base)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["text"], "We pledge.\n\nSecond paragraph.");
+    let r = client()
+        .post(format!("{base}/signatures"))
+        .header("idempotency-key", "key-cli-export")
+        .header("origin", "https://partner.example")
+        .json(&json!({
+            "name": "=HYPERLINK(\"http://evil.example\")",
+            "email": "Formula@Example.org",
+            "fields": {"role": "fan", "band": "@band"},
+            "consent": {"given": true, "text": "I agree."},
+            "public": true,
+            "locale": "es",
+            "source_url": "https://artist.example/tour"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://partner.example"
+    );
+    let _ = stop.send(());
+    timeout(TIMEOUT, server).await.unwrap().unwrap().unwrap();
+
+    let csv = String::from_utf8(
+        run(&["campaign", "export", "cli-pledge", "--database-url", &db])
+            .await
+            .stdout,
+    )
+    .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert_eq!(
+        lines[0],
+        "\"signed_at\",\"name\",\"email\",\"public\",\"locale\",\"source_url\",\"consent_text\",\"consent_at\",\"field:role\",\"field:band\""
+    );
+    let row = lines[1];
+    assert!(
+        row.contains("\"'=HYPERLINK(\"\"http://evil.example\"\")\""),
+        "{row}"
+    );
+    assert!(row.contains("\"Formula@Example.org\""), "{row}");
+    assert!(
+        row.contains("\"true\",\"es\",\"https://artist.example/tour\",\"I agree.\""),
+        "{row}"
+    );
+    assert!(row.ends_with("\"fan\",\"'@band\""), "{row}");
+    let list = run(&["campaign", "list", "--database-url", &db]).await;
+    assert!(String::from_utf8_lossy(&list.stdout).starts_with("cli-pledge\t1\t50"));
+}
+
+#[tokio::test]
+async fn demo_serves_app_and_partner_site_on_two_origins() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let mut child = Command::new(BIN)
+        .args([
+            "demo",
+            "--addr",
+            "127.0.0.1:0",
+            "--partner-addr",
+            "127.0.0.1:0",
+            "--database-url",
+            &db,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next = async || {
+        timeout(TIMEOUT, lines.next_line())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap()
+    };
+    let first = next().await;
+    let second = next().await;
+    let app = first
+        .strip_prefix("pledge-server listening on ")
+        .expect(&first)
+        .to_owned();
+    let partner = second
+        .strip_prefix("partner site on ")
+        .expect(&second)
+        .to_owned();
+    assert!(app.starts_with("http://127.0.0.1:") && partner.starts_with("http://127.0.0.1:"));
+    assert_ne!(app, partner);
+
+    let c = client();
+    let info: serde_json::Value = c
+        .get(format!("{app}/api/v1/campaigns/no-music-for-ice"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["title"], "No Music for ICE");
+    assert_eq!(info["goal"], 1000);
+    assert_eq!(info["allow_public_names"], true);
+    assert_eq!(info["fields"][0]["key"], "role");
+    // The partner origin (both spellings) may call the API.
+    let partner_port = partner.rsplit(':').next().unwrap();
+    for origin in [partner.clone(), format!("http://localhost:{partner_port}")] {
+        let r = c
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{app}/api/v1/campaigns/no-music-for-ice/signatures"),
+            )
+            .header("origin", &origin)
+            .header("access-control-request-method", "POST")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["access-control-allow-origin"], origin.as_str());
+    }
+    // The partner site serves the pages, pointing at the app, and no API.
+    let r = c.get(format!("{partner}/")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = c
+        .get(format!("{partner}/api/v1/campaigns/no-music-for-ice"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let has_placeholder_page = ["partner.html", "index.html"].iter().any(|p| {
+        std::fs::read_to_string(format!("{}/../www/{p}", env!("CARGO_MANIFEST_DIR")))
+            .is_ok_and(|t| t.contains("%PLEDGE_ORIGIN%"))
+    });
+    if has_placeholder_page {
+        let mut found = false;
+        for page in ["partner.html", "index.html"] {
+            let html = c
+                .get(format!("{partner}/{page}"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(!html.contains("%PLEDGE_ORIGIN%"));
+            found |= html.contains(&app);
+        }
+        assert!(found, "a page references the app origin {app}");
+    }
+    child.kill().await.unwrap();
+}

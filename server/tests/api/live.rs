@@ -1,0 +1,91 @@
+//! The count endpoint's caching headers and the SSE stream.
+
+use std::time::Duration;
+
+use tokio::time::timeout;
+
+use crate::helpers::{TIMEOUT, signature, spawn_app};
+
+#[tokio::test]
+async fn count_has_etag_and_304_on_match() {
+    let app = spawn_app().await;
+    let r = app.client.get(app.api("/count")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "public, max-age=2");
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body, serde_json::json!({"count": 0, "goal": 100}));
+
+    let r = app
+        .client
+        .get(app.api("/count"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+    assert_eq!(r.headers()["etag"], etag.as_str());
+
+    app.post_signature("key-etag-001", &signature("e@example.org"))
+        .await;
+    let r = app
+        .client
+        .get(app.api("/count"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_ne!(r.headers()["etag"], etag.as_str());
+}
+
+/// Reads the stream until `needle` appears, bounded by a timeout.
+async fn read_until(response: &mut reqwest::Response, seen: &mut String, needle: &str) {
+    timeout(TIMEOUT, async {
+        while !seen.contains(needle) {
+            let chunk = response
+                .chunk()
+                .await
+                .expect("stream reads")
+                .expect("stream stays open");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {needle:?} in {seen:?}"));
+}
+
+#[tokio::test]
+async fn events_send_current_count_then_changes() {
+    let app = spawn_app().await;
+    app.post_signature("key-sse-0001", &signature("first@example.org"))
+        .await;
+    // A client without a total timeout: the stream is meant to stay open.
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let mut events = client.get(app.api("/events")).send().await.unwrap();
+    assert_eq!(events.status(), 200);
+    assert!(
+        events.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let mut seen = String::new();
+    read_until(&mut events, &mut seen, "data: {\"count\":1}\n\n").await;
+    assert!(seen.starts_with("retry: 3000\n"), "{seen:?}");
+    assert!(
+        seen.contains("event: count\ndata: {\"count\":1}"),
+        "{seen:?}"
+    );
+
+    app.post_signature("key-sse-0002", &signature("second@example.org"))
+        .await;
+    read_until(&mut events, &mut seen, "data: {\"count\":2}\n\n").await;
+    drop(events);
+    // Stopping must not hang on an open stream either.
+    let client2 = reqwest::Client::builder().no_proxy().build().unwrap();
+    let _open = client2.get(app.api("/events")).send().await.unwrap();
+    timeout(Duration::from_secs(10), app.stop())
+        .await
+        .expect("graceful stop with open SSE");
+}

@@ -1,0 +1,9 @@
+//! Integration tests: the real server on 127.0.0.1:0 with a fresh SQLite file per test.
+
+mod assets;
+mod cli;
+mod cors;
+mod errors;
+mod helpers;
+mod live;
+mod signatures;
