@@ -59,7 +59,7 @@ pub struct ServeArgs {
 #[derive(Debug, Subcommand)]
 pub enum CampaignCommand {
     /// Create a campaign.
-    Create(CreateArgs),
+    Create(Box<CreateArgs>),
     /// List campaigns: slug, count, goal, title (tab-separated).
     List(#[command(flatten)] Database),
     /// Write a campaign's signatures as CSV to stdout.
@@ -130,7 +130,7 @@ pub struct DemoArgs {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
-        Command::Campaign(CampaignCommand::Create(args)) => create(args).await,
+        Command::Campaign(CampaignCommand::Create(args)) => create(*args).await,
         Command::Campaign(CampaignCommand::List(db)) => list(db).await,
         Command::Campaign(CampaignCommand::Export { slug, db }) => export(&slug, db).await,
         Command::Demo(args) => run_demo(args).await,
