@@ -1,1 +1,115 @@
-//! Pledge widget.
+//! Pledge widget: an embeddable pledge form with a live signature counter.
+//!
+//! # Layout
+//! - Pure Rust, tested on the host: [`options`] (what the partner passes), [`campaign`] (the
+//!   campaign document and pledge-text splitter), [`validate`] (the endpoint's rules, mirrored),
+//!   [`outcome`] (what a submission's answer means for the visitor), [`i18n`] (all strings).
+//! - Browser only (`wasm32`): `browser/` wraps the web APIs (fetch, `EventSource`, `Intl`, host
+//!   events, stylesheet), `components/` holds the Leptos views, and [`mount`] is the entry
+//!   point `embed.js` calls.
+
+pub mod campaign;
+pub mod i18n;
+pub mod options;
+pub mod outcome;
+pub mod validate;
+
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
+#[cfg(target_arch = "wasm32")]
+pub mod components;
+#[cfg(target_arch = "wasm32")]
+pub use entry::{WidgetHandle, mount};
+
+#[cfg(target_arch = "wasm32")]
+mod entry {
+    use std::any::Any;
+
+    use wasm_bindgen::{JsCast, prelude::*};
+    use web_sys::{HtmlElement, ShadowRoot};
+
+    use crate::browser::host;
+    use crate::components::{Ctx, CtxInner, widget::Widget};
+    use crate::i18n;
+    use crate::options::WidgetOptions;
+
+    /// A mounted widget; `unmount()` removes it and releases its live-count subscription.
+    #[wasm_bindgen]
+    pub struct WidgetHandle {
+        view: Option<Box<dyn Any>>,
+        root: HtmlElement,
+    }
+
+    #[wasm_bindgen]
+    impl WidgetHandle {
+        /// Removes the widget from its shadow root and stops its streams. Idempotent.
+        pub fn unmount(&mut self) {
+            drop(self.view.take());
+            self.root.remove();
+        }
+    }
+
+    /// Renders a widget into `shadow` (an open shadow root) with `options`, a plain object of
+    /// option names to strings (the `data-*` attributes of the embed). Bad options render a
+    /// short notice, log one `console.error` and fire `pledge:error`; nothing throws.
+    #[wasm_bindgen]
+    pub fn mount(shadow: ShadowRoot, options: JsValue) -> Result<WidgetHandle, JsValue> {
+        let get = |k: &str| {
+            js_sys::Reflect::get(&options, &k.into())
+                .ok()
+                .and_then(|v| v.as_string())
+        };
+        let parsed = WidgetOptions::parse(get);
+        let lang = get("lang");
+        let s = i18n::pick(
+            host::language_candidates(lang.as_deref())
+                .iter()
+                .map(String::as_str),
+        );
+        host::adopt_styles(&shadow);
+        let doc = host::document().ok_or("no document")?;
+        let root: HtmlElement = doc.create_element("div")?.unchecked_into();
+        root.set_class_name("root");
+        root.set_attribute("part", "widget")?;
+        root.set_attribute("lang", s.tag)?;
+        root.set_attribute("dir", s.dir)?;
+        shadow.append_child(&root)?;
+        let host_el = shadow.host();
+        let opts = match parsed {
+            Ok(o) => o,
+            Err(e) => {
+                host::report(&e.to_string());
+                root.set_attribute("data-theme", "auto")?;
+                let notice = doc.create_element("p")?;
+                notice.set_class_name("notice");
+                notice.set_attribute("role", "alert")?;
+                notice.set_text_content(Some(s.misconfigured));
+                root.append_child(&notice)?;
+                let campaign = get("campaign").unwrap_or_default();
+                let detail = [
+                    ("campaign", campaign.into()),
+                    ("code", "bad_options".into()),
+                    ("message", e.to_string().into()),
+                ];
+                host::emit(&host_el, "error", &detail);
+                return Ok(WidgetHandle { view: None, root });
+            }
+        };
+        root.set_attribute("data-theme", opts.theme.as_str())?;
+        if let Some(accent) = &opts.accent {
+            root.style().set_property("--pledge-accent", accent)?;
+        }
+        let ctx = Ctx::new(CtxInner {
+            opts,
+            s,
+            host: host_el,
+            root: root.clone(),
+        });
+        let handle =
+            leptos::mount::mount_to(root.clone(), move || leptos::view! { <Widget ctx=ctx /> });
+        Ok(WidgetHandle {
+            view: Some(Box::new(handle)),
+            root,
+        })
+    }
+}

@@ -1,0 +1,221 @@
+//! The live count: one feed per (endpoint, campaign) per page, shared by every widget showing
+//! that campaign. A feed fetches `…/count`, then follows `…/events` (SSE `count` events),
+//! reconnecting with capped, jittered exponential back-off; when the stream never works it
+//! polls `…/count` every 30 s instead. It closes when its last subscriber leaves.
+
+use std::{cell::RefCell, collections::HashMap, rc::Rc};
+
+use serde::Deserialize;
+use wasm_bindgen::{JsCast, prelude::*};
+use web_sys::{Event, EventSource, MessageEvent};
+
+use super::api::{FetchError, get};
+use super::host::{after, clear_timer};
+
+/// A count update: signatures and, when known, the goal.
+pub type Listener = Rc<dyn Fn(u64, Option<u64>)>;
+
+const POLL_MS: u32 = 30_000;
+const MAX_BACKOFF_MS: u32 = 60_000;
+/// Failed connections without a single event before the feed falls back to polling.
+const STRIKES_BEFORE_POLLING: u32 = 2;
+
+#[derive(Deserialize)]
+struct CountDoc {
+    count: u64,
+    #[serde(default)]
+    goal: Option<u64>,
+}
+
+#[derive(Default)]
+struct Feed {
+    base: String,
+    listeners: Vec<(u32, Listener)>,
+    last: Option<(u64, Option<u64>)>,
+    source: Option<EventSource>,
+    on_count: Option<Closure<dyn FnMut(MessageEvent)>>,
+    on_error: Option<Closure<dyn FnMut(Event)>>,
+    timer: Option<i32>,
+    failures: u32,
+    strikes: u32,
+    heard: bool,
+    stopped: bool,
+}
+
+type Shared = Rc<RefCell<Feed>>;
+
+thread_local! {
+    static FEEDS: RefCell<HashMap<String, Shared>> = RefCell::new(HashMap::new());
+    static NEXT_ID: RefCell<u32> = const { RefCell::new(0) };
+}
+
+/// Follows the count of the campaign at `base` (`{endpoint}/campaigns/{slug}`); `listener`
+/// hears the last known count at once if there is one. Returns the id for [`unsubscribe`].
+pub fn subscribe(base: &str, listener: Listener) -> u32 {
+    let id = NEXT_ID.with(|n| {
+        *n.borrow_mut() += 1;
+        *n.borrow()
+    });
+    let (feed, fresh) = FEEDS.with(|f| {
+        let mut feeds = f.borrow_mut();
+        let fresh = !feeds.contains_key(base);
+        let feed = feeds.entry(base.to_owned()).or_insert_with(|| {
+            Rc::new(RefCell::new(Feed {
+                base: base.to_owned(),
+                ..Feed::default()
+            }))
+        });
+        (feed.clone(), fresh)
+    });
+    let last = feed.borrow().last;
+    if let Some((count, goal)) = last {
+        listener(count, goal);
+    }
+    feed.borrow_mut().listeners.push((id, listener));
+    if fresh {
+        leptos::task::spawn_local(poll_once(Rc::downgrade(&feed), true));
+    }
+    id
+}
+
+/// Stops `id` hearing updates; the feed closes when nobody listens any more.
+pub fn unsubscribe(base: &str, id: u32) {
+    let empty = FEEDS.with(|f| {
+        let feeds = f.borrow();
+        let Some(feed) = feeds.get(base) else {
+            return false;
+        };
+        let mut feed = feed.borrow_mut();
+        feed.listeners.retain(|(i, _)| *i != id);
+        feed.listeners.is_empty()
+    });
+    if empty && let Some(feed) = FEEDS.with(|f| f.borrow_mut().remove(base)) {
+        let mut feed = feed.borrow_mut();
+        feed.stopped = true;
+        close(&mut feed);
+        if let Some(t) = feed.timer.take() {
+            clear_timer(t);
+        }
+    }
+}
+
+fn close(feed: &mut Feed) {
+    if let Some(es) = feed.source.take() {
+        es.set_onerror(None);
+        es.close();
+    }
+}
+
+fn notify(feed: &Shared, count: u64, goal: Option<u64>) {
+    let listeners: Vec<Listener> = {
+        let mut f = feed.borrow_mut();
+        let goal = goal.or(f.last.and_then(|(_, g)| g));
+        f.last = Some((count, goal));
+        f.listeners.iter().map(|(_, l)| l.clone()).collect()
+    };
+    let goal = feed.borrow().last.and_then(|(_, g)| g);
+    for l in listeners {
+        l(count, goal);
+    }
+}
+
+/// Fetches `…/count`; the first time, goes on to the stream, later schedules the next poll.
+/// A 404 means the endpoint has no count routes: the feed then stays quiet.
+async fn poll_once(weak: std::rc::Weak<RefCell<Feed>>, first: bool) {
+    let Some(base) = weak.upgrade().map(|f| f.borrow().base.clone()) else {
+        return;
+    };
+    let result = get::<CountDoc>(&format!("{base}/count")).await;
+    let Some(feed) = weak.upgrade() else { return };
+    if feed.borrow().stopped {
+        return;
+    }
+    match result {
+        Ok(doc) => notify(&feed, doc.count, doc.goal),
+        Err(FetchError::Status(404 | 405 | 501, _)) => return,
+        Err(_) => {}
+    }
+    if first {
+        connect(&feed);
+    } else {
+        schedule(&feed, POLL_MS, Step::Poll);
+    }
+}
+
+enum Step {
+    Connect,
+    Poll,
+}
+
+fn schedule(feed: &Shared, ms: u32, step: Step) {
+    let weak = Rc::downgrade(feed);
+    let timer = after(ms, move || {
+        let Some(feed) = weak.upgrade() else { return };
+        feed.borrow_mut().timer = None;
+        match step {
+            Step::Connect => connect(&feed),
+            Step::Poll => leptos::task::spawn_local(poll_once(weak, false)),
+        }
+    });
+    feed.borrow_mut().timer = timer;
+}
+
+fn connect(feed: &Shared) {
+    let url = format!("{}/events", feed.borrow().base);
+    let Ok(es) = EventSource::new(&url) else {
+        schedule(feed, POLL_MS, Step::Poll);
+        return;
+    };
+    let weak = Rc::downgrade(feed);
+    let on_count = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+        let Some(feed) = weak.upgrade() else { return };
+        let data = ev
+            .data()
+            .as_string()
+            .and_then(|d| js_sys::JSON::parse(&d).ok());
+        let count = data.and_then(|d| serde_wasm_bindgen::from_value::<CountDoc>(d).ok());
+        if let Some(doc) = count {
+            {
+                let mut f = feed.borrow_mut();
+                f.failures = 0;
+                f.strikes = 0;
+                f.heard = true;
+            }
+            notify(&feed, doc.count, doc.goal);
+        }
+    });
+    let weak = Rc::downgrade(feed);
+    let on_error = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
+        let Some(feed) = weak.upgrade() else { return };
+        let (delay, step) = {
+            let mut f = feed.borrow_mut();
+            close(&mut f);
+            if !f.heard {
+                f.strikes += 1;
+            }
+            f.heard = false;
+            f.failures = f.failures.saturating_add(1);
+            if f.strikes >= STRIKES_BEFORE_POLLING {
+                (POLL_MS, Step::Poll)
+            } else {
+                (backoff(f.failures), Step::Connect)
+            }
+        };
+        schedule(&feed, delay, step);
+    });
+    let _ = es.add_event_listener_with_callback("count", on_count.as_ref().unchecked_ref());
+    es.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    let mut f = feed.borrow_mut();
+    f.source = Some(es);
+    f.on_count = Some(on_count);
+    f.on_error = Some(on_error);
+}
+
+/// 1 s, 2 s, 4 s … capped at 60 s, each scaled by a random 50–100 % so that thousands of
+/// viewers do not reconnect in step after a server restart.
+fn backoff(failures: u32) -> u32 {
+    let base = 1000u32
+        .saturating_mul(1 << failures.min(6))
+        .min(MAX_BACKOFF_MS);
+    (f64::from(base) * (0.5 + js_sys::Math::random() / 2.0)) as u32
+}

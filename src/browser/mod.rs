@@ -1,0 +1,7 @@
+//! Thin wrappers over the browser APIs the widget uses: typed Rust values at the edges,
+//! `JsValue` only inside. Nothing here panics on what the network or the page hands over.
+
+pub mod api;
+pub mod host;
+pub mod intl;
+pub mod live;

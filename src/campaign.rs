@@ -1,0 +1,198 @@
+//! The campaign as `GET {endpoint}/campaigns/{slug}` describes it, and the plain-text pledge
+//! splitter (paragraphs, links) that lets the widget render it as text nodes only.
+
+use serde::Deserialize;
+
+/// A campaign (docs/api.md). Missing optional members take their documented defaults.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct Campaign {
+    /// Heading of the pitch.
+    pub title: String,
+    /// Plain text; blank lines separate paragraphs; `http(s)://` URLs become links.
+    #[serde(default)]
+    pub text: String,
+    /// Target number of signatures; `None` = no goal bar.
+    #[serde(default)]
+    pub goal: Option<u64>,
+    /// Signatures so far, as of the response.
+    #[serde(default)]
+    pub count: Option<u64>,
+    /// Extra form fields, in display order.
+    #[serde(default)]
+    pub fields: Vec<FieldSpec>,
+    /// Consent line shown next to the checkbox and stored with the signature.
+    #[serde(default)]
+    pub consent_text: Option<String>,
+    /// Privacy policy linked from the consent line.
+    #[serde(default)]
+    pub privacy_url: Option<String>,
+    /// Page that share actions point at; default the host page.
+    #[serde(default)]
+    pub share_url: Option<String>,
+    /// Whether to offer "show my name publicly".
+    #[serde(default)]
+    pub allow_public_names: bool,
+}
+
+/// One campaign-specific form field.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct FieldSpec {
+    /// Key in the signature's `fields` object (errors use `fields.<key>`).
+    pub key: String,
+    /// Visible label.
+    pub label: String,
+    /// Input kind.
+    #[serde(rename = "type", default)]
+    pub kind: FieldKind,
+    /// Whether a value is needed.
+    #[serde(default)]
+    pub required: bool,
+    /// Maximum characters of a text value; default 200.
+    #[serde(default)]
+    pub max_length: Option<usize>,
+    /// Choices of a `select`.
+    #[serde(default)]
+    pub options: Vec<Choice>,
+}
+
+/// Field `type` of docs/api.md; unknown types render as text.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldKind {
+    /// An email address.
+    Email,
+    /// One of `options`.
+    Select,
+    /// ISO 3166-1 alpha-2 code.
+    Country,
+    /// A yes/no box; sent as `true` when ticked.
+    Checkbox,
+    /// Free text (also every unknown type).
+    #[default]
+    #[serde(other)]
+    Text,
+}
+
+/// One `select` choice.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Choice {
+    /// Value sent to the endpoint.
+    pub value: String,
+    /// Visible text.
+    pub label: String,
+}
+
+impl FieldSpec {
+    /// The documented default of 200 characters applies when `max_length` is absent.
+    pub fn max_len(&self) -> usize {
+        self.max_length.unwrap_or(200)
+    }
+}
+
+impl Campaign {
+    /// The minimal campaign used when the endpoint only implements the POST route.
+    pub fn fallback(title: String) -> Self {
+        Self {
+            title,
+            ..Self::default()
+        }
+    }
+}
+
+/// A run of pledge text: plain text or a link (both rendered as text nodes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Segment {
+    /// Text, newlines kept (the stylesheet shows them with `white-space: pre-line`).
+    Text(String),
+    /// An `http(s)://` URL, shown as itself.
+    Link(String),
+}
+
+/// Splits pledge text into paragraphs (at blank lines) of text and link segments.
+pub fn paragraphs(text: &str) -> Vec<Vec<Segment>> {
+    let mut paras = Vec::new();
+    let mut current = String::new();
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            if !current.is_empty() {
+                paras.push(segments(&current));
+                current.clear();
+            }
+        } else {
+            if !current.is_empty() {
+                current.push('\n');
+            }
+            current.push_str(line.trim_end());
+        }
+    }
+    if !current.is_empty() {
+        paras.push(segments(&current));
+    }
+    paras
+}
+
+fn segments(p: &str) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let mut rest = p;
+    while let Some(start) = [rest.find("https://"), rest.find("http://")]
+        .into_iter()
+        .flatten()
+        .min()
+    {
+        let len = rest[start..]
+            .find(char::is_whitespace)
+            .unwrap_or(rest.len() - start);
+        let mut url = &rest[start..start + len];
+        url = url.trim_end_matches(['.', ',', ';', ':', '!', '?', '"', '\'']);
+        if url.ends_with(')') && !url.contains('(') {
+            url = &url[..url.len() - 1];
+        }
+        if start > 0 {
+            out.push(Segment::Text(rest[..start].to_owned()));
+        }
+        if url.len() > "https://".len() {
+            out.push(Segment::Link(url.to_owned()));
+        } else {
+            out.push(Segment::Text(url.to_owned()));
+        }
+        rest = &rest[start + url.len()..];
+    }
+    if !rest.is_empty() {
+        out.push(Segment::Text(rest.to_owned()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Segment::*;
+
+    #[test]
+    fn splits_paragraphs_and_links() {
+        let p = paragraphs("One\nline two.\n\n\nSee https://example.org/letter.\n");
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0], vec![Text("One\nline two.".into())]);
+        assert_eq!(
+            p[1],
+            vec![
+                Text("See ".into()),
+                Link("https://example.org/letter".into()),
+                Text(".".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn never_links_other_schemes() {
+        let p = paragraphs("javascript:alert(1) (http://a.org)");
+        assert_eq!(
+            p[0],
+            vec![
+                Text("javascript:alert(1) (".into()),
+                Link("http://a.org".into()),
+                Text(")".into())
+            ]
+        );
+    }
+}

@@ -1,0 +1,64 @@
+//! The Leptos views, one component per file. [`Ctx`] carries what every view needs.
+
+pub mod count;
+pub mod field;
+pub mod form;
+pub mod pitch;
+pub mod share;
+pub mod thanks;
+pub mod widget;
+
+use std::{ops::Deref, rc::Rc};
+
+use send_wrapper::SendWrapper;
+use web_sys::{Element, HtmlElement};
+
+use crate::{i18n::Strings, options::WidgetOptions};
+
+/// Widget-wide context: options, language, and the host/root elements.
+#[derive(Clone)]
+pub struct Ctx(SendWrapper<Rc<CtxInner>>);
+
+/// The data behind [`Ctx`].
+pub struct CtxInner {
+    /// Validated options.
+    pub opts: WidgetOptions,
+    /// Strings of the chosen language.
+    pub s: &'static Strings,
+    /// The shadow host: target of `pledge:*` events.
+    pub host: Element,
+    /// The widget's root element inside the shadow root.
+    pub root: HtmlElement,
+}
+
+impl Ctx {
+    /// Wraps the context for use in (single-threaded) reactive closures.
+    pub fn new(inner: CtxInner) -> Self {
+        Self(SendWrapper::new(Rc::new(inner)))
+    }
+
+    /// Focuses the element with this id inside the widget.
+    pub fn focus(&self, id: &str) {
+        use wasm_bindgen::JsCast;
+        let el = self.root.query_selector(&format!("#{id}")).ok().flatten();
+        if let Some(el) = el.and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
+            let _ = el.focus();
+        }
+    }
+}
+
+impl Deref for Ctx {
+    type Target = CtxInner;
+    fn deref(&self) -> &CtxInner {
+        &self.0
+    }
+}
+
+/// Element id of an error key (`fields.role` → `pw-fields-role`); keys are made id-safe.
+pub fn id_of(key: &str) -> String {
+    let safe: String = key
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    format!("pw-{safe}")
+}

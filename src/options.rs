@@ -1,0 +1,210 @@
+//! Widget options: what a partner passes as `data-*` attributes or as a JS object, parsed once
+//! into [`WidgetOptions`]. The same names work in both places (`data-endpoint` ⇔ `endpoint`).
+
+use std::fmt;
+
+/// Colour scheme of the widget. Option `theme`; default [`Theme::Auto`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Theme {
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+    /// Follows the visitor's `prefers-color-scheme` (the default).
+    #[default]
+    Auto,
+}
+
+impl Theme {
+    /// Value of the root's `data-theme` attribute, which the stylesheet keys on.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+            Theme::Auto => "auto",
+        }
+    }
+}
+
+/// How much the widget shows before the visitor acts. Option `layout`; default [`Layout::Full`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Layout {
+    /// Pitch, count and form all visible (the default).
+    #[default]
+    Full,
+    /// Title, count and one button that opens the form: for narrow sidebars.
+    Compact,
+}
+
+/// Everything the widget needs from the host page, validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WidgetOptions {
+    /// `endpoint` (required): base URL of the pledge API, `http(s)://…`, stored without a
+    /// trailing slash.
+    pub endpoint: String,
+    /// `campaign` (required): the campaign slug, `[a-z0-9-]{1,64}`.
+    pub campaign: String,
+    /// `lang`: BCP 47 tag; default `None` = the host page's `<html lang>`, then the browser's
+    /// languages, then English.
+    pub lang: Option<String>,
+    /// `theme`: `light`, `dark` or `auto`; default `auto`. Unknown values fall back to `auto`.
+    pub theme: Theme,
+    /// `accent`: a CSS colour for buttons, links and the goal bar; default `None` = the
+    /// stylesheet's `--pledge-accent`. Values with characters outside a CSS colour are ignored.
+    pub accent: Option<String>,
+    /// `layout`: `full` or `compact`; default `full`. Unknown values fall back to `full`.
+    pub layout: Layout,
+    /// `title`: heading shown when the endpoint has no campaign route; default `None` = the
+    /// translated "Sign the pledge".
+    pub title: Option<String>,
+}
+
+/// Why the options cannot start a widget.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OptionsError {
+    /// No `endpoint` / `data-endpoint`.
+    MissingEndpoint,
+    /// `endpoint` is not an `http(s)://` URL.
+    BadEndpoint(String),
+    /// No `campaign` / `data-campaign`.
+    MissingCampaign,
+    /// `campaign` is not a slug of `[a-z0-9-]{1,64}`.
+    BadCampaign(String),
+}
+
+impl fmt::Display for OptionsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingEndpoint => f.write_str(
+                "missing data-endpoint: set it to the pledge API base URL, e.g. https://pledge.example.org/api/v1",
+            ),
+            Self::BadEndpoint(v) => write!(f, "data-endpoint \"{v}\" is not an http(s) URL"),
+            Self::MissingCampaign => {
+                f.write_str("missing data-campaign: set it to the campaign slug, e.g. no-music-for-ice")
+            }
+            Self::BadCampaign(v) => {
+                write!(f, "data-campaign \"{v}\" is not a slug (a-z, 0-9 and -, at most 64)")
+            }
+        }
+    }
+}
+
+impl WidgetOptions {
+    /// Parses options from a lookup by option name (`"endpoint"`, `"campaign"`, …).
+    pub fn parse(get: impl Fn(&str) -> Option<String>) -> Result<Self, OptionsError> {
+        let get = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let endpoint = get("endpoint").ok_or(OptionsError::MissingEndpoint)?;
+        let endpoint = parse_endpoint(&endpoint).ok_or(OptionsError::BadEndpoint(endpoint))?;
+        let campaign = get("campaign").ok_or(OptionsError::MissingCampaign)?;
+        if !is_slug(&campaign) {
+            return Err(OptionsError::BadCampaign(campaign));
+        }
+        let theme = match get("theme").as_deref() {
+            Some("light") => Theme::Light,
+            Some("dark") => Theme::Dark,
+            _ => Theme::Auto,
+        };
+        let layout = match get("layout").as_deref() {
+            Some("compact") => Layout::Compact,
+            _ => Layout::Full,
+        };
+        Ok(Self {
+            endpoint,
+            campaign,
+            lang: get("lang"),
+            theme,
+            accent: get("accent").filter(|a| is_css_colour(a)),
+            layout,
+            title: get("title"),
+        })
+    }
+
+    /// `{endpoint}/campaigns/{slug}`: the prefix of every campaign route.
+    pub fn campaign_url(&self) -> String {
+        format!("{}/campaigns/{}", self.endpoint, self.campaign)
+    }
+}
+
+fn parse_endpoint(v: &str) -> Option<String> {
+    let lower = v.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))?;
+    let host_ok = rest
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '[');
+    (host_ok && !v.contains(char::is_whitespace)).then(|| v.trim_end_matches('/').to_owned())
+}
+
+/// `[a-z0-9-]{1,64}`, the slug grammar of docs/api.md.
+pub fn is_slug(v: &str) -> bool {
+    (1..=64).contains(&v.len())
+        && v.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Allows `#hex`, names and `rgb()/hsl()/oklch()` forms; rejects anything that could end a
+/// declaration (`;`, `{`, `}`) or load something (`url(`).
+fn is_css_colour(v: &str) -> bool {
+    v.len() <= 64
+        && !v.contains("url")
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || " #(),.%/-".contains(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(pairs: &[(&str, &str)]) -> Result<WidgetOptions, OptionsError> {
+        WidgetOptions::parse(|k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn required_options_and_defaults() {
+        assert_eq!(opts(&[]), Err(OptionsError::MissingEndpoint));
+        assert_eq!(
+            opts(&[("endpoint", "https://x.org/api/")]),
+            Err(OptionsError::MissingCampaign)
+        );
+        let o = opts(&[("endpoint", "https://x.org/api/"), ("campaign", "a-b")]).unwrap();
+        assert_eq!(o.endpoint, "https://x.org/api");
+        assert_eq!(o.campaign_url(), "https://x.org/api/campaigns/a-b");
+        assert_eq!(
+            (o.theme, o.layout, o.accent),
+            (Theme::Auto, Layout::Full, None)
+        );
+    }
+
+    #[test]
+    fn rejects_bad_endpoint_campaign_and_accent() {
+        let bad = opts(&[("endpoint", "javascript:alert(1)"), ("campaign", "a")]);
+        assert!(matches!(bad, Err(OptionsError::BadEndpoint(_))));
+        let bad = opts(&[("endpoint", "http://x"), ("campaign", "A b")]);
+        assert!(matches!(bad, Err(OptionsError::BadCampaign(_))));
+        let o = opts(&[
+            ("endpoint", "http://x"),
+            ("campaign", "a"),
+            ("accent", "red;}x{"),
+        ])
+        .unwrap();
+        assert_eq!(o.accent, None);
+        let o = opts(&[
+            ("endpoint", "http://x"),
+            ("campaign", "a"),
+            ("accent", "#c0ffee"),
+        ])
+        .unwrap();
+        assert_eq!(o.accent.as_deref(), Some("#c0ffee"));
+    }
+}

@@ -1,0 +1,246 @@
+//! What a `POST …/signatures` answer means for the visitor: the response (or its absence) is
+//! classified into a [`SubmitOutcome`], then turned into [`UiMessages`]. Pure Rust.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::campaign::Campaign;
+use crate::i18n::{Strings, fill};
+use crate::validate::{FormInput, check_form, label_of, message};
+
+/// The JSON body of any answer (success or error); every member optional so a partner's
+/// endpoint with a thinner body still works.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct ReplyBody {
+    /// `signed` or `already_signed` on success.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// The count after this signature.
+    #[serde(default)]
+    pub count: Option<u64>,
+    /// Stable machine code of an error.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// Human message of an error (English).
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Field key → reason, on `validation`.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+}
+
+/// What happened to one submission.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SubmitOutcome {
+    /// Stored (`already` = this email had signed before).
+    Signed { count: Option<u64>, already: bool },
+    /// 422 validation: field key → the server's reason.
+    Invalid(BTreeMap<String, String>),
+    /// 429: wait this many seconds.
+    RateLimited { retry_after: u32 },
+    /// No answer or a 5xx: worth retrying as is.
+    Unavailable,
+    /// Any other refusal: machine code and human message.
+    Rejected { code: String, message: String },
+}
+
+impl SubmitOutcome {
+    /// Classifies an answer; `status` is `None` when the request never got one.
+    pub fn classify(
+        status: Option<u16>,
+        body: Option<ReplyBody>,
+        retry_after: Option<&str>,
+    ) -> Self {
+        let Some(status) = status else {
+            return Self::Unavailable;
+        };
+        let body = body.unwrap_or_default();
+        match status {
+            200..=299 => Self::Signed {
+                count: body.count,
+                already: body.status.as_deref() == Some("already_signed"),
+            },
+            422 if !body.fields.is_empty() => Self::Invalid(body.fields),
+            429 => Self::RateLimited {
+                retry_after: parse_retry_after(retry_after),
+            },
+            500..=599 => Self::Unavailable,
+            _ => Self::Rejected {
+                code: body.error.unwrap_or_else(|| format!("http_{status}")),
+                message: body.message.unwrap_or_default(),
+            },
+        }
+    }
+
+    /// The `code` of a `pledge:error` event for this outcome, if it is an error.
+    pub fn error_code(&self) -> Option<String> {
+        match self {
+            Self::Signed { .. } => None,
+            Self::Invalid(_) => Some("validation".into()),
+            Self::RateLimited { .. } => Some("rate_limited".into()),
+            Self::Unavailable => Some("unavailable".into()),
+            Self::Rejected { code, .. } => Some(code.clone()),
+        }
+    }
+}
+
+/// `Retry-After` in seconds (integer form; HTTP dates and garbage → 5 s), kept within 1–120 s.
+pub fn parse_retry_after(v: Option<&str>) -> u32 {
+    v.and_then(|v| v.trim().parse::<u32>().ok())
+        .unwrap_or(5)
+        .clamp(1, 120)
+}
+
+/// Messages to show: under fields (by key) and above the submit button.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UiMessages {
+    /// Field key → message naming the field, in server order.
+    pub fields: Vec<(String, String)>,
+    /// Message above the button.
+    pub banner: Option<String>,
+}
+
+/// Turns an error outcome into words. A 422 reason is re-worded by the local rules when they
+/// agree (so it is in the visitor's language), else shown as the server said it.
+/// `retrying` = a 429 will be retried automatically.
+pub fn ui_messages(
+    s: &Strings,
+    campaign: &Campaign,
+    input: &FormInput,
+    outcome: &SubmitOutcome,
+    retrying: bool,
+) -> UiMessages {
+    match outcome {
+        SubmitOutcome::Signed { .. } => UiMessages::default(),
+        SubmitOutcome::Invalid(server) => {
+            let local = check_form(campaign, input);
+            let fields = server
+                .iter()
+                .map(|(key, reason)| {
+                    let label = label_of(s, campaign, key);
+                    let text = local.iter().find(|(k, _)| k == key).map_or_else(
+                        || format!("{label}: {reason}"),
+                        |(_, p)| message(s, label, *p),
+                    );
+                    (key.clone(), text)
+                })
+                .collect();
+            UiMessages {
+                fields,
+                banner: Some(s.fix_fields.to_owned()),
+            }
+        }
+        SubmitOutcome::RateLimited { retry_after } => UiMessages {
+            fields: Vec::new(),
+            banner: Some(if retrying {
+                fill(s.rate_limited, &retry_after.to_string())
+            } else {
+                s.rate_limited_again.to_owned()
+            }),
+        },
+        SubmitOutcome::Unavailable => UiMessages {
+            fields: Vec::new(),
+            banner: Some(s.network.to_owned()),
+        },
+        SubmitOutcome::Rejected { message, code } => {
+            let why = if message.is_empty() { code } else { message };
+            UiMessages {
+                fields: Vec::new(),
+                banner: Some(fill(s.rejected, why)),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{EN, ES};
+
+    fn body(fields: &[(&str, &str)]) -> Option<ReplyBody> {
+        let fields = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Some(ReplyBody {
+            error: Some("validation".into()),
+            fields,
+            ..ReplyBody::default()
+        })
+    }
+
+    #[test]
+    fn classifies_answers() {
+        let ok = ReplyBody {
+            status: Some("already_signed".into()),
+            count: Some(7),
+            ..Default::default()
+        };
+        assert_eq!(
+            SubmitOutcome::classify(Some(200), Some(ok), None),
+            SubmitOutcome::Signed {
+                count: Some(7),
+                already: true
+            }
+        );
+        assert_eq!(
+            SubmitOutcome::classify(None, None, None),
+            SubmitOutcome::Unavailable
+        );
+        assert_eq!(
+            SubmitOutcome::classify(Some(503), None, None),
+            SubmitOutcome::Unavailable
+        );
+        assert_eq!(
+            SubmitOutcome::classify(Some(429), None, Some("30")),
+            SubmitOutcome::RateLimited { retry_after: 30 }
+        );
+        assert_eq!(parse_retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT")), 5);
+        assert_eq!(parse_retry_after(Some("9999")), 120);
+        let r = SubmitOutcome::classify(Some(404), None, None);
+        assert_eq!(r.error_code().as_deref(), Some("http_404"));
+    }
+
+    #[test]
+    fn maps_422_fields_to_named_messages() {
+        let out = SubmitOutcome::classify(
+            Some(422),
+            body(&[("email", "bad"), ("fields.x", "no")]),
+            None,
+        );
+        let input = FormInput {
+            email: "nope".into(),
+            ..FormInput::default()
+        };
+        let ui = ui_messages(&ES, &Campaign::default(), &input, &out, false);
+        assert_eq!(
+            ui.fields[0],
+            (
+                "email".into(),
+                "Correo electrónico: escribe una dirección como nombre@ejemplo.org".into()
+            )
+        );
+        assert_eq!(ui.fields[1], ("fields.x".into(), "fields.x: no".into()));
+        assert_eq!(ui.banner.as_deref(), Some(ES.fix_fields));
+    }
+
+    #[test]
+    fn maps_429_and_network_to_banner() {
+        let rl = SubmitOutcome::RateLimited { retry_after: 12 };
+        let ui = ui_messages(&EN, &Campaign::default(), &FormInput::default(), &rl, true);
+        assert_eq!(
+            ui.banner.as_deref(),
+            Some("Too many sign-ups right now, trying again in 12 s.")
+        );
+        let ui = ui_messages(
+            &EN,
+            &Campaign::default(),
+            &FormInput::default(),
+            &SubmitOutcome::Unavailable,
+            false,
+        );
+        assert_eq!(ui.banner.as_deref(), Some(EN.network));
+        assert!(ui.fields.is_empty());
+    }
+}
