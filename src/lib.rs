@@ -23,7 +23,7 @@ pub use entry::{WidgetHandle, mount};
 
 #[cfg(target_arch = "wasm32")]
 mod entry {
-    use std::any::Any;
+    use std::{any::Any, cell::RefCell, collections::HashMap};
 
     use wasm_bindgen::{JsCast, prelude::*};
     use web_sys::{HtmlElement, ShadowRoot};
@@ -33,19 +33,41 @@ mod entry {
     use crate::i18n;
     use crate::options::WidgetOptions;
 
+    type Mounted = (Option<Box<dyn Any>>, HtmlElement);
+
+    thread_local! {
+        /// Mounted widgets by id. They live here, not in the JS handle object, so a handle the
+        /// page drops (and the GC finalizes) never takes the widget with it.
+        static MOUNTED: RefCell<(u32, HashMap<u32, Mounted>)> = RefCell::new((0, HashMap::new()));
+    }
+
     /// A mounted widget; `unmount()` removes it and releases its live-count subscription.
     #[wasm_bindgen]
     pub struct WidgetHandle {
-        view: Option<Box<dyn Any>>,
-        root: HtmlElement,
+        id: u32,
+    }
+
+    impl WidgetHandle {
+        fn keep(view: Option<Box<dyn Any>>, root: HtmlElement) -> Self {
+            let id = MOUNTED.with(|m| {
+                let mut m = m.borrow_mut();
+                m.0 += 1;
+                let id = m.0;
+                m.1.insert(id, (view, root));
+                id
+            });
+            Self { id }
+        }
     }
 
     #[wasm_bindgen]
     impl WidgetHandle {
         /// Removes the widget from its shadow root and stops its streams. Idempotent.
-        pub fn unmount(&mut self) {
-            drop(self.view.take());
-            self.root.remove();
+        pub fn unmount(&self) {
+            if let Some((view, root)) = MOUNTED.with(|m| m.borrow_mut().1.remove(&self.id)) {
+                drop(view);
+                root.remove();
+            }
         }
     }
 
@@ -54,6 +76,9 @@ mod entry {
     /// short notice, log one `console.error` and fire `pledge:error`; nothing throws.
     #[wasm_bindgen]
     pub fn mount(shadow: ShadowRoot, options: JsValue) -> Result<WidgetHandle, JsValue> {
+        // Debug builds only: panics are bugs; show them (release builds carry no hook: bytes).
+        #[cfg(debug_assertions)]
+        std::panic::set_hook(Box::new(|info| host::report(&info.to_string())));
         let get = |k: &str| {
             js_sys::Reflect::get(&options, &k.into())
                 .ok()
@@ -92,7 +117,7 @@ mod entry {
                     ("message", e.to_string().into()),
                 ];
                 host::emit(&host_el, "error", &detail);
-                return Ok(WidgetHandle { view: None, root });
+                return Ok(WidgetHandle::keep(None, root));
             }
         };
         root.set_attribute("data-theme", opts.theme.as_str())?;
@@ -107,9 +132,6 @@ mod entry {
         });
         let handle =
             leptos::mount::mount_to(root.clone(), move || leptos::view! { <Widget ctx=ctx /> });
-        Ok(WidgetHandle {
-            view: Some(Box::new(handle)),
-            root,
-        })
+        Ok(WidgetHandle::keep(Some(Box::new(handle)), root))
     }
 }

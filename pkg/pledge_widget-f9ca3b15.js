@@ -610,7 +610,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_5040(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_5068(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -640,7 +640,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_5040(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_5068(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -889,38 +889,38 @@ function __wbg_get_imports() {
             return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
         },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 474, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_2880);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 479, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_2908);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 531, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5034);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 536, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5062);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Event")], shim_idx: 469, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_2770);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Event")], shim_idx: 474, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_2798);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Event")], shim_idx: 474, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_2880_16);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Event")], shim_idx: 479, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_2908_16);
             return ret;
         },
         __wbindgen_generic_0000000000000005: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("MessageEvent")], shim_idx: 469, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_2770_17);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("MessageEvent")], shim_idx: 474, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_2798_17);
             return ret;
         },
         __wbindgen_generic_0000000000000006: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 470, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_2769);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 475, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_2797);
             return ret;
         },
         __wbindgen_generic_0000000000000007: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 475, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_2879);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 480, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_2907);
             return ret;
         },
         __wbindgen_generic_0000000000000008: function(arg0) {
@@ -953,38 +953,38 @@ function __wbg_get_imports() {
     };
 }
 
-function __wasm_bindgen_func_elem_2769(arg0, arg1) {
-    wasm.__wasm_bindgen_func_elem_2769(arg0, arg1);
+function __wasm_bindgen_func_elem_2797(arg0, arg1) {
+    wasm.__wasm_bindgen_func_elem_2797(arg0, arg1);
 }
 
-function __wasm_bindgen_func_elem_2879(arg0, arg1) {
-    wasm.__wasm_bindgen_func_elem_2879(arg0, arg1);
+function __wasm_bindgen_func_elem_2907(arg0, arg1) {
+    wasm.__wasm_bindgen_func_elem_2907(arg0, arg1);
 }
 
-function __wasm_bindgen_func_elem_2880(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_2880(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_2908(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_2908(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_2770(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_2770(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_2798(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_2798(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_2880_16(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_2880_16(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_2908_16(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_2908_16(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_2770_17(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_2770_17(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_2798_17(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_2798_17(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_5040(arg0, arg1, arg2, arg3) {
-    wasm.__wasm_bindgen_func_elem_5040(arg0, arg1, arg2, arg3);
+function __wasm_bindgen_func_elem_5068(arg0, arg1, arg2, arg3) {
+    wasm.__wasm_bindgen_func_elem_5068(arg0, arg1, arg2, arg3);
 }
 
-function __wasm_bindgen_func_elem_5034(arg0, arg1, arg2) {
+function __wasm_bindgen_func_elem_5062(arg0, arg1, arg2) {
     try {
         const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
-        wasm.__wasm_bindgen_func_elem_5034(retptr, arg0, arg1, arg2);
+        wasm.__wasm_bindgen_func_elem_5062(retptr, arg0, arg1, arg2);
         var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
         var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
         if (r1) {
@@ -1308,7 +1308,7 @@ async function __wbg_init_once(module_or_path) {
     }
 
     if (module_or_path === undefined) {
-        module_or_path = new URL('pledge_widget-b328ec6a.wasm', import.meta.url);
+        module_or_path = new URL('pledge_widget-9bd7cc59.wasm', import.meta.url);
     }
     const imports = __wbg_get_imports();
 
