@@ -123,7 +123,8 @@ pub struct DemoArgs {
     #[arg(long = "allowed-origin")]
     pub allowed_origins: Vec<String>,
     /// Signature posts per minute per client IP (0 = unlimited).
-    #[arg(long, default_value_t = 30)]
+    /// Unlimited by default: the demo is for trying things out, often many times from one address.
+    #[arg(long, default_value_t = 0)]
     pub rate_limit: u32,
 }
 

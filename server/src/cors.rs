@@ -2,6 +2,7 @@
 //! allows, so this middleware resolves the campaign first (404 for unknown slugs, before
 //! any body is read) and answers preflights itself.
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -13,10 +14,14 @@ use crate::startup::AppState;
 /// Resolves `{slug}` into an `Arc<LiveCampaign>` request extension and adds CORS headers.
 pub async fn campaign_cors(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    slug: Result<Path<String>, PathRejection>,
     mut req: Request,
     next: Next,
 ) -> Response {
+    // A slug that is not even UTF-8 names no campaign; answer in the app's own shape.
+    let Ok(Path(slug)) = slug else {
+        return with_vary(ApiError::CampaignNotFound.into_response());
+    };
     let campaign = match state.campaigns.get(&slug).await {
         Ok(Some(c)) => c,
         Ok(None) => return with_vary(ApiError::CampaignNotFound.into_response()),

@@ -25,7 +25,7 @@ pub struct SignatureRequest {
     #[serde(default)]
     pub consent: Option<ConsentRequest>,
     #[serde(default)]
-    pub public: bool,
+    pub public: Option<bool>,
     #[serde(default)]
     pub locale: Option<String>,
     #[serde(default)]
@@ -186,7 +186,7 @@ impl NewSignature {
                     fields,
                     consent,
                     // A campaign that never shows names stores no one as public.
-                    public: req.public && allow_public_names,
+                    public: req.public.unwrap_or(false) && allow_public_names,
                     locale,
                     source_url,
                 })
@@ -235,7 +235,7 @@ mod tests {
                 given: true,
                 text: "ok".into(),
             }),
-            public: true,
+            public: Some(true),
             ..Default::default()
         };
         assert!(NewSignature::parse(&req, &[], true).unwrap().public);

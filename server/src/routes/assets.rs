@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -27,7 +28,8 @@ struct PageFiles;
 const ORIGIN_PLACEHOLDER: &str = "%PLEDGE_ORIGIN%";
 
 /// `GET /widget/{*path}`: any origin may load the widget.
-pub async fn widget(Path(path): Path<String>, headers: HeaderMap) -> Response {
+pub async fn widget(path: Result<Path<String>, PathRejection>, headers: HeaderMap) -> Response {
+    let path = path.map(|Path(p)| p).unwrap_or_default();
     let mut response = match safe_path(&path).and_then(WidgetFiles::get) {
         Some(file) => {
             let cache = if has_content_hash(&path) {

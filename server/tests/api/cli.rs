@@ -252,3 +252,66 @@ async fn demo_serves_app_and_partner_site_on_two_origins() {
     }
     child.kill().await.unwrap();
 }
+
+/// Reads the `pledge-server listening on ...` line of a child's stdout.
+async fn listening_origin(child: &mut tokio::process::Child) -> String {
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = timeout(TIMEOUT, lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    line.strip_prefix("pledge-server listening on ")
+        .expect(&line)
+        .to_owned()
+}
+
+fn spawn_serve(db: &str) -> tokio::process::Child {
+    Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--database-url", db])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn acknowledged_signature_survives_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("durable.db").display());
+    run(&[
+        "campaign",
+        "create",
+        "durable",
+        "--title",
+        "Durable",
+        "--database-url",
+        &db,
+    ])
+    .await;
+    let mut child = spawn_serve(&db);
+    let origin = listening_origin(&mut child).await;
+    let r = client()
+        .post(format!("{origin}/api/v1/campaigns/durable/signatures"))
+        .header("idempotency-key", "key-durable-1")
+        .json(&json!({"name": "Ada", "email": "ada@example.org", "consent": {"given": true, "text": "Yes."}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    // SIGKILL: no graceful shutdown, no checkpoint. The WAL must already hold the commit.
+    child.kill().await.unwrap();
+    let mut child = spawn_serve(&db);
+    let origin = listening_origin(&mut child).await;
+    let count: serde_json::Value = client()
+        .get(format!("{origin}/api/v1/campaigns/durable/count"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(count, json!({"count": 1, "goal": null}));
+    child.kill().await.unwrap();
+}
