@@ -79,3 +79,42 @@ fn wasm_is_served_as_application_wasm() {
         "text/javascript; charset=utf-8"
     );
 }
+
+#[tokio::test]
+async fn hashed_widget_files_are_immutable_and_typed() {
+    let app = spawn_app().await;
+    let pkg = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../pkg");
+    let names: Vec<String> = std::fs::read_dir(pkg)
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    // Only meaningful once the widget has been built into pkg/.
+    for name in names
+        .iter()
+        .filter(|n| n.ends_with(".wasm") || n.ends_with(".js"))
+    {
+        let r = app
+            .client
+            .get(format!("{}/widget/{name}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{name}");
+        assert_eq!(r.headers()["access-control-allow-origin"], "*");
+        let expected_type = if name.ends_with(".wasm") {
+            "application/wasm"
+        } else {
+            "text/javascript; charset=utf-8"
+        };
+        assert_eq!(r.headers()["content-type"], expected_type, "{name}");
+        let hashed = name.starts_with("pledge_widget-");
+        let cache = r.headers()["cache-control"].to_str().unwrap().to_owned();
+        if hashed {
+            assert_eq!(cache, "public, max-age=31536000, immutable", "{name}");
+        } else if name == "embed.js" {
+            assert_eq!(cache, "public, max-age=300");
+        }
+    }
+}
