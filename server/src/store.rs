@@ -68,6 +68,9 @@ pub struct SignatureRecord {
 #[derive(Debug, Clone)]
 pub struct SignatureStore {
     pool: SqlitePool,
+    /// Writers queue here (FIFO) instead of in SQLite's busy handler, whose growing sleeps
+    /// (up to 100 ms per retry) would put long tails on signature latency.
+    write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// The campaign SELECT with a literal tail; a macro because `concat!` needs literals and
@@ -99,7 +102,10 @@ impl SignatureStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            write_gate: Default::default(),
+        })
     }
 
     pub async fn close(&self) {
@@ -169,6 +175,7 @@ impl SignatureStore {
         request_hash: &str,
         sig: &NewSignature,
     ) -> Result<SignOutcome, sqlx::Error> {
+        let _writer = self.write_gate.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let seen = sqlx::query("SELECT request_hash, response_status, response_count FROM idempotency_keys WHERE campaign_id = ? AND key = ?")
             .bind(campaign_id)
