@@ -1,63 +1,48 @@
 //! The campaign as `GET {endpoint}/campaigns/{slug}` describes it, and the plain-text pledge
 //! splitter (paragraphs, links) that lets the widget render it as text nodes only.
 
-use serde::Deserialize;
-
 /// A campaign (docs/api.md). Missing optional members take their documented defaults.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Campaign {
     /// Heading of the pitch.
     pub title: String,
     /// Plain text; blank lines separate paragraphs; `http(s)://` URLs become links.
-    #[serde(default)]
     pub text: String,
     /// Target number of signatures; `None` = no goal bar.
-    #[serde(default)]
     pub goal: Option<u64>,
     /// Signatures so far, as of the response.
-    #[serde(default)]
     pub count: Option<u64>,
     /// Extra form fields, in display order.
-    #[serde(default)]
     pub fields: Vec<FieldSpec>,
     /// Consent line shown next to the checkbox and stored with the signature.
-    #[serde(default)]
     pub consent_text: Option<String>,
     /// Privacy policy linked from the consent line.
-    #[serde(default)]
     pub privacy_url: Option<String>,
     /// Page that share actions point at; default the host page.
-    #[serde(default)]
     pub share_url: Option<String>,
     /// Whether to offer "show my name publicly".
-    #[serde(default)]
     pub allow_public_names: bool,
 }
 
 /// One campaign-specific form field.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FieldSpec {
     /// Key in the signature's `fields` object (errors use `fields.<key>`).
     pub key: String,
     /// Visible label.
     pub label: String,
     /// Input kind.
-    #[serde(rename = "type", default)]
     pub kind: FieldKind,
     /// Whether a value is needed.
-    #[serde(default)]
     pub required: bool,
     /// Maximum characters of a text value; default 200.
-    #[serde(default)]
     pub max_length: Option<usize>,
     /// Choices of a `select`.
-    #[serde(default)]
     pub options: Vec<Choice>,
 }
 
 /// Field `type` of docs/api.md; unknown types render as text.
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum FieldKind {
     /// An email address.
     Email,
@@ -69,17 +54,29 @@ pub enum FieldKind {
     Checkbox,
     /// Free text (also every unknown type).
     #[default]
-    #[serde(other)]
     Text,
 }
 
 /// One `select` choice.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Choice {
     /// Value sent to the endpoint.
     pub value: String,
     /// Visible text.
     pub label: String,
+}
+
+impl FieldKind {
+    /// Reads a field `type`; unknown types are text.
+    pub fn parse(v: &str) -> Self {
+        match v {
+            "email" => Self::Email,
+            "select" => Self::Select,
+            "country" => Self::Country,
+            "checkbox" => Self::Checkbox,
+            _ => Self::Text,
+        }
+    }
 }
 
 impl FieldSpec {
@@ -181,6 +178,12 @@ mod tests {
                 Text(".".into())
             ]
         );
+    }
+
+    #[test]
+    fn unknown_field_types_are_text() {
+        assert_eq!(FieldKind::parse("country"), FieldKind::Country);
+        assert_eq!(FieldKind::parse("date"), FieldKind::Text);
     }
 
     #[test]

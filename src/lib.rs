@@ -23,7 +23,7 @@ pub use entry::{WidgetHandle, mount};
 
 #[cfg(target_arch = "wasm32")]
 mod entry {
-    use std::{any::Any, cell::RefCell, collections::HashMap};
+    use std::{any::Any, cell::RefCell};
 
     use wasm_bindgen::{JsCast, prelude::*};
     use web_sys::{HtmlElement, ShadowRoot};
@@ -38,7 +38,7 @@ mod entry {
     thread_local! {
         /// Mounted widgets by id. They live here, not in the JS handle object, so a handle the
         /// page drops (and the GC finalizes) never takes the widget with it.
-        static MOUNTED: RefCell<(u32, HashMap<u32, Mounted>)> = RefCell::new((0, HashMap::new()));
+        static MOUNTED: RefCell<(u32, Vec<(u32, Mounted)>)> = const { RefCell::new((0, Vec::new())) };
     }
 
     /// A mounted widget; `unmount()` removes it and releases its live-count subscription.
@@ -53,7 +53,7 @@ mod entry {
                 let mut m = m.borrow_mut();
                 m.0 += 1;
                 let id = m.0;
-                m.1.insert(id, (view, root));
+                m.1.push((id, (view, root)));
                 id
             });
             Self { id }
@@ -64,7 +64,12 @@ mod entry {
     impl WidgetHandle {
         /// Removes the widget from its shadow root and stops its streams. Idempotent.
         pub fn unmount(&self) {
-            if let Some((view, root)) = MOUNTED.with(|m| m.borrow_mut().1.remove(&self.id)) {
+            let found = MOUNTED.with(|m| {
+                let mut m = m.borrow_mut();
+                let i = m.1.iter().position(|(id, _)| *id == self.id)?;
+                Some(m.1.swap_remove(i).1)
+            });
+            if let Some((view, root)) = found {
                 drop(view);
                 root.remove();
             }

@@ -1,33 +1,24 @@
 //! What a `POST …/signatures` answer means for the visitor: the response (or its absence) is
 //! classified into a [`SubmitOutcome`], then turned into [`UiMessages`]. Pure Rust.
 
-use std::collections::BTreeMap;
-
-use serde::Deserialize;
-
 use crate::campaign::Campaign;
 use crate::i18n::{Strings, fill};
 use crate::validate::{FormInput, check_form, label_of, message};
 
 /// The JSON body of any answer (success or error); every member optional so a partner's
 /// endpoint with a thinner body still works.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplyBody {
     /// `signed` or `already_signed` on success.
-    #[serde(default)]
     pub status: Option<String>,
     /// The count after this signature.
-    #[serde(default)]
     pub count: Option<u64>,
     /// Stable machine code of an error.
-    #[serde(default)]
     pub error: Option<String>,
     /// Human message of an error (English).
-    #[serde(default)]
     pub message: Option<String>,
     /// Field key → reason, on `validation`.
-    #[serde(default)]
-    pub fields: BTreeMap<String, String>,
+    pub fields: Vec<(String, String)>,
 }
 
 /// What happened to one submission.
@@ -36,7 +27,7 @@ pub enum SubmitOutcome {
     /// Stored (`already` = this email had signed before).
     Signed { count: Option<u64>, already: bool },
     /// 422 validation: field key → the server's reason.
-    Invalid(BTreeMap<String, String>),
+    Invalid(Vec<(String, String)>),
     /// 429: wait this many seconds.
     RateLimited { retry_after: u32 },
     /// No answer or a 5xx: worth retrying as is.

@@ -1,12 +1,12 @@
-//! The endpoint contract of docs/api.md over `fetch` (gloo-net). Bodies are decoded with
-//! `Response.json()` + serde-wasm-bindgen, so no JSON parser ships in the wasm.
+//! The endpoint contract of docs/api.md over `fetch` (gloo-net). Bodies are parsed by the
+//! browser (`Response.json()`) and read by [`super::decode`], so no JSON parser ships in the wasm.
 
 use gloo_net::http::{Request, Response};
-use serde::{Serialize, de::DeserializeOwned};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::outcome::{ReplyBody, SubmitOutcome};
+use super::decode;
+use crate::outcome::SubmitOutcome;
 
 /// Why a GET gave no usable document.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,36 +15,29 @@ pub enum FetchError {
     Network,
     /// An answer with this status and, if JSON, this error code.
     Status(u16, Option<String>),
-    /// A 2xx whose body is not the documented shape.
-    Decode,
 }
 
-async fn json<T: DeserializeOwned>(resp: Response) -> Option<T> {
+async fn json(resp: Response) -> JsValue {
     let raw = web_sys::Response::from(resp);
-    let value = JsFuture::from(raw.json().ok()?).await.ok()?;
-    serde_wasm_bindgen::from_value(value).ok()
+    match raw.json() {
+        Ok(p) => JsFuture::from(p).await.unwrap_or_default(),
+        Err(_) => JsValue::UNDEFINED,
+    }
 }
 
-/// `GET url` decoded as `T`.
-pub async fn get<T: DeserializeOwned>(url: &str) -> Result<T, FetchError> {
+/// `GET url` → the parsed JSON body of a 2xx answer.
+pub async fn get(url: &str) -> Result<JsValue, FetchError> {
     let resp = Request::get(url)
         .send()
         .await
         .map_err(|_| FetchError::Network)?;
-    if !resp.ok() {
-        let status = resp.status();
-        let code = json::<ReplyBody>(resp).await.and_then(|b| b.error);
-        return Err(FetchError::Status(status, code));
+    let (ok, status) = (resp.ok(), resp.status());
+    let body = json(resp).await;
+    if ok {
+        Ok(body)
+    } else {
+        Err(FetchError::Status(status, decode::reply(&body).error))
     }
-    json(resp).await.ok_or(FetchError::Decode)
-}
-
-/// Serializes a payload as JSON text through the browser's `JSON.stringify`.
-pub fn to_json<T: Serialize>(payload: &T) -> Option<String> {
-    let value = payload
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .ok()?;
-    js_sys::JSON::stringify(&value).ok()?.as_string()
 }
 
 /// `POST {campaign_url}/signatures` with the given idempotency key and JSON body.
@@ -53,15 +46,14 @@ pub async fn post_signature(campaign_url: &str, key: &str, body: &str) -> Submit
         .header("Content-Type", "application/json")
         .header("Idempotency-Key", key)
         .body(JsValue::from_str(body));
-    let resp = match sent {
-        Ok(req) => req.send().await,
-        Err(_) => return SubmitOutcome::Unavailable,
+    let Ok(req) = sent else {
+        return SubmitOutcome::Unavailable;
     };
-    let Ok(resp) = resp else {
+    let Ok(resp) = req.send().await else {
         return SubmitOutcome::Unavailable;
     };
     let retry_after = resp.headers().get("retry-after");
     let status = resp.status();
-    let body = json::<ReplyBody>(resp).await;
-    SubmitOutcome::classify(Some(status), body, retry_after.as_deref())
+    let body = decode::reply(&json(resp).await);
+    SubmitOutcome::classify(Some(status), Some(body), retry_after.as_deref())
 }

@@ -3,13 +3,13 @@
 //! reconnecting with capped, jittered exponential back-off; when the stream never works it
 //! polls `…/count` every 30 s instead. It closes when its last subscriber leaves.
 
-use std::{cell::RefCell, collections::HashMap, rc::Rc};
+use std::{cell::RefCell, rc::Rc};
 
-use serde::Deserialize;
 use wasm_bindgen::{JsCast, prelude::*};
 use web_sys::{Event, EventSource, MessageEvent};
 
 use super::api::{FetchError, get};
+use super::decode;
 use super::host::{after, clear_timer};
 
 /// A count update: signatures and, when known, the goal.
@@ -19,13 +19,6 @@ const POLL_MS: u32 = 30_000;
 const MAX_BACKOFF_MS: u32 = 60_000;
 /// Failed connections without a single event before the feed falls back to polling.
 const STRIKES_BEFORE_POLLING: u32 = 2;
-
-#[derive(Deserialize)]
-struct CountDoc {
-    count: u64,
-    #[serde(default)]
-    goal: Option<u64>,
-}
 
 #[derive(Default)]
 struct Feed {
@@ -45,7 +38,8 @@ struct Feed {
 type Shared = Rc<RefCell<Feed>>;
 
 thread_local! {
-    static FEEDS: RefCell<HashMap<String, Shared>> = RefCell::new(HashMap::new());
+    /// Open feeds by campaign URL (a handful per page at most: a Vec beats a map in bytes).
+    static FEEDS: RefCell<Vec<(String, Shared)>> = const { RefCell::new(Vec::new()) };
     static NEXT_ID: RefCell<u32> = const { RefCell::new(0) };
 }
 
@@ -58,14 +52,15 @@ pub fn subscribe(base: &str, listener: Listener) -> u32 {
     });
     let (feed, fresh) = FEEDS.with(|f| {
         let mut feeds = f.borrow_mut();
-        let fresh = !feeds.contains_key(base);
-        let feed = feeds.entry(base.to_owned()).or_insert_with(|| {
-            Rc::new(RefCell::new(Feed {
-                base: base.to_owned(),
-                ..Feed::default()
-            }))
-        });
-        (feed.clone(), fresh)
+        if let Some((_, feed)) = feeds.iter().find(|(b, _)| b == base) {
+            return (feed.clone(), false);
+        }
+        let feed = Rc::new(RefCell::new(Feed {
+            base: base.to_owned(),
+            ..Feed::default()
+        }));
+        feeds.push((base.to_owned(), feed.clone()));
+        (feed, true)
     });
     let last = feed.borrow().last;
     if let Some((count, goal)) = last {
@@ -82,14 +77,22 @@ pub fn subscribe(base: &str, listener: Listener) -> u32 {
 pub fn unsubscribe(base: &str, id: u32) {
     let empty = FEEDS.with(|f| {
         let feeds = f.borrow();
-        let Some(feed) = feeds.get(base) else {
+        let Some((_, feed)) = feeds.iter().find(|(b, _)| b == base) else {
             return false;
         };
         let mut feed = feed.borrow_mut();
         feed.listeners.retain(|(i, _)| *i != id);
         feed.listeners.is_empty()
     });
-    if empty && let Some(feed) = FEEDS.with(|f| f.borrow_mut().remove(base)) {
+    let removed = FEEDS.with(|f| {
+        let mut feeds = f.borrow_mut();
+        let i = feeds
+            .iter()
+            .position(|(b, _)| b == base)
+            .filter(|_| empty)?;
+        Some(feeds.swap_remove(i).1)
+    });
+    if let Some(feed) = removed {
         let mut feed = feed.borrow_mut();
         feed.stopped = true;
         close(&mut feed);
@@ -125,13 +128,17 @@ async fn poll_once(weak: std::rc::Weak<RefCell<Feed>>, first: bool) {
     let Some(base) = weak.upgrade().map(|f| f.borrow().base.clone()) else {
         return;
     };
-    let result = get::<CountDoc>(&format!("{base}/count")).await;
+    let result = get(&format!("{base}/count")).await;
     let Some(feed) = weak.upgrade() else { return };
     if feed.borrow().stopped {
         return;
     }
     match result {
-        Ok(doc) => notify(&feed, doc.count, doc.goal),
+        Ok(doc) => {
+            if let Some((count, goal)) = decode::count(&doc) {
+                notify(&feed, count, goal);
+            }
+        }
         Err(FetchError::Status(404 | 405 | 501, _)) => return,
         Err(_) => {}
     }
@@ -173,15 +180,14 @@ fn connect(feed: &Shared) {
             .data()
             .as_string()
             .and_then(|d| js_sys::JSON::parse(&d).ok());
-        let count = data.and_then(|d| serde_wasm_bindgen::from_value::<CountDoc>(d).ok());
-        if let Some(doc) = count {
+        if let Some((count, goal)) = data.as_ref().and_then(decode::count) {
             {
                 let mut f = feed.borrow_mut();
                 f.failures = 0;
                 f.strikes = 0;
                 f.heard = true;
             }
-            notify(&feed, doc.count, doc.goal);
+            notify(&feed, count, goal);
         }
     });
     let weak = Rc::downgrade(feed);

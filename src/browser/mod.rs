@@ -2,6 +2,7 @@
 //! `JsValue` only inside. Nothing here panics on what the network or the page hands over.
 
 pub mod api;
+pub mod decode;
 pub mod host;
 pub mod intl;
 pub mod live;

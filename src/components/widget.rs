@@ -15,7 +15,7 @@ use super::{
 };
 use crate::browser::{
     api::{FetchError, get},
-    host, live,
+    decode, host, live,
 };
 use crate::campaign::Campaign;
 use crate::options::Layout;
@@ -27,6 +27,12 @@ enum Load {
     Ready(Arc<Campaign>),
     /// The endpoint says the campaign does not exist.
     Missing,
+}
+
+/// The minimal campaign (name, email, consent) for endpoints without the campaign route.
+fn fallback(ctx: &Ctx) -> Campaign {
+    let title = ctx.opts.title.clone();
+    Campaign::fallback(title.unwrap_or_else(|| ctx.s.fallback_title.into()))
 }
 
 /// The widget root view.
@@ -58,8 +64,11 @@ pub fn Widget(
     {
         let ctx = ctx.clone();
         spawn_local(async move {
-            let campaign = match get::<Campaign>(&ctx.opts.campaign_url()).await {
-                Ok(c) => c,
+            let fetched = get(&ctx.opts.campaign_url()).await;
+            let campaign = match fetched.as_ref().map(decode::campaign) {
+                Ok(Some(c)) => c,
+                // Not the documented shape: treat like a missing campaign route.
+                Ok(None) => fallback(&ctx),
                 Err(FetchError::Status(404, Some(code))) if code == "campaign_not_found" => {
                     load.set(Load::Missing);
                     let detail = [
@@ -71,12 +80,7 @@ pub fn Widget(
                     return;
                 }
                 // No campaign route (or no network yet): the POST may still work.
-                Err(_) => Campaign::fallback(
-                    ctx.opts
-                        .title
-                        .clone()
-                        .unwrap_or_else(|| s.fallback_title.into()),
-                ),
+                Err(_) => fallback(&ctx),
             };
             if count.get_untracked().is_none() && campaign.count.is_some() {
                 count.set(campaign.count);

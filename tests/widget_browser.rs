@@ -1,0 +1,181 @@
+//! Browser tests of the widget: mount into a fresh shadow root, act, wait a tick, assert on
+//! the DOM. Run with `.ci/test-widget-browser` (headless Chromium via chromedriver).
+#![cfg(target_arch = "wasm32")]
+
+use pledge_widget::browser::{host, intl};
+use pledge_widget::campaign::Campaign;
+use pledge_widget::i18n::{EN, ES};
+use pledge_widget::outcome::{ReplyBody, SubmitOutcome, ui_messages};
+use pledge_widget::validate::FormInput;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn options(pairs: &[(&str, &str)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        js_sys::Reflect::set(&o, &(*k).into(), &(*v).into()).unwrap();
+    }
+    o.into()
+}
+
+fn fresh_shadow() -> (Element, ShadowRoot) {
+    let doc = host::document().unwrap();
+    let el = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&el).unwrap();
+    let shadow = el
+        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+        .unwrap();
+    (el, shadow)
+}
+
+/// Waits until `selector` matches inside `shadow` (up to ~5 s).
+async fn wait_for(shadow: &ShadowRoot, selector: &str) -> Element {
+    for _ in 0..100 {
+        if let Ok(Some(el)) = shadow.query_selector(selector) {
+            return el;
+        }
+        host::sleep(50).await;
+    }
+    panic!("{selector} never appeared");
+}
+
+fn attr(shadow: &ShadowRoot, selector: &str, name: &str) -> Option<String> {
+    shadow
+        .query_selector(selector)
+        .unwrap()?
+        .get_attribute(name)
+}
+
+/// An endpoint that refuses connections: the campaign GET fails, so the minimal form
+/// (name, email, consent) must still render.
+const DEAD: &str = "http://127.0.0.1:9/api/v1";
+
+#[wasm_bindgen_test]
+async fn mounting_shows_the_minimal_form_when_the_campaign_route_is_missing() {
+    let (_el, shadow) = fresh_shadow();
+    let opts = options(&[
+        ("endpoint", DEAD),
+        ("campaign", "demo"),
+        ("title", "Sign now"),
+        ("lang", "en"),
+    ]);
+    let handle = pledge_widget::mount(shadow.clone(), opts).unwrap();
+    wait_for(&shadow, "form").await;
+    let title = shadow
+        .query_selector("h2")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert_eq!(title, "Sign now");
+    for id in ["#pw-name", "#pw-email", "#pw-consent"] {
+        assert!(shadow.query_selector(id).unwrap().is_some(), "{id}");
+        let label = format!("label[for={}]", &id[1..]);
+        assert!(shadow.query_selector(&label).unwrap().is_some(), "{label}");
+    }
+    assert_eq!(
+        attr(&shadow, "#pw-email", "aria-required").as_deref(),
+        Some("true")
+    );
+    assert_eq!(attr(&shadow, ".root", "lang").as_deref(), Some("en"));
+    handle.unmount();
+    assert!(shadow.query_selector(".root").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn empty_submit_marks_fields_invalid_and_focuses_the_first() {
+    let (_el, shadow) = fresh_shadow();
+    let opts = options(&[("endpoint", DEAD), ("campaign", "demo"), ("lang", "en")]);
+    let handle = pledge_widget::mount(shadow.clone(), opts).unwrap();
+    let button: HtmlElement = wait_for(&shadow, "button[type=submit]")
+        .await
+        .unchecked_into();
+    button.click();
+    host::sleep(50).await;
+    for (id, msg) in [
+        ("pw-name", "Name: this is required"),
+        ("pw-email", "Email: this is required"),
+    ] {
+        assert_eq!(
+            attr(&shadow, &format!("#{id}"), "aria-invalid").as_deref(),
+            Some("true")
+        );
+        let err = format!("{id}-err");
+        assert_eq!(
+            attr(&shadow, &format!("#{id}"), "aria-describedby").as_deref(),
+            Some(err.as_str())
+        );
+        let text = shadow
+            .get_element_by_id(&err)
+            .unwrap()
+            .text_content()
+            .unwrap();
+        assert_eq!(text, msg);
+    }
+    assert!(attr(&shadow, "#pw-consent", "aria-invalid").is_some());
+    let focused = shadow.active_element().map(|e| e.id());
+    assert_eq!(focused.as_deref(), Some("pw-name"));
+    handle.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn bad_options_render_a_notice_instead_of_throwing() {
+    let (_el, shadow) = fresh_shadow();
+    let handle = pledge_widget::mount(shadow.clone(), options(&[("campaign", "demo")])).unwrap();
+    let notice = wait_for(&shadow, "[role=alert]").await;
+    assert!(!notice.text_content().unwrap().is_empty());
+    handle.unmount();
+}
+
+#[wasm_bindgen_test]
+fn counts_are_formatted_for_the_locale() {
+    assert_eq!(intl::format_count(1204, "en"), "1,204");
+    assert_eq!(intl::format_count(1204, "es"), "1.204");
+    assert_eq!(intl::plural(1, "en"), "one");
+    assert_eq!(intl::plural(2, "es"), "other");
+}
+
+#[wasm_bindgen_test]
+fn answers_map_to_ui_messages() {
+    let body = ReplyBody {
+        error: Some("validation".into()),
+        fields: vec![("email".into(), "Enter an email address.".into())],
+        ..ReplyBody::default()
+    };
+    let input = FormInput {
+        email: "nope".into(),
+        ..FormInput::default()
+    };
+    let c = Campaign::default();
+    let ui = ui_messages(
+        &EN,
+        &c,
+        &input,
+        &SubmitOutcome::classify(Some(422), Some(body), None),
+        false,
+    );
+    assert_eq!(
+        ui.fields,
+        vec![(
+            "email".to_string(),
+            "Email: enter an address like name@example.org".to_string()
+        )]
+    );
+    let limited = SubmitOutcome::classify(Some(429), None, Some("7"));
+    let ui = ui_messages(&ES, &c, &input, &limited, true);
+    assert_eq!(
+        ui.banner.as_deref(),
+        Some("Demasiadas firmas en este momento, reintentando en 7 s.")
+    );
+    let ui = ui_messages(
+        &EN,
+        &c,
+        &input,
+        &SubmitOutcome::classify(None, None, None),
+        false,
+    );
+    assert_eq!(ui.banner.as_deref(), Some(EN.network));
+}
