@@ -25,8 +25,8 @@
 
   function load() {
     if (!loading) {
-      loading = import(new URL("pledge_widget-cdcfc1d5.js", base).href).then(function (m) {
-        return m.default({ module_or_path: new URL("pledge_widget-607cf39c.wasm", base).href }).then(function () { return m; });
+      loading = import(new URL("pledge_widget-0301120d.js", base).href).then(function (m) {
+        return m.default({ module_or_path: new URL("pledge_widget-c0d3436c.wasm", base).href }).then(function () { return m; });
       });
       loading.catch(function () { loading = null; });
     }

@@ -31,5 +31,7 @@ fn minify(css: &str) -> String {
         }
         out.push_str(word);
     }
-    out.replace(";}", "}").replace(" !important", "!important")
+    out.replace(";}", "}")
+        .replace(": ", ":")
+        .replace(" !important", "!important")
 }

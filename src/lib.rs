@@ -23,17 +23,19 @@ pub use entry::{WidgetHandle, mount};
 
 #[cfg(target_arch = "wasm32")]
 mod entry {
-    use std::{any::Any, cell::RefCell};
+    use std::cell::RefCell;
+
+    use leptos::prelude::Owner;
 
     use wasm_bindgen::{JsCast, prelude::*};
     use web_sys::{HtmlElement, ShadowRoot};
 
     use crate::browser::host;
-    use crate::components::{Ctx, CtxInner, widget::Widget};
+    use crate::components::{Ctx, CtxInner, widget::widget};
     use crate::i18n;
     use crate::options::WidgetOptions;
 
-    type Mounted = (Option<Box<dyn Any>>, HtmlElement);
+    type Mounted = (Option<Owner>, HtmlElement);
 
     thread_local! {
         /// Mounted widgets by id. They live here, not in the JS handle object, so a handle the
@@ -48,7 +50,7 @@ mod entry {
     }
 
     impl WidgetHandle {
-        fn keep(view: Option<Box<dyn Any>>, root: HtmlElement) -> Self {
+        fn keep(view: Option<Owner>, root: HtmlElement) -> Self {
             let id = MOUNTED.with(|m| {
                 let mut m = m.borrow_mut();
                 m.0 += 1;
@@ -69,8 +71,11 @@ mod entry {
                 let i = m.1.iter().position(|(id, _)| *id == self.id)?;
                 Some(m.1.swap_remove(i).1)
             });
-            if let Some((view, root)) = found {
-                drop(view);
+            if let Some((owner, root)) = found {
+                // Disposes every signal and effect and runs the cleanups (live-count feed).
+                if let Some(owner) = owner {
+                    owner.cleanup();
+                }
                 root.remove();
             }
         }
@@ -135,8 +140,13 @@ mod entry {
             host: host_el,
             root: root.clone(),
         });
-        let handle =
-            leptos::mount::mount_to(root.clone(), move || leptos::view! { <Widget ctx=ctx /> });
-        Ok(WidgetHandle::keep(Some(Box::new(handle)), root))
+        // Effects and tasks run on wasm-bindgen-futures (an Err = already initialised).
+        let _ = any_spawner::Executor::init_wasm_bindgen();
+        let owner = Owner::new();
+        let content = owner.with(|| widget(&ctx));
+        for el in content {
+            root.append_child(el.node())?;
+        }
+        Ok(WidgetHandle::keep(Some(owner), root))
     }
 }

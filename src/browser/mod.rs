@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod decode;
+pub mod dom;
 pub mod host;
 pub mod intl;
 pub mod live;

@@ -3,12 +3,12 @@
 use leptos::prelude::*;
 
 use super::Ctx;
+use crate::browser::dom::{El, set_attr, set_text};
 use crate::browser::intl::{format_count, plural};
-use crate::i18n::fill;
+use crate::i18n::{Strings, fill};
 
 /// "N have signed", worded by the locale's plural rules.
-pub fn count_phrase(ctx: &Ctx, n: u64) -> String {
-    let s = ctx.s;
+pub fn count_phrase(s: &Strings, n: u64) -> String {
     let template = if plural(n, s.tag) == "one" {
         s.count_one
     } else {
@@ -17,38 +17,38 @@ pub fn count_phrase(ctx: &Ctx, n: u64) -> String {
     fill(template, &format_count(n, s.tag))
 }
 
-/// Count and goal bar; renders nothing until a count is known.
-#[component]
-pub fn Count(
-    /// Widget context.
-    ctx: Ctx,
-    /// Signatures so far (`None` = not known, e.g. an endpoint without count routes).
-    count: RwSignal<Option<u64>>,
-    /// Goal (`None` = no goal bar).
-    goal: RwSignal<Option<u64>>,
-) -> impl IntoView {
-    let phrase = {
-        let ctx = ctx.clone();
-        move || {
-            let n = count.get()?;
-            Some(
-                view! { <p class="count" part="count"><strong>{count_phrase(&ctx, n)}</strong></p> },
-            )
-        }
-    };
-    let goal_view = move || {
-        let g = goal.get()?;
-        let n = count.get().unwrap_or(0);
-        let of = fill(ctx.s.goal, &format_count(g, ctx.s.tag));
-        Some(view! {
-            <div class="goal">
-                <progress part="goal-bar" max=g.to_string() value=n.min(g).to_string() aria-label=ctx.s.goal_label></progress>
-                <span>{of}</span>
-            </div>
-        })
-    };
-    view! {
-        {phrase}
-        {goal_view}
-    }
+/// Count (`part="count"`) and goal bar (`part="goal-bar"`); each hidden while unknown.
+/// `count`: signatures so far (`None` = unknown, e.g. an endpoint without count routes);
+/// `goal`: the target (`None` = no goal bar).
+pub fn count_view(ctx: &Ctx, count: RwSignal<Option<u64>>, goal: RwSignal<Option<u64>>) -> El {
+    let s = ctx.s;
+    let phrase = El::class("p", "count")
+        .attr("part", "count")
+        .bind(move |el| set_text(el, count.get().map(|n| count_phrase(s, n)).as_deref()));
+    let bar = El::new("progress")
+        .attr("part", "goal-bar")
+        .attr("aria-label", s.goal_label)
+        .bind(move |el| {
+            let g = goal.get().unwrap_or(1);
+            set_attr(el, "max", Some(&g.to_string()));
+            set_attr(
+                el,
+                "value",
+                Some(&count.get().unwrap_or(0).min(g).to_string()),
+            );
+        });
+    let of = El::new("span").bind(move |el| {
+        el.set_text_content(
+            goal.get()
+                .map(|g| fill(s.goal, &format_count(g, s.tag)))
+                .as_deref(),
+        );
+    });
+    let bar = El::class("div", "goal")
+        .child(bar)
+        .child(of)
+        .bind(move |el| {
+            set_attr(el, "hidden", goal.with(Option::is_none).then_some(""));
+        });
+    El::new("div").child(phrase).child(bar)
 }

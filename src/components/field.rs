@@ -4,10 +4,11 @@
 use leptos::prelude::*;
 
 use super::{Ctx, id_of};
+use crate::browser::dom::{El, control_value, set_attr, set_text};
 use crate::browser::intl::regions;
 use crate::campaign::{Choice, FieldKind};
 
-/// What a [`Field`] shows and edits.
+/// What a [`field`] shows and edits.
 #[derive(Clone)]
 pub struct Control {
     /// Error key (`name`, `email`, `consent`, `fields.<key>`); also gives the element id.
@@ -26,91 +27,82 @@ pub struct Control {
     pub choices: Vec<Choice>,
 }
 
-/// A label, a control bound to `value` (`"true"`/`""` for checkboxes) and the error under it.
-#[component]
-pub fn Field(
-    /// Widget context.
-    ctx: Ctx,
-    /// Field description.
-    control: Control,
-    /// The value as typed.
+/// A label, a control writing to `value` (`"true"`/`""` for checkboxes) and the error under
+/// it, read from `errors` (field key → message, for the whole form).
+pub fn field(
+    ctx: &Ctx,
+    c: Control,
     value: RwSignal<String>,
-    /// Field key → message, for the whole form.
     errors: RwSignal<Vec<(String, String)>>,
-) -> impl IntoView {
-    let id = id_of(&control.key);
+) -> El {
+    let id = id_of(&c.key);
     let err_id = format!("{id}-err");
-    let key = control.key.clone();
-    let error = Signal::derive(move || {
+    let key = c.key.clone();
+    let error = Memo::new(move |_| {
         errors.with(|e| e.iter().find(|(k, _)| *k == key).map(|(_, m)| m.clone()))
     });
-    let invalid = move || error.with(Option::is_some).then_some("true");
-    let described = {
-        let err_id = err_id.clone();
-        move || error.with(Option::is_some).then(|| err_id.clone())
-    };
-    let key = control.key.clone();
-    let clear = move || errors.update(|e| e.retain(|(k, _)| *k != key));
-    let req = control.required.then_some("true");
-    let req_mark = (control.required && control.kind != FieldKind::Checkbox)
-        .then(|| view! { <span class="req">" (" {ctx.s.required} ")"</span> });
-    let label = view! { <label for=id.clone()>{control.label.clone()} {req_mark}</label> };
-    let error_view = move || {
-        error
-            .get()
-            .map(|m| view! { <p class="error" id=err_id.clone()>{m}</p> })
-    };
+    let checkbox = c.kind == FieldKind::Checkbox;
 
-    let input = match control.kind {
-        FieldKind::Checkbox => {
-            return view! {
-                <div class="field">
-                    <div class="check">
-                        <input type="checkbox" id=id required=control.required aria-required=req aria-invalid=invalid
-                            aria-describedby=described prop:checked=move || value.with(|v| v == "true")
-                            on:change=move |ev| { value.set(if event_target_checked(&ev) { "true".into() } else { String::new() }); clear(); } />
-                        {label}
-                    </div>
-                    {error_view}
-                </div>
-            }
-            .into_any();
-        }
+    let mut label = El::new("label").attr("for", &id).text(&c.label);
+    if c.required && !checkbox {
+        label = label.child(El::class("span", "req").text(&format!(" ({})", ctx.s.required)));
+    }
+    let control = match c.kind {
+        FieldKind::Checkbox => El::new("input").attr("type", "checkbox"),
         FieldKind::Select | FieldKind::Country => {
-            let choices: Vec<(String, String)> = if control.kind == FieldKind::Country {
+            let choices = if c.kind == FieldKind::Country {
                 regions(ctx.s.tag)
             } else {
-                control.choices.iter().map(|c| (c.value.clone(), c.label.clone())).collect()
+                c.choices
+                    .iter()
+                    .map(|o| (o.value.clone(), o.label.clone()))
+                    .collect()
             };
+            let first = El::new("option").attr("value", "").text(ctx.s.choose);
             let options = choices
-                .into_iter()
-                .map(|(v, l)| view! { <option value=v.clone() selected=move || value.with(|x| *x == v)>{l}</option> })
-                .collect_view();
-            view! {
-                <select id=id.clone() required=control.required aria-required=req aria-invalid=invalid aria-describedby=described
-                    autocomplete=control.autocomplete
-                    on:change=move |ev| { value.set(event_target_value(&ev)); clear(); }>
-                    <option value="">{ctx.s.choose}</option>
-                    {options}
-                </select>
-            }
-            .into_any()
+                .iter()
+                .map(|(v, l)| El::new("option").attr("value", v).text(l));
+            El::new("select")
+                .child(first)
+                .children(options)
+                .attr("autocomplete", c.autocomplete)
         }
-        FieldKind::Text | FieldKind::Email => view! {
-            <input id=id.clone() type=if control.kind == FieldKind::Email { "email" } else { "text" }
-                required=control.required aria-required=req aria-invalid=invalid aria-describedby=described
-                maxlength=control.max_len.to_string() autocomplete=control.autocomplete
-                prop:value=move || value.get()
-                on:input=move |ev| { value.set(event_target_value(&ev)); clear(); } />
-        }
-        .into_any(),
+        FieldKind::Text | FieldKind::Email => El::new("input")
+            .attr(
+                "type",
+                if c.kind == FieldKind::Email {
+                    "email"
+                } else {
+                    "text"
+                },
+            )
+            .attr("maxlength", &c.max_len.to_string())
+            .attr("autocomplete", c.autocomplete),
     };
-    view! {
-        <div class="field">
-            {label}
-            {input}
-            {error_view}
-        </div>
-    }
-    .into_any()
+    let key = c.key.clone();
+    let described = err_id.clone();
+    let control = control
+        .attr("id", &id)
+        .attr_if(c.required, "required", "")
+        .attr_if(c.required, "aria-required", "true")
+        .bind(move |el| {
+            let bad = error.with(Option::is_some);
+            set_attr(el, "aria-invalid", bad.then_some("true"));
+            set_attr(el, "aria-describedby", bad.then_some(described.as_str()));
+        });
+    let input = control.0.clone();
+    let control = control.on(if checkbox { "change" } else { "input" }, move |_| {
+        value.set(control_value(&input));
+        errors.update(|e| e.retain(|(k, _)| *k != key));
+    });
+    let message = El::class("p", "error")
+        .attr("id", &err_id)
+        .bind(move |el| set_text(el, error.get().as_deref()));
+    let outer = El::class("div", "field");
+    let outer = if checkbox {
+        outer.child(El::class("div", "check").child(control).child(label))
+    } else {
+        outer.child(label).child(control)
+    };
+    outer.child(message)
 }

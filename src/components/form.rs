@@ -3,11 +3,13 @@
 
 use std::sync::Arc;
 
-use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
+use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::JsValue;
 
-use super::field::{Control, Field};
+use super::field::{Control, field};
+use super::pitch::external_link;
 use super::{Ctx, id_of};
+use crate::browser::dom::{El, set_attr, set_text};
 use crate::browser::{api, host};
 use crate::campaign::{Campaign, FieldKind};
 use crate::outcome::{SubmitOutcome, ui_messages};
@@ -84,37 +86,95 @@ pub fn consent_text<'a>(ctx: &'a Ctx, campaign: &'a Campaign) -> &'a str {
         .unwrap_or(ctx.s.consent_default)
 }
 
-/// The form. Calls `on_signed` once a signature is stored (or was already).
-#[component]
-pub fn PledgeForm(
-    /// Widget context.
-    ctx: Ctx,
-    /// The campaign (or the minimal fallback).
-    campaign: Arc<Campaign>,
-    /// Called with the stored signature's outcome.
-    on_signed: Callback<Signed>,
-) -> impl IntoView {
+/// The form (`part="form"`) for `campaign` (or the minimal fallback). Calls `on_signed` once
+/// a signature is stored (or was already).
+pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed) + 'static) -> El {
     let s = ctx.s;
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let consent = RwSignal::new(String::new());
     let public = RwSignal::new(String::new());
-    let values: Arc<Vec<(String, RwSignal<String>)>> = Arc::new(
-        campaign
-            .fields
-            .iter()
-            .map(|f| (f.key.clone(), RwSignal::new(String::new())))
-            .collect(),
-    );
+    let values: Vec<(String, RwSignal<String>)> = campaign
+        .fields
+        .iter()
+        .map(|f| (f.key.clone(), RwSignal::new(String::new())))
+        .collect();
     let errors = RwSignal::new(Vec::<(String, String)>::new());
     let banner = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     // (idempotency key, body) of the last attempt: the same body reuses the same key.
     let attempt = StoredValue::new(None::<(String, String)>);
 
-    let input = {
-        let values = values.clone();
-        move || FormInput {
+    let mut form = El::new("form")
+        .attr("part", "form")
+        .attr("novalidate", "")
+        .child(field(
+            ctx,
+            props("name", s.name, FieldKind::Text, 200, "name"),
+            name,
+            errors,
+        ))
+        .child(field(
+            ctx,
+            props("email", s.email, FieldKind::Email, 254, "email"),
+            email,
+            errors,
+        ));
+    for (f, (_, value)) in campaign.fields.iter().zip(values.iter()) {
+        let c = Control {
+            key: format!("fields.{}", f.key),
+            label: f.label.clone(),
+            kind: f.kind,
+            required: f.required,
+            max_len: f.max_len(),
+            autocomplete: if f.kind == FieldKind::Country {
+                "country"
+            } else {
+                "off"
+            },
+            choices: f.options.clone(),
+        };
+        form = form.child(field(ctx, c, *value, errors));
+    }
+    let consent_line = consent_text(ctx, &campaign).to_owned();
+    form = form.child(field(
+        ctx,
+        props("consent", &consent_line, FieldKind::Checkbox, 0, "off"),
+        consent,
+        errors,
+    ));
+    if let Some(url) = campaign
+        .privacy_url
+        .as_deref()
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+    {
+        form = form.child(El::class("p", "notice").child(external_link(url, s.privacy)));
+    }
+    if campaign.allow_public_names {
+        let mut c = props("public", s.public_name, FieldKind::Checkbox, 0, "off");
+        c.required = false;
+        form = form.child(field(ctx, c, public, errors));
+    }
+    let banner_el = El::class("p", "banner")
+        .attr("role", "alert")
+        .bind(move |el| set_text(el, banner.get().as_deref()));
+    let button = El::new("button")
+        .attr("type", "submit")
+        .attr("part", "submit")
+        .bind(move |el| {
+            let b = busy.get();
+            el.set_text_content(Some(if b { s.submitting } else { s.submit }));
+            set_attr(el, "aria-busy", Some(if b { "true" } else { "false" }));
+        });
+
+    let ctx = ctx.clone();
+    let on_signed = std::rc::Rc::new(on_signed);
+    form.child(banner_el).child(button).on("submit", move |ev| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let input = FormInput {
             name: name.get_untracked(),
             email: email.get_untracked(),
             fields: values
@@ -122,132 +182,58 @@ pub fn PledgeForm(
                 .map(|(k, v)| (k.clone(), v.get_untracked()))
                 .collect(),
             consent: consent.get_untracked() == "true",
+        };
+        let problems = check_form(&campaign, &input);
+        if let Some((first, _)) = problems.first() {
+            errors.set(
+                problems
+                    .iter()
+                    .map(|(k, p)| (k.clone(), message(s, label_of(s, &campaign, k), *p)))
+                    .collect(),
+            );
+            banner.set(Some(s.fix_fields.into()));
+            ctx.focus(&id_of(first));
+            return;
         }
-    };
-
-    let on_submit = {
-        let (ctx, campaign) = (ctx.clone(), campaign.clone());
-        move |ev: SubmitEvent| {
-            ev.prevent_default();
-            if busy.get_untracked() {
+        errors.set(Vec::new());
+        let Some(body) = body(&ctx, &campaign, &input, public.get_untracked() == "true") else {
+            return;
+        };
+        let key = match attempt.get_value() {
+            Some((key, last)) if last == body => key,
+            _ => host::random_key(),
+        };
+        attempt.set_value(Some((key.clone(), body.clone())));
+        busy.set(true);
+        banner.set(None);
+        let (ctx, campaign, on_signed) = (ctx.clone(), campaign.clone(), on_signed.clone());
+        spawn_local(async move {
+            let url = ctx.opts.campaign_url();
+            let mut outcome = api::post_signature(&url, &key, &body).await;
+            if let SubmitOutcome::RateLimited { retry_after } = outcome {
+                banner.set(ui_messages(s, &campaign, &input, &outcome, true).banner);
+                host::sleep(retry_after * 1000).await;
+                outcome = api::post_signature(&url, &key, &body).await;
+            }
+            busy.set(false);
+            if let SubmitOutcome::Signed { count, already } = outcome {
+                on_signed(Signed { count, already });
                 return;
             }
-            let input = input();
-            let problems = check_form(&campaign, &input);
-            if let Some((first, _)) = problems.first() {
-                let first = id_of(first);
-                errors.set(
-                    problems
-                        .iter()
-                        .map(|(k, p)| (k.clone(), message(s, label_of(s, &campaign, k), *p)))
-                        .collect(),
-                );
-                banner.set(Some(s.fix_fields.into()));
-                ctx.focus(&first);
-                return;
+            let ui = ui_messages(s, &campaign, &input, &outcome, false);
+            if let Some((first, _)) = ui.fields.first() {
+                ctx.focus(&id_of(first));
             }
-            errors.set(Vec::new());
-            let Some(body) = body(&ctx, &campaign, &input, public.get_untracked() == "true") else {
-                return;
-            };
-            let key = match attempt.get_value() {
-                Some((key, last)) if last == body => key,
-                _ => host::random_key(),
-            };
-            attempt.set_value(Some((key.clone(), body.clone())));
-            busy.set(true);
-            banner.set(None);
-            let (ctx, campaign) = (ctx.clone(), campaign.clone());
-            spawn_local(async move {
-                let url = ctx.opts.campaign_url();
-                let mut outcome = api::post_signature(&url, &key, &body).await;
-                if let SubmitOutcome::RateLimited { retry_after } = outcome {
-                    banner.set(ui_messages(s, &campaign, &input, &outcome, true).banner);
-                    host::sleep(retry_after * 1000).await;
-                    outcome = api::post_signature(&url, &key, &body).await;
-                }
-                busy.set(false);
-                if let SubmitOutcome::Signed { count, already } = outcome {
-                    on_signed.run(Signed { count, already });
-                    return;
-                }
-                let ui = ui_messages(s, &campaign, &input, &outcome, false);
-                if let Some((first, _)) = ui.fields.first() {
-                    ctx.focus(&id_of(first));
-                }
-                errors.set(ui.fields);
-                banner.set(ui.banner.clone());
-                if let Some(code) = outcome.error_code() {
-                    let detail = [
-                        ("campaign", JsValue::from_str(&ctx.opts.campaign)),
-                        ("code", JsValue::from_str(&code)),
-                        ("message", JsValue::from_str(&ui.banner.unwrap_or_default())),
-                    ];
-                    host::emit(&ctx.host, "error", &detail);
-                }
-            });
-        }
-    };
-
-    let extra = campaign
-        .fields
-        .iter()
-        .zip(values.iter())
-        .map(|(f, (_, value))| {
-            let p = Control {
-                key: format!("fields.{}", f.key),
-                label: f.label.clone(),
-                kind: f.kind,
-                required: f.required,
-                max_len: f.max_len(),
-                autocomplete: if f.kind == FieldKind::Country {
-                    "country"
-                } else {
-                    "off"
-                },
-                choices: f.options.clone(),
-            };
-            view! { <Field ctx=ctx.clone() control=p value=*value errors=errors /> }
-        })
-        .collect_view();
-    let privacy = campaign
-        .privacy_url
-        .clone()
-        .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
-    let privacy = privacy.map(|u| {
-        view! { <p class="notice"><a href=u target="_blank" rel="noopener noreferrer">{s.privacy}</a></p> }
-    });
-    let mut consent_props = props(
-        "consent",
-        consent_text(&ctx, &campaign),
-        FieldKind::Checkbox,
-        0,
-        "off",
-    );
-    consent_props.label = consent_text(&ctx, &campaign).to_owned();
-    let public_box = campaign.allow_public_names.then(|| {
-        let mut p = props("public", s.public_name, FieldKind::Checkbox, 0, "off");
-        p.required = false;
-        view! { <Field ctx=ctx.clone() control=p value=public errors=errors /> }
-    });
-    let banner_view = move || {
-        banner
-            .get()
-            .map(|m| view! { <p class="banner" role="alert">{m}</p> })
-    };
-
-    view! {
-        <form part="form" novalidate on:submit=on_submit aria-busy=move || busy.get().to_string()>
-            <Field ctx=ctx.clone() control=props("name", s.name, FieldKind::Text, 200, "name") value=name errors=errors />
-            <Field ctx=ctx.clone() control=props("email", s.email, FieldKind::Email, 254, "email") value=email errors=errors />
-            {extra}
-            <Field ctx=ctx.clone() control=consent_props value=consent errors=errors />
-            {privacy}
-            {public_box}
-            {banner_view}
-            <button type="submit" part="submit" aria-busy=move || busy.get().to_string()>
-                {move || if busy.get() { s.submitting } else { s.submit }}
-            </button>
-        </form>
-    }
+            errors.set(ui.fields);
+            banner.set(ui.banner.clone());
+            if let Some(code) = outcome.error_code() {
+                let detail = [
+                    ("campaign", JsValue::from_str(&ctx.opts.campaign)),
+                    ("code", JsValue::from_str(&code)),
+                    ("message", JsValue::from_str(&ui.banner.unwrap_or_default())),
+                ];
+                host::emit(&ctx.host, "error", &detail);
+            }
+        });
+    })
 }

@@ -1,4 +1,5 @@
-//! The Leptos views, one component per file. [`Ctx`] carries what every view needs.
+//! The widget's views, one component per file, built with [`crate::browser::dom`] and bound
+//! to Leptos signals. [`Ctx`] carries what every view needs.
 
 pub mod count;
 pub mod field;

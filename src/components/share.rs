@@ -4,79 +4,81 @@
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::Ctx;
+use super::{Ctx, pitch::external_link};
+use crate::browser::dom::{El, set_text};
 
 fn enc(v: &str) -> String {
     String::from(js_sys::encode_uri_component(v))
 }
 
-/// `navigator[name]` as a function bound to its owner, if the browser has it.
-fn method(owner: &JsValue, name: &str) -> Option<js_sys::Function> {
-    js_sys::Reflect::get(owner, &name.into())
-        .ok()?
-        .dyn_into()
-        .ok()
+fn prop(owner: &JsValue, name: &str) -> JsValue {
+    js_sys::Reflect::get(owner, &name.into()).unwrap_or_default()
 }
 
-/// Share buttons for `url` with `text`.
-#[component]
-pub fn Share(
-    /// Widget context.
-    ctx: Ctx,
-    /// Link to share.
-    url: String,
-    /// Message to go with it (the campaign title).
-    text: String,
-) -> impl IntoView {
+/// Calls `owner[name](arg)` if it is a function; the returned promise is left alone (it
+/// rejects when the visitor cancels a share sheet: nothing to do then).
+fn call(owner: &JsValue, name: &str, arg: &JsValue) -> bool {
+    let f = prop(owner, name).dyn_into::<js_sys::Function>();
+    f.is_ok_and(|f| f.call1(owner, arg).is_ok())
+}
+
+/// Share actions for `url` with `text` (the campaign title).
+pub fn share(ctx: &Ctx, url: &str, text: &str) -> El {
     let s = ctx.s;
     let navigator: JsValue = web_sys::window()
         .map(|w| w.navigator().into())
         .unwrap_or_default();
-    let (u, t) = (enc(&url), enc(&text));
+    let (u, t) = (enc(url), enc(text));
     let links = [
         (s.email, format!("mailto:?subject={t}&body={t}%20{u}")),
-        ("X", format!("https://twitter.com/intent/tweet?text={t}&url={u}")),
-        ("Facebook", format!("https://www.facebook.com/sharer/sharer.php?u={u}")),
+        (
+            "X",
+            format!("https://twitter.com/intent/tweet?text={t}&url={u}"),
+        ),
+        (
+            "Facebook",
+            format!("https://www.facebook.com/sharer/sharer.php?u={u}"),
+        ),
         ("WhatsApp", format!("https://wa.me/?text={t}%20{u}")),
-        ("Bluesky", format!("https://bsky.app/intent/compose?text={t}%20{u}")),
-    ]
-    .into_iter()
-    .map(|(label, href)| view! { <li><a href=href target="_blank" rel="noopener noreferrer">{label}</a></li> })
-    .collect_view();
-
-    let native = method(&navigator, "share").map(|share| {
-        let (nav, url, text) = (navigator.clone(), url.clone(), text.clone());
-        let nav = send_wrapper::SendWrapper::new((nav, share));
-        view! {
-            <li><button type="button" on:click=move |_| {
-                let data = js_sys::Object::new();
-                let _ = js_sys::Reflect::set(&data, &"url".into(), &url.as_str().into());
-                let _ = js_sys::Reflect::set(&data, &"text".into(), &text.as_str().into());
-                // The promise rejects when the visitor cancels: nothing to do then.
-                let _ = nav.1.call1(&nav.0, &data);
-            }>{s.share}</button></li>
-        }
-    });
-
-    let copied = RwSignal::new(false);
-    let clipboard =
-        js_sys::Reflect::get(&navigator, &"clipboard".into()).is_ok_and(|c| c.is_object());
-    let copy = clipboard.then(|| {
-        let nav = send_wrapper::SendWrapper::new(navigator.clone());
-        view! {
-            <li><button type="button" class="secondary" on:click=move |_| {
-                let clip = js_sys::Reflect::get(&nav, &"clipboard".into()).unwrap_or_default();
-                if let Some(write) = method(&clip, "writeText") {
-                    let _ = write.call1(&clip, &url.as_str().into());
-                    copied.set(true);
-                }
-            }>{s.copy_link}</button></li>
-        }
-    });
-
-    view! {
-        <h3>{s.share_heading}</h3>
-        <ul class="share">{native}{links}{copy}</ul>
-        <p class="notice" role="status">{move || copied.get().then_some(s.copied)}</p>
+        (
+            "Bluesky",
+            format!("https://bsky.app/intent/compose?text={t}%20{u}"),
+        ),
+    ];
+    let mut list = El::class("ul", "share");
+    if prop(&navigator, "share").is_function() {
+        let data = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&data, &"url".into(), &url.into());
+        let _ = js_sys::Reflect::set(&data, &"text".into(), &text.into());
+        let nav = navigator.clone();
+        let button = El::new("button").attr("type", "button").text(s.share);
+        list = list.child(El::new("li").child(button.on("click", move |_| {
+            call(&nav, "share", &data);
+        })));
     }
+    list = list.children(
+        links
+            .iter()
+            .map(|(label, href)| El::new("li").child(external_link(href, label))),
+    );
+    let copied = RwSignal::new(false);
+    let clipboard = prop(&navigator, "clipboard");
+    if clipboard.is_object() {
+        let url = JsValue::from_str(url);
+        let button = El::class("button", "secondary")
+            .attr("type", "button")
+            .text(s.copy_link);
+        list = list.child(El::new("li").child(button.on("click", move |_| {
+            if call(&clipboard, "writeText", &url) {
+                copied.set(true);
+            }
+        })));
+    }
+    let status = El::class("p", "notice")
+        .attr("role", "status")
+        .bind(move |el| set_text(el, copied.get().then_some(s.copied)));
+    El::new("div")
+        .child(El::new("h3").text(s.share_heading))
+        .child(list)
+        .child(status)
 }

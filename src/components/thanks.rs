@@ -3,30 +3,25 @@
 
 use leptos::prelude::*;
 
-use super::{Ctx, count::Count, share::Share};
+use super::{Ctx, count::count_view, share::share};
+use crate::browser::dom::El;
 
-/// Shown once the signature is stored.
-#[component]
-pub fn Thanks(
-    /// Widget context.
-    ctx: Ctx,
-    /// The email had signed before.
+/// Shown once the signature is stored. `already`: the email had signed before; `count` and
+/// `goal`: the live count; `share_url`/`share_text`: what the share actions send.
+pub fn thanks(
+    ctx: &Ctx,
     already: bool,
-    /// Live count.
     count: RwSignal<Option<u64>>,
-    /// Goal.
     goal: RwSignal<Option<u64>>,
-    /// Link to share.
-    share_url: String,
-    /// Text to share with it.
-    share_text: String,
-) -> impl IntoView {
+    share_url: &str,
+    share_text: &str,
+) -> El {
     let s = ctx.s;
-    view! {
-        <div class="thanks" part="thanks" tabindex="-1" id="pw-thanks">
-            <h2>{if already { s.already } else { s.thanks }}</h2>
-            <Count ctx=ctx.clone() count=count goal=goal />
-            <Share ctx=ctx url=share_url text=share_text />
-        </div>
-    }
+    El::class("div", "thanks")
+        .attr("part", "thanks")
+        .attr("id", "pw-thanks")
+        .attr("tabindex", "-1")
+        .child(El::new("h2").text(if already { s.already } else { s.thanks }))
+        .child(count_view(ctx, count, goal))
+        .child(share(ctx, share_url, share_text))
 }
