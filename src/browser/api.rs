@@ -1,9 +1,10 @@
-//! The endpoint contract of docs/api.md over `fetch` (gloo-net). Bodies are parsed by the
-//! browser (`Response.json()`) and read by [`super::decode`], so no JSON parser ships in the wasm.
+//! The endpoint contract of docs/api.md over the browser's `fetch`. Bodies are parsed by the
+//! browser (`Response.json()`) and read by [`super::decode`], so no JSON parser ships in the
+//! wasm. (web-sys directly rather than gloo-net: the wrapper cost ~1 KB brotli for two calls.)
 
-use gloo_net::http::{Request, Response};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use web_sys::{RequestInit, Response};
 
 use super::decode;
 use crate::outcome::SubmitOutcome;
@@ -17,9 +18,29 @@ pub enum FetchError {
     Status(u16, Option<String>),
 }
 
-async fn json(resp: Response) -> JsValue {
-    let raw = web_sys::Response::from(resp);
-    match raw.json() {
+/// `fetch(url, {method, headers, body})`; `None` when no answer arrived.
+async fn fetch(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Option<Response> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    let h = js_sys::Object::new();
+    for (k, v) in headers {
+        let _ = js_sys::Reflect::set(&h, &(*k).into(), &(*v).into());
+    }
+    init.set_headers(&h);
+    if let Some(b) = body {
+        init.set_body(&JsValue::from_str(b));
+    }
+    let promise = web_sys::window()?.fetch_with_str_and_init(url, &init);
+    JsFuture::from(promise).await.ok()?.dyn_into().ok()
+}
+
+async fn json(resp: &Response) -> JsValue {
+    match resp.json() {
         Ok(p) => JsFuture::from(p).await.unwrap_or_default(),
         Err(_) => JsValue::UNDEFINED,
     }
@@ -27,33 +48,31 @@ async fn json(resp: Response) -> JsValue {
 
 /// `GET url` → the parsed JSON body of a 2xx answer.
 pub async fn get(url: &str) -> Result<JsValue, FetchError> {
-    let resp = Request::get(url)
-        .send()
+    let resp = fetch("GET", url, &[], None)
         .await
-        .map_err(|_| FetchError::Network)?;
-    let (ok, status) = (resp.ok(), resp.status());
-    let body = json(resp).await;
-    if ok {
+        .ok_or(FetchError::Network)?;
+    let body = json(&resp).await;
+    if resp.ok() {
         Ok(body)
     } else {
-        Err(FetchError::Status(status, decode::reply(&body).error))
+        Err(FetchError::Status(
+            resp.status(),
+            decode::reply(&body).error,
+        ))
     }
 }
 
 /// `POST {campaign_url}/signatures` with the given idempotency key and JSON body.
 pub async fn post_signature(campaign_url: &str, key: &str, body: &str) -> SubmitOutcome {
-    let sent = Request::post(&format!("{campaign_url}/signatures"))
-        .header("Content-Type", "application/json")
-        .header("Idempotency-Key", key)
-        .body(JsValue::from_str(body));
-    let Ok(req) = sent else {
+    let url = format!("{campaign_url}/signatures");
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("Idempotency-Key", key),
+    ];
+    let Some(resp) = fetch("POST", &url, &headers, Some(body)).await else {
         return SubmitOutcome::Unavailable;
     };
-    let Ok(resp) = req.send().await else {
-        return SubmitOutcome::Unavailable;
-    };
-    let retry_after = resp.headers().get("retry-after");
-    let status = resp.status();
-    let body = decode::reply(&json(resp).await);
-    SubmitOutcome::classify(Some(status), Some(body), retry_after.as_deref())
+    let retry_after = resp.headers().get("retry-after").ok().flatten();
+    let reply = decode::reply(&json(&resp).await);
+    SubmitOutcome::classify(Some(resp.status()), Some(reply), retry_after.as_deref())
 }

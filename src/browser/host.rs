@@ -108,6 +108,11 @@ pub fn random_key() -> String {
 
 /// Runs `f` once after `ms` milliseconds; returns the timer id for [`clear_timer`].
 pub fn after(ms: u32, f: impl FnOnce() + 'static) -> Option<i32> {
+    after_boxed(ms, Box::new(f))
+}
+
+// Boxed so every timer shares one `Closure` instantiation (smaller wasm).
+fn after_boxed(ms: u32, f: Box<dyn FnOnce()>) -> Option<i32> {
     let cb = Closure::once_into_js(f);
     web_sys::window()?
         .set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), ms as i32)

@@ -38,7 +38,7 @@ pub fn field(
     let id = id_of(&c.key);
     let err_id = format!("{id}-err");
     let key = c.key.clone();
-    let error = Memo::new(move |_| {
+    let error = Signal::derive(move || {
         errors.with(|e| e.iter().find(|(k, _)| *k == key).map(|(_, m)| m.clone()))
     });
     let checkbox = c.kind == FieldKind::Checkbox;

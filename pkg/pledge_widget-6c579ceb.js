@@ -185,10 +185,6 @@ function __wbg_get_imports() {
             const ret = typeof(val) === 'object' && val !== null;
             return ret;
         },
-        __wbg___wbindgen_is_string_fc456fee5d3317de: function(arg0) {
-            const ret = typeof(arg0) === 'string';
-            return ret;
-        },
         __wbg___wbindgen_is_undefined_be5b34249ff1fc15: function(arg0) {
             const ret = arg0 === undefined;
             return ret;
@@ -302,8 +298,8 @@ function __wbg_get_imports() {
         __wbg_error_d1fc0193610e0e39: function(arg0) {
             console.error(arg0);
         },
-        __wbg_fetch_9b478faef8cda538: function(arg0) {
-            const ret = fetch(arg0);
+        __wbg_fetch_21015a0a4570ab44: function(arg0, arg1, arg2, arg3) {
+            const ret = arg0.fetch(getStringFromWasm0(arg1, arg2), arg3);
             return ret;
         },
         __wbg_focus_d5e2fdbdb56416f0: function() { return handleError(function (arg0) {
@@ -365,16 +361,6 @@ function __wbg_get_imports() {
             getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);
             getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);
         }, arguments); },
-        __wbg_instanceof_Error_74e3cca0c4a69161: function(arg0) {
-            let result;
-            try {
-                result = arg0 instanceof Error;
-            } catch (_) {
-                result = false;
-            }
-            const ret = result;
-            return ret;
-        },
         __wbg_instanceof_HtmlElement_ea32ea7121e0a496: function(arg0) {
             let result;
             try {
@@ -429,28 +415,12 @@ function __wbg_get_imports() {
             const ret = arg0.location;
             return ret;
         },
-        __wbg_message_43d8c8f1d543a349: function(arg0) {
-            const ret = arg0.message;
-            return ret;
-        },
-        __wbg_name_d1fa514fdca6a975: function(arg0) {
-            const ret = arg0.name;
-            return ret;
-        },
         __wbg_navigator_c17f443a6fe5d38d: function(arg0) {
             const ret = arg0.navigator;
             return ret;
         },
-        __wbg_new_07eab48280c9cd7e: function() { return handleError(function () {
-            const ret = new URLSearchParams();
-            return ret;
-        }, arguments); },
         __wbg_new_1ee3cbc8e179bff9: function() { return handleError(function (arg0, arg1, arg2) {
             const ret = new Intl.NumberFormat(getStringFromWasm0(arg0, arg1), arg2);
-            return ret;
-        }, arguments); },
-        __wbg_new_277c27c26f94cbc2: function() { return handleError(function () {
-            const ret = new Headers();
             return ret;
         }, arguments); },
         __wbg_new_3f4bcbee73d78fcb: function() { return handleError(function (arg0, arg1, arg2) {
@@ -469,10 +439,6 @@ function __wbg_get_imports() {
             const ret = new CSSStyleSheet();
             return ret;
         }, arguments); },
-        __wbg_new_96baed0986e0d99f: function() { return handleError(function (arg0, arg1) {
-            const ret = new URL(getStringFromWasm0(arg0, arg1));
-            return ret;
-        }, arguments); },
         __wbg_new_ba40181b3f24ac80: function(arg0, arg1) {
             try {
                 var state0 = {a: arg0, b: arg1};
@@ -480,7 +446,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_3333(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_3264(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -510,7 +476,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_3333(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_3264(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -527,14 +493,6 @@ function __wbg_get_imports() {
         },
         __wbg_new_with_event_init_dict_afa9822926033490: function() { return handleError(function (arg0, arg1, arg2) {
             const ret = new CustomEvent(getStringFromWasm0(arg0, arg1), arg2);
-            return ret;
-        }, arguments); },
-        __wbg_new_with_str_and_init_d9f6b5611184e16b: function() { return handleError(function (arg0, arg1, arg2) {
-            const ret = new Request(getStringFromWasm0(arg0, arg1), arg2);
-            return ret;
-        }, arguments); },
-        __wbg_new_with_str_f3fabb7c01bc9cf7: function() { return handleError(function (arg0, arg1) {
-            const ret = new Request(getStringFromWasm0(arg0, arg1));
             return ret;
         }, arguments); },
         __wbg_of_027eb15371aac932: function(arg0) {
@@ -597,13 +555,6 @@ function __wbg_get_imports() {
         __wbg_respond_d97c023ee981d1f5: function() { return handleError(function (arg0, arg1) {
             arg0.respond(arg1 >>> 0);
         }, arguments); },
-        __wbg_search_88703ce66d1580b3: function(arg0, arg1) {
-            const ret = arg1.search;
-            const ptr1 = passStringToWasm0(ret, wasm.__wbindgen_export, wasm.__wbindgen_export2);
-            const len1 = WASM_VECTOR_LEN;
-            getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);
-            getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);
-        },
         __wbg_select_cb5533d73c614efc: function(arg0, arg1, arg2) {
             const ret = arg1.select(arg2);
             const ptr1 = passStringToWasm0(ret, wasm.__wbindgen_export, wasm.__wbindgen_export2);
@@ -628,9 +579,6 @@ function __wbg_get_imports() {
         __wbg_set_adoptedStyleSheets_76cf400b551c5fb0: function(arg0, arg1) {
             arg0.adoptedStyleSheets = arg1;
         },
-        __wbg_set_bcb0ec2400cfa22e: function() { return handleError(function (arg0, arg1, arg2, arg3, arg4) {
-            arg0.set(getStringFromWasm0(arg1, arg2), getStringFromWasm0(arg3, arg4));
-        }, arguments); },
         __wbg_set_body_877d5251e78ca815: function(arg0, arg1) {
             arg0.body = arg1;
         },
@@ -657,9 +605,6 @@ function __wbg_get_imports() {
         },
         __wbg_set_onerror_357687340e1d996a: function(arg0, arg1) {
             arg0.onerror = arg1;
-        },
-        __wbg_set_search_79a1604a24707ef7: function(arg0, arg1, arg2) {
-            arg0.search = getStringFromWasm0(arg1, arg2);
         },
         __wbg_set_textContent_0177b2a6d9293c2c: function(arg0, arg1, arg2) {
             arg0.textContent = arg1 === 0 ? undefined : getStringFromWasm0(arg1, arg2);
@@ -700,43 +645,28 @@ function __wbg_get_imports() {
             const ret = arg0.then(arg1);
             return ret;
         },
-        __wbg_toString_4d043badaf1f4f69: function(arg0) {
-            const ret = arg0.toString();
-            return ret;
-        },
-        __wbg_toString_55ffdf586349746b: function(arg0) {
-            const ret = arg0.toString();
-            return ret;
-        },
-        __wbg_url_1be993c7b186415b: function(arg0, arg1) {
-            const ret = arg1.url;
-            const ptr1 = passStringToWasm0(ret, wasm.__wbindgen_export, wasm.__wbindgen_export2);
-            const len1 = WASM_VECTOR_LEN;
-            getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);
-            getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);
-        },
         __wbg_view_3b708d3bdaf3fc96: function(arg0) {
             const ret = arg0.view;
             return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
         },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 187, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_3327);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 177, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_3258);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Event")], shim_idx: 157, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1344);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Event")], shim_idx: 152, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1318);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("MessageEvent")], shim_idx: 157, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1344_15);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("MessageEvent")], shim_idx: 152, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1318_15);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 158, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1343);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 153, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1317);
             return ret;
         },
         __wbindgen_generic_0000000000000005: function(arg0) {
@@ -764,26 +694,26 @@ function __wbg_get_imports() {
     };
 }
 
-function __wasm_bindgen_func_elem_1343(arg0, arg1) {
-    wasm.__wasm_bindgen_func_elem_1343(arg0, arg1);
+function __wasm_bindgen_func_elem_1317(arg0, arg1) {
+    wasm.__wasm_bindgen_func_elem_1317(arg0, arg1);
 }
 
-function __wasm_bindgen_func_elem_1344(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_1344(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_1318(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_1318(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_1344_15(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_1344_15(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_1318_15(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_1318_15(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_3333(arg0, arg1, arg2, arg3) {
-    wasm.__wasm_bindgen_func_elem_3333(arg0, arg1, arg2, arg3);
+function __wasm_bindgen_func_elem_3264(arg0, arg1, arg2, arg3) {
+    wasm.__wasm_bindgen_func_elem_3264(arg0, arg1, arg2, arg3);
 }
 
-function __wasm_bindgen_func_elem_3327(arg0, arg1, arg2) {
+function __wasm_bindgen_func_elem_3258(arg0, arg1, arg2) {
     try {
         const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
-        wasm.__wasm_bindgen_func_elem_3327(retptr, arg0, arg1, arg2);
+        wasm.__wasm_bindgen_func_elem_3258(retptr, arg0, arg1, arg2);
         var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
         var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
         if (r1) {
@@ -1107,7 +1037,7 @@ async function __wbg_init_once(module_or_path) {
     }
 
     if (module_or_path === undefined) {
-        module_or_path = new URL('pledge_widget-c0d3436c.wasm', import.meta.url);
+        module_or_path = new URL('pledge_widget-f7ddfd1d.wasm', import.meta.url);
     }
     const imports = __wbg_get_imports();
 
