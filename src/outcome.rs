@@ -30,8 +30,10 @@ pub enum SubmitOutcome {
     Invalid(Vec<(String, String)>),
     /// 429: wait this many seconds.
     RateLimited { retry_after: u32 },
-    /// No answer or a 5xx: worth retrying as is.
+    /// No answer at all (offline, DNS, CORS): worth retrying as is.
     Unavailable,
+    /// A 5xx: the server failed; also worth retrying as is.
+    ServerError,
     /// Any other refusal: machine code and human message.
     Rejected { code: String, message: String },
 }
@@ -56,7 +58,7 @@ impl SubmitOutcome {
             429 => Self::RateLimited {
                 retry_after: parse_retry_after(retry_after),
             },
-            500..=599 => Self::Unavailable,
+            500..=599 => Self::ServerError,
             _ => Self::Rejected {
                 code: body.error.unwrap_or_else(|| format!("http_{status}")),
                 message: body.message.unwrap_or_default(),
@@ -71,6 +73,7 @@ impl SubmitOutcome {
             Self::Invalid(_) => Some("validation".into()),
             Self::RateLimited { .. } => Some("rate_limited".into()),
             Self::Unavailable => Some("unavailable".into()),
+            Self::ServerError => Some("server_error".into()),
             Self::Rejected { code, .. } => Some(code.clone()),
         }
     }
@@ -130,6 +133,10 @@ pub fn ui_messages(
                 s.rate_limited_again.to_owned()
             }),
         },
+        SubmitOutcome::ServerError => UiMessages {
+            fields: Vec::new(),
+            banner: Some(s.server.to_owned()),
+        },
         SubmitOutcome::Unavailable => UiMessages {
             fields: Vec::new(),
             banner: Some(s.network.to_owned()),
@@ -181,7 +188,7 @@ mod tests {
         );
         assert_eq!(
             SubmitOutcome::classify(Some(503), None, None),
-            SubmitOutcome::Unavailable
+            SubmitOutcome::ServerError
         );
         assert_eq!(
             SubmitOutcome::classify(Some(429), None, Some("30")),

@@ -1037,7 +1037,7 @@ async function __wbg_init_once(module_or_path) {
     }
 
     if (module_or_path === undefined) {
-        module_or_path = new URL('pledge_widget-f7ddfd1d.wasm', import.meta.url);
+        module_or_path = new URL('pledge_widget-3075ca6e.wasm', import.meta.url);
     }
     const imports = __wbg_get_imports();
 
