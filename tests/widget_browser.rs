@@ -179,3 +179,28 @@ fn answers_map_to_ui_messages() {
     );
     assert_eq!(ui.banner.as_deref(), Some(EN.network));
 }
+
+#[wasm_bindgen_test]
+async fn host_events_cross_the_shadow_boundary() {
+    use std::{cell::RefCell, rc::Rc};
+    use wasm_bindgen::closure::Closure;
+    let seen = Rc::new(RefCell::new(Vec::<String>::new()));
+    let log = seen.clone();
+    let listener =
+        Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |ev: web_sys::CustomEvent| {
+            let code = js_sys::Reflect::get(&ev.detail(), &"code".into())
+                .unwrap()
+                .as_string();
+            log.borrow_mut().push(code.unwrap_or_default());
+        });
+    let doc = host::document().unwrap();
+    doc.add_event_listener_with_callback("pledge:error", listener.as_ref().unchecked_ref())
+        .unwrap();
+    let (_el, shadow) = fresh_shadow();
+    let opts = options(&[("endpoint", "ftp://x.org"), ("campaign", "demo")]);
+    let handle = pledge_widget::mount(shadow, opts).unwrap();
+    doc.remove_event_listener_with_callback("pledge:error", listener.as_ref().unchecked_ref())
+        .unwrap();
+    assert_eq!(*seen.borrow(), ["bad_options"]);
+    handle.unmount();
+}
