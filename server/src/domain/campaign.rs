@@ -206,6 +206,16 @@ mod tests {
         assert_eq!(f.max_length, Some(200));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn spec_and_slug_parsers_never_panic(s in proptest::prelude::any::<String>()) {
+            let _ = FieldDefinition::from_spec(&s);
+            if let Some(slug) = CampaignSlug::parse(&s) {
+                proptest::prop_assert_eq!(CampaignSlug::parse(slug.as_ref()), Some(slug.clone()));
+            }
+        }
+    }
+
     #[test]
     fn bad_specs() {
         for bad in [
