@@ -169,6 +169,7 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
 
     let ctx = ctx.clone();
     let on_signed = std::rc::Rc::new(on_signed);
+    let form_el = form.0.clone();
     form.child(banner_el).child(button).on("submit", move |ev| {
         ev.prevent_default();
         if busy.get_untracked() {
@@ -207,6 +208,7 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
         busy.set(true);
         banner.set(None);
         let (ctx, campaign, on_signed) = (ctx.clone(), campaign.clone(), on_signed.clone());
+        let form_el = form_el.clone();
         spawn_local(async move {
             let url = ctx.opts.campaign_url();
             let mut outcome = api::post_signature(&url, &key, &body).await;
@@ -220,7 +222,11 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
                 on_signed(Signed { count, already });
                 return;
             }
-            let ui = ui_messages(s, &campaign, &input, &outcome, false);
+            let mut ui = ui_messages(s, &campaign, &input, &outcome, false);
+            if outcome == SubmitOutcome::Unavailable && !host::online() {
+                host::resubmit_when_online(&form_el);
+                ui.banner = Some(s.offline.into());
+            }
             if let Some((first, _)) = ui.fields.first() {
                 ctx.focus(&id_of(first));
             }

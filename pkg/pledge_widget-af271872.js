@@ -212,6 +212,9 @@ function __wbg_get_imports() {
         __wbg_addEventListener_847fd86b8c33ec43: function() { return handleError(function (arg0, arg1, arg2, arg3) {
             arg0.addEventListener(getStringFromWasm0(arg1, arg2), arg3);
         }, arguments); },
+        __wbg_addEventListener_f2d27251d333a631: function() { return handleError(function (arg0, arg1, arg2, arg3, arg4) {
+            arg0.addEventListener(getStringFromWasm0(arg1, arg2), arg3, arg4);
+        }, arguments); },
         __wbg_appendChild_dbf7ad2f48413560: function() { return handleError(function (arg0, arg1) {
             const ret = arg0.appendChild(arg1);
             return ret;
@@ -446,7 +449,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_3264(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_3278(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -476,7 +479,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_3264(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_3278(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -508,6 +511,10 @@ function __wbg_get_imports() {
         },
         __wbg_ok_670a05555db5f713: function(arg0) {
             const ret = arg0.ok;
+            return ret;
+        },
+        __wbg_onLine_2dcd3b81967a3393: function(arg0) {
+            const ret = arg0.onLine;
             return ret;
         },
         __wbg_parse_c3f72b5a24f83c01: function() { return handleError(function (arg0, arg1) {
@@ -650,23 +657,23 @@ function __wbg_get_imports() {
             return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
         },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 177, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_3258);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 180, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_3272);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Event")], shim_idx: 152, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1318);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Event")], shim_idx: 155, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1330);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("MessageEvent")], shim_idx: 152, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1318_15);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("MessageEvent")], shim_idx: 155, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1330_15);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 153, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1317);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 156, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1329);
             return ret;
         },
         __wbindgen_generic_0000000000000005: function(arg0) {
@@ -694,26 +701,26 @@ function __wbg_get_imports() {
     };
 }
 
-function __wasm_bindgen_func_elem_1317(arg0, arg1) {
-    wasm.__wasm_bindgen_func_elem_1317(arg0, arg1);
+function __wasm_bindgen_func_elem_1329(arg0, arg1) {
+    wasm.__wasm_bindgen_func_elem_1329(arg0, arg1);
 }
 
-function __wasm_bindgen_func_elem_1318(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_1318(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_1330(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_1330(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_1318_15(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_1318_15(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_1330_15(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_1330_15(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_3264(arg0, arg1, arg2, arg3) {
-    wasm.__wasm_bindgen_func_elem_3264(arg0, arg1, arg2, arg3);
+function __wasm_bindgen_func_elem_3278(arg0, arg1, arg2, arg3) {
+    wasm.__wasm_bindgen_func_elem_3278(arg0, arg1, arg2, arg3);
 }
 
-function __wasm_bindgen_func_elem_3258(arg0, arg1, arg2) {
+function __wasm_bindgen_func_elem_3272(arg0, arg1, arg2) {
     try {
         const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
-        wasm.__wasm_bindgen_func_elem_3258(retptr, arg0, arg1, arg2);
+        wasm.__wasm_bindgen_func_elem_3272(retptr, arg0, arg1, arg2);
         var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
         var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
         if (r1) {
@@ -1037,7 +1044,7 @@ async function __wbg_init_once(module_or_path) {
     }
 
     if (module_or_path === undefined) {
-        module_or_path = new URL('pledge_widget-3075ca6e.wasm', import.meta.url);
+        module_or_path = new URL('pledge_widget-85ced67b.wasm', import.meta.url);
     }
     const imports = __wbg_get_imports();
 
