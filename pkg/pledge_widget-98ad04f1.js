@@ -1044,7 +1044,7 @@ async function __wbg_init_once(module_or_path) {
     }
 
     if (module_or_path === undefined) {
-        module_or_path = new URL('pledge_widget-85ced67b.wasm', import.meta.url);
+        module_or_path = new URL('pledge_widget-e4e835fa.wasm', import.meta.url);
     }
     const imports = __wbg_get_imports();
 
