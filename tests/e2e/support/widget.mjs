@@ -1,9 +1,9 @@
 // Supporter actions on a mounted widget, through the accessible names a screen reader would use.
 import { expect } from '@playwright/test';
 
-/** The first widget on the page (Playwright's locators pierce open shadow roots). */
+/** The index-th widget host on the page (Playwright's locators pierce open shadow roots). */
 export function widget(page, index = 0) {
-  return page.locator('[data-pledge-root]').nth(index);
+  return page.locator('[data-pledge-widget-host], [data-pledge-widget], pledge-widget').nth(index);
 }
 
 export async function fillPledge(w, { name = 'Ada Lovelace', email = 'ada@example.org', role = 'artist' } = {}) {
