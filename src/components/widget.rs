@@ -154,7 +154,15 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
                         .attr("type", "button")
                         .attr("aria-expanded", "false")
                         .text(s.open_form)
-                        .on("click", move |_| open.set(true)),
+                        .on("click", {
+                            let c = ctx.clone();
+                            move |_| {
+                                open.set(true);
+                                // The opener button is replaced: keep keyboard focus in the form.
+                                let c = c.clone();
+                                host::after(0, move || c.focus("pw-name"));
+                            }
+                        }),
                 ],
             },
         },

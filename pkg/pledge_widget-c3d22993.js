@@ -449,7 +449,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_3278(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_3281(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -479,7 +479,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_3278(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_3281(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -657,23 +657,23 @@ function __wbg_get_imports() {
             return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
         },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 180, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_3272);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 182, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_3275);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Event")], shim_idx: 155, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1330);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Event")], shim_idx: 157, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1333);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("MessageEvent")], shim_idx: 155, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1330_15);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("MessageEvent")], shim_idx: 157, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1333_15);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 156, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1329);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 158, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1332);
             return ret;
         },
         __wbindgen_generic_0000000000000005: function(arg0) {
@@ -701,26 +701,26 @@ function __wbg_get_imports() {
     };
 }
 
-function __wasm_bindgen_func_elem_1329(arg0, arg1) {
-    wasm.__wasm_bindgen_func_elem_1329(arg0, arg1);
+function __wasm_bindgen_func_elem_1332(arg0, arg1) {
+    wasm.__wasm_bindgen_func_elem_1332(arg0, arg1);
 }
 
-function __wasm_bindgen_func_elem_1330(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_1330(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_1333(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_1333(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_1330_15(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_1330_15(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_1333_15(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_1333_15(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_3278(arg0, arg1, arg2, arg3) {
-    wasm.__wasm_bindgen_func_elem_3278(arg0, arg1, arg2, arg3);
+function __wasm_bindgen_func_elem_3281(arg0, arg1, arg2, arg3) {
+    wasm.__wasm_bindgen_func_elem_3281(arg0, arg1, arg2, arg3);
 }
 
-function __wasm_bindgen_func_elem_3272(arg0, arg1, arg2) {
+function __wasm_bindgen_func_elem_3275(arg0, arg1, arg2) {
     try {
         const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
-        wasm.__wasm_bindgen_func_elem_3272(retptr, arg0, arg1, arg2);
+        wasm.__wasm_bindgen_func_elem_3275(retptr, arg0, arg1, arg2);
         var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
         var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
         if (r1) {
@@ -1044,7 +1044,7 @@ async function __wbg_init_once(module_or_path) {
     }
 
     if (module_or_path === undefined) {
-        module_or_path = new URL('pledge_widget-e4e835fa.wasm', import.meta.url);
+        module_or_path = new URL('pledge_widget-de62ab21.wasm', import.meta.url);
     }
     const imports = __wbg_get_imports();
 
