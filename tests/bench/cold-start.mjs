@@ -1,0 +1,48 @@
+// Cold start of the widget in headless Chromium on a local partner page: for each run a fresh
+// browser context (empty cache) loads the page; we read, inside the page, when embed.js finished
+// downloading and when the widget fired `pledge:ready`. Prints the median of the runs.
+//   node tests/bench/cold-start.mjs [runs=15]
+// Uses PLEDGE_SERVER_BIN (default target/release/pledge-server, then target/debug).
+import { chromium } from '@playwright/test';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const runs = Number(process.argv[2] || 15);
+const { startStack, root } = await import('../e2e/support/stack.mjs');
+if (!process.env.PLEDGE_SERVER_BIN) {
+  const release = join(root, 'target/release/pledge-server');
+  if (existsSync(release)) process.env.PLEDGE_SERVER_BIN = release;
+}
+const stack = await startStack();
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const fromNav = [], fromScript = [];
+try {
+  for (let i = 0; i < runs; i++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      document.addEventListener('pledge:ready', () => { window.__pledgeReadyAt = performance.now(); }, { once: true });
+    });
+    await page.goto(`${stack.partnerOrigin}/partner.html`);
+    await page.waitForFunction(() => window.__pledgeReadyAt !== undefined, null, { timeout: 15000 });
+    const t = await page.evaluate(() => {
+      const script = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/widget/embed.js'));
+      return { ready: window.__pledgeReadyAt, scriptLoaded: script ? script.responseEnd : NaN };
+    });
+    // The form is usable: the name field accepts typing.
+    await page.getByLabel(/^name/i).fill('x', { timeout: 5000 });
+    fromNav.push(t.ready);
+    fromScript.push(t.ready - t.scriptLoaded);
+    await context.close();
+  }
+  console.log(`runs: ${runs}`);
+  console.log(`navigation start -> pledge:ready: median ${median(fromNav).toFixed(0)} ms (min ${Math.min(...fromNav).toFixed(0)}, max ${Math.max(...fromNav).toFixed(0)})`);
+  console.log(`embed.js loaded  -> pledge:ready: median ${median(fromScript).toFixed(0)} ms (min ${Math.min(...fromScript).toFixed(0)}, max ${Math.max(...fromScript).toFixed(0)})`);
+} finally {
+  await browser.close();
+  await stack.stop();
+}
