@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
@@ -12,6 +13,8 @@ use crate::domain::{CampaignSlug, FieldDefinition, NewCampaign};
 use crate::export::write_csv;
 use crate::startup::{Application, Settings, origin_of, shutdown_signal};
 use crate::store::SignatureStore;
+use crate::transport::Limits;
+use crate::transport::tls::TlsFiles;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -54,6 +57,70 @@ pub struct ServeArgs {
     /// Signature posts per minute per client IP (0 = unlimited).
     #[arg(long, env = "PLEDGE_RATE_LIMIT", default_value_t = 30)]
     pub rate_limit: u32,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
+
+/// TLS: with both files the listener speaks HTTPS (HTTP/2 and HTTP/1.1 by ALPN).
+#[derive(Debug, Args)]
+pub struct TlsArgs {
+    /// PEM certificate chain (leaf first). Reloaded on SIGHUP and when the file changes.
+    #[arg(long, env = "PLEDGE_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) matching --tls-cert.
+    #[arg(long, env = "PLEDGE_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Seconds between checks of the certificate files' modification times.
+    #[arg(long, env = "PLEDGE_TLS_RELOAD_INTERVAL", default_value_t = 30)]
+    pub tls_reload_interval: u64,
+}
+
+impl TlsArgs {
+    fn files(&self) -> Option<TlsFiles> {
+        let (cert, key) = (self.tls_cert.clone()?, self.tls_key.clone()?);
+        Some(TlsFiles {
+            reload_interval: Duration::from_secs(self.tls_reload_interval.max(1)),
+            ..TlsFiles::new(cert, key)
+        })
+    }
+}
+
+/// Connection-level limits (docs/api.md, "Limits").
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Seconds a client has for the TLS handshake and for each request head.
+    #[arg(long, env = "PLEDGE_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Largest request head in bytes (at least 8192); larger gets 431.
+    #[arg(long, env = "PLEDGE_MAX_HEADER_BYTES", default_value_t = 16 * 1024)]
+    pub max_header_bytes: usize,
+    /// Open connections at most; more wait in the accept queue.
+    #[arg(long, env = "PLEDGE_MAX_CONNECTIONS", default_value_t = 20_000)]
+    pub max_connections: usize,
+    /// Seconds without a byte in either direction before a connection is closed.
+    #[arg(long, env = "PLEDGE_IDLE_TIMEOUT", default_value_t = 60)]
+    pub idle_timeout: u64,
+    /// HTTP/2 streams per connection at most.
+    #[arg(long, env = "PLEDGE_H2_MAX_STREAMS", default_value_t = 100)]
+    pub h2_max_streams: u32,
+    /// Seconds between HTTP/2 keep-alive pings (an unanswered ping closes the connection).
+    #[arg(long, env = "PLEDGE_H2_PING_INTERVAL", default_value_t = 20)]
+    pub h2_ping_interval: u64,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            header_read_timeout: Duration::from_secs(self.header_timeout.max(1)),
+            max_header_bytes: self.max_header_bytes,
+            max_connections: self.max_connections,
+            idle_timeout: Duration::from_secs(self.idle_timeout.max(1)),
+            h2_max_concurrent_streams: self.h2_max_streams,
+            h2_keep_alive_interval: Duration::from_secs(self.h2_ping_interval.max(1)),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -126,6 +193,10 @@ pub struct DemoArgs {
     /// Unlimited by default: the demo is for trying things out, often many times from one address.
     #[arg(long, default_value_t = 0)]
     pub rate_limit: u32,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -144,6 +215,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         database_url: args.db.database_url,
         public_origin: args.public_origin,
         rate_limit_per_minute: args.rate_limit,
+        limits: args.limits.limits(),
+        tls: args.tls.files(),
     };
     let app = Application::build(settings)
         .await
@@ -233,6 +306,8 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         database_url: args.database_url,
         public_origin: None,
         rate_limit_per_minute: args.rate_limit,
+        limits: args.limits.limits(),
+        tls: args.tls.files(),
     };
     let app = Application::build(settings)
         .await
@@ -242,9 +317,14 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         .with_context(|| format!("binding the partner site on {}", args.partner_addr))?;
     let partner_port = partner.local_addr()?.port();
     let mut origins = Vec::new();
-    for port in [app.port(), partner_port] {
-        origins.push(format!("http://127.0.0.1:{port}"));
-        origins.push(format!("http://localhost:{port}"));
+    let app_scheme = if app.cert_store().is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    for (scheme, port) in [(app_scheme, app.port()), ("http", partner_port)] {
+        origins.push(format!("{scheme}://127.0.0.1:{port}"));
+        origins.push(format!("{scheme}://localhost:{port}"));
     }
     for o in &args.allowed_origins {
         origins.push(normalise_origin(o)?);

@@ -16,6 +16,8 @@
 //! - [`rate_limit`]: the per-IP limit behind `429`.
 //! - [`startup`]: `Application`, which binds first (so it knows its port) and serves
 //!   until a shutdown future resolves.
+//! - [`transport`]: the accept loop (hyper-util) with the connection-level limits
+//!   (`Limits`), and TLS with reloadable certificates.
 //! - [`cli`]: the `serve`, `campaign` and `demo` commands; [`export`] writes the CSV;
 //!   [`demo`] holds the demo campaign's words.
 
@@ -31,6 +33,7 @@ pub(crate) mod rate_limit;
 pub mod routes;
 pub mod startup;
 pub mod store;
+pub mod transport;
 
 pub use routes::app;
 pub use startup::{AppState, Application, Settings};

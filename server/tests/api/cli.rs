@@ -86,6 +86,8 @@ async fn create_list_sign_export_round_trip() {
         database_url: db.clone(),
         public_origin: None,
         rate_limit_per_minute: 0,
+        limits: Default::default(),
+        tls: None,
     };
     let app = pledge_server::Application::build(settings).await.unwrap();
     let base = format!("{}/api/v1/campaigns/cli-pledge", app.origin());

@@ -38,6 +38,8 @@ pub async fn spawn_app_in(dir: Arc<tempfile::TempDir>, rate_limit_per_minute: u3
         database_url: db_url.clone(),
         public_origin: None,
         rate_limit_per_minute,
+        limits: Default::default(),
+        tls: None,
     };
     let app = Application::build(settings).await.expect("app builds");
     create_test_campaign(app.store()).await;
@@ -56,14 +58,21 @@ pub async fn spawn_app_in(dir: Arc<tempfile::TempDir>, rate_limit_per_minute: u3
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    client_builder()
         .no_proxy()
         .timeout(TIMEOUT)
         .build()
         .expect("client")
 }
 
-async fn create_test_campaign(store: &SignatureStore) {
+/// `reqwest::Client::builder()`, after making ring the process's rustls provider: reqwest is
+/// built without one (the server uses ring, not aws-lc-rs) and panics when none is set.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+}
+
+pub async fn create_test_campaign(store: &SignatureStore) {
     let fields = [
         "role:select:I am:required:artist=An artist|industry=An industry worker|fan=A fan",
         "organisation:text:Band or organisation:optional:50",

@@ -7,3 +7,4 @@ mod errors;
 mod helpers;
 mod live;
 mod signatures;
+mod transport;
