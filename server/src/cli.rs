@@ -36,6 +36,15 @@ pub enum Command {
     Campaign(CampaignCommand),
     /// Serve the app plus a second "partner site" origin, with the demo campaign seeded.
     Demo(DemoArgs),
+    /// Recount each campaign's signatures and report stored counts that drifted
+    /// (exit code 1 if any did, unless repaired).
+    Check {
+        #[command(flatten)]
+        db: Database,
+        /// Set drifted counts to the recount, in one transaction.
+        #[arg(long)]
+        repair: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -206,6 +215,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Campaign(CampaignCommand::List(db)) => list(db).await,
         Command::Campaign(CampaignCommand::Export { slug, db }) => export(&slug, db).await,
         Command::Demo(args) => run_demo(args).await,
+        Command::Check { db, repair } => check(db, repair).await,
     }
 }
 
@@ -297,6 +307,31 @@ async fn export(slug: &str, db: Database) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     write_csv(&mut stdout, &campaign, &rows)?;
     stdout.flush()?;
+    Ok(())
+}
+
+async fn check(db: Database, repair: bool) -> anyhow::Result<()> {
+    let store = SignatureStore::open(&db.database_url).await?;
+    let drifted = if repair {
+        store.repair_counts().await
+    } else {
+        store.count_drift().await
+    };
+    store.close().await;
+    let drifted = drifted?;
+    for d in &drifted {
+        let verb = if repair { "repaired" } else { "drift" };
+        say(&format!(
+            "{verb}\t{}\tstored {}\tsignatures {}",
+            d.slug, d.stored, d.actual
+        ))?;
+    }
+    if drifted.is_empty() {
+        say("ok: every campaign's count matches its signatures")?;
+    } else if !repair {
+        // The exit code is what scripts and the crash test look at.
+        std::process::exit(1);
+    }
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 mod assets;
 mod cli;
 mod cors;
+mod crash;
 mod errors;
 mod helpers;
 mod live;
