@@ -105,7 +105,7 @@ pub async fn serve(
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     let protocols = Arc::new(Protocols::new(&limits));
-    let max = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
+    let max = limits.max_connections.clamp(1, u32::MAX as usize);
     let permits = Arc::new(Semaphore::new(max));
     let mut warned_full = false;
     loop {
@@ -154,7 +154,9 @@ pub async fn serve(
     }
     drop(listener);
     // Every connection holds a permit: having them all back means all have closed.
-    let _ = permits.acquire_many(max as u32).await;
+    let _ = permits
+        .acquire_many(u32::try_from(max).unwrap_or(u32::MAX))
+        .await;
     Ok(())
 }
 

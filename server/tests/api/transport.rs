@@ -336,3 +336,27 @@ async fn idle_keep_alive_connections_are_closed() {
     assert!(started.elapsed() >= Duration::from_millis(400));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn connections_past_the_cap_wait_for_a_free_slot() {
+    let limits = Limits {
+        max_connections: 1,
+        ..Limits::default()
+    };
+    let server = Server::start(tempfile::tempdir().unwrap(), limits, None).await;
+    let holder = TcpStream::connect(server.addr()).await.unwrap();
+    // Let the loop accept the holder, so it owns the only slot.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let client = crate::helpers::client_builder().no_proxy().build().unwrap();
+    let waiting = tokio::spawn(client.get(server.api("/count")).send());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!waiting.is_finished(), "served past the connection cap");
+    drop(holder);
+    let r = timeout(TIMEOUT, waiting)
+        .await
+        .expect("served once a slot frees")
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    server.stop().await;
+}
