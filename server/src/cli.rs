@@ -17,6 +17,8 @@ use crate::proof::DEFAULT_MAXNUMBER;
 use crate::secret::SecretKey;
 use crate::startup::{Application, Settings, origin_of, shutdown_signal};
 use crate::store::SignatureStore;
+use crate::transport::Limits;
+use crate::transport::tls::TlsFiles;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,6 +40,15 @@ pub enum Command {
     Campaign(CampaignCommand),
     /// Serve the app plus a second "partner site" origin, with the demo campaign seeded.
     Demo(DemoArgs),
+    /// Recount each campaign's signatures and report stored counts that drifted
+    /// (exit code 1 if any did, unless repaired).
+    Check {
+        #[command(flatten)]
+        db: Database,
+        /// Set drifted counts to the recount, in one transaction.
+        #[arg(long)]
+        repair: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -65,6 +76,10 @@ pub struct ServeArgs {
     pub hold_after: u32,
     #[command(flatten)]
     pub abuse: AbuseArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 /// Abuse controls shared by `serve` and `demo`.
@@ -125,6 +140,66 @@ impl AbuseArgs {
             max_streams: self.max_streams,
             ..AbuseSettings::default()
         })
+    }
+}
+
+/// TLS: with both files the listener speaks HTTPS (HTTP/2 and HTTP/1.1 by ALPN).
+#[derive(Debug, Args)]
+pub struct TlsArgs {
+    /// PEM certificate chain (leaf first). Reloaded on SIGHUP and when the file changes.
+    #[arg(long, env = "PLEDGE_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) matching --tls-cert.
+    #[arg(long, env = "PLEDGE_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Seconds between checks of the certificate files' modification times.
+    #[arg(long, env = "PLEDGE_TLS_RELOAD_INTERVAL", default_value_t = 30)]
+    pub tls_reload_interval: u64,
+}
+
+impl TlsArgs {
+    fn files(&self) -> Option<TlsFiles> {
+        let (cert, key) = (self.tls_cert.clone()?, self.tls_key.clone()?);
+        Some(TlsFiles {
+            reload_interval: Duration::from_secs(self.tls_reload_interval.max(1)),
+            ..TlsFiles::new(cert, key)
+        })
+    }
+}
+
+/// Connection-level limits (docs/api.md, "Limits").
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Seconds a client has for the TLS handshake and for each request head.
+    #[arg(long, env = "PLEDGE_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Largest request head in bytes (at least 8192); larger gets 431.
+    #[arg(long, env = "PLEDGE_MAX_HEADER_BYTES", default_value_t = 16 * 1024)]
+    pub max_header_bytes: usize,
+    /// Open connections at most; more wait in the accept queue.
+    #[arg(long, env = "PLEDGE_MAX_CONNECTIONS", default_value_t = 20_000)]
+    pub max_connections: usize,
+    /// Seconds without a byte in either direction before a connection is closed.
+    #[arg(long, env = "PLEDGE_IDLE_TIMEOUT", default_value_t = 60)]
+    pub idle_timeout: u64,
+    /// HTTP/2 streams per connection at most.
+    #[arg(long, env = "PLEDGE_H2_MAX_STREAMS", default_value_t = 100)]
+    pub h2_max_streams: u32,
+    /// Seconds between HTTP/2 keep-alive pings (an unanswered ping closes the connection).
+    #[arg(long, env = "PLEDGE_H2_PING_INTERVAL", default_value_t = 20)]
+    pub h2_ping_interval: u64,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            header_read_timeout: Duration::from_secs(self.header_timeout.max(1)),
+            max_header_bytes: self.max_header_bytes,
+            max_connections: self.max_connections,
+            idle_timeout: Duration::from_secs(self.idle_timeout.max(1)),
+            h2_max_concurrent_streams: self.h2_max_streams,
+            h2_keep_alive_interval: Duration::from_secs(self.h2_ping_interval.max(1)),
+        }
     }
 }
 
@@ -233,6 +308,10 @@ pub struct DemoArgs {
     pub hold_after: u32,
     #[command(flatten)]
     pub abuse: AbuseArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -249,6 +328,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             db,
         }) => approve(&slug, email.as_deref(), db).await,
         Command::Demo(args) => run_demo(args).await,
+        Command::Check { db, repair } => check(db, repair).await,
     }
 }
 
@@ -259,6 +339,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         public_origin: args.public_origin,
         rate_limit_per_minute: args.rate_limit,
         abuse: args.abuse.settings(args.hold_after)?,
+        limits: args.limits.limits(),
+        tls: args.tls.files(),
     };
     let app = Application::build(settings)
         .await
@@ -385,6 +467,31 @@ async fn approve(slug: &str, email: Option<&str>, db: Database) -> anyhow::Resul
     say(&format!("approved {moved} signature(s) in {slug}"))
 }
 
+async fn check(db: Database, repair: bool) -> anyhow::Result<()> {
+    let store = SignatureStore::open(&db.database_url).await?;
+    let drifted = if repair {
+        store.repair_counts().await
+    } else {
+        store.count_drift().await
+    };
+    store.close().await;
+    let drifted = drifted?;
+    for d in &drifted {
+        let verb = if repair { "repaired" } else { "drift" };
+        say(&format!(
+            "{verb}\t{}\tstored {}\tsignatures {}",
+            d.slug, d.stored, d.actual
+        ))?;
+    }
+    if drifted.is_empty() {
+        say("ok: every campaign's count matches its signatures")?;
+    } else if !repair {
+        // The exit code is what scripts and the crash test look at.
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
 async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     let settings = Settings {
         addr: args.addr,
@@ -392,6 +499,8 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         public_origin: None,
         rate_limit_per_minute: args.rate_limit,
         abuse: args.abuse.settings(args.hold_after)?,
+        limits: args.limits.limits(),
+        tls: args.tls.files(),
     };
     let app = Application::build(settings)
         .await
@@ -401,9 +510,14 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         .with_context(|| format!("binding the partner site on {}", args.partner_addr))?;
     let partner_port = partner.local_addr()?.port();
     let mut origins = Vec::new();
-    for port in [app.port(), partner_port] {
-        origins.push(format!("http://127.0.0.1:{port}"));
-        origins.push(format!("http://localhost:{port}"));
+    let app_scheme = if app.cert_store().is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    for (scheme, port) in [(app_scheme, app.port()), ("http", partner_port)] {
+        origins.push(format!("{scheme}://127.0.0.1:{port}"));
+        origins.push(format!("{scheme}://localhost:{port}"));
     }
     for o in &args.allowed_origins {
         origins.push(normalise_origin(o)?);

@@ -20,6 +20,8 @@
 //!   (the HMAC key, never printed).
 //! - [`startup`]: `Application`, which binds first (so it knows its port) and serves
 //!   until a shutdown future resolves.
+//! - [`transport`]: the accept loop (hyper-util) with the connection-level limits
+//!   (`Limits`), and TLS with reloadable certificates.
 //! - [`cli`]: the `serve`, `campaign` and `demo` commands; [`export`] writes the CSV;
 //!   [`demo`] holds the demo campaign's words.
 
@@ -40,6 +42,7 @@ pub mod secret;
 pub mod startup;
 pub mod store;
 pub(crate) mod streams;
+pub mod transport;
 
 pub use routes::app;
 pub use startup::{AppState, Application, Settings};

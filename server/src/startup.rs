@@ -13,6 +13,8 @@ use crate::abuse::{AbuseControls, AbuseSettings};
 use crate::live::LiveCampaigns;
 use crate::routes;
 use crate::store::SignatureStore;
+use crate::transport::tls::{CertStore, TlsFiles};
+use crate::transport::{self, Limits};
 
 /// Everything `serve` needs. Built from the CLI, or directly by tests.
 #[derive(Debug, Clone)]
@@ -25,6 +27,11 @@ pub struct Settings {
     pub rate_limit_per_minute: u32,
     /// Proof of work, other limits, trusted proxies, holds.
     pub abuse: AbuseSettings,
+    /// Connection-level limits of the accept loop.
+    pub limits: Limits,
+    /// Terminate TLS (HTTP/2 and HTTP/1.1 by ALPN) with these PEM files; plain HTTP/1.1
+    /// without.
+    pub tls: Option<TlsFiles>,
 }
 
 /// Shared by every handler; cheap to clone.
@@ -41,17 +48,26 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     stop: watch::Sender<bool>,
+    limits: Limits,
+    tls: Option<Arc<CertStore>>,
 }
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        // The certificate first: a bad one should fail before anything is opened.
+        let tls = settings
+            .tls
+            .clone()
+            .map(CertStore::load)
+            .transpose()?
+            .map(Arc::new);
         let store = SignatureStore::open(&settings.database_url).await?;
         let listener = TcpListener::bind(settings.addr).await?;
         let local = listener.local_addr()?;
         let public_origin = settings
             .public_origin
             .clone()
-            .unwrap_or_else(|| origin_of(local));
+            .unwrap_or_else(|| origin_with(scheme(tls.is_some()), local));
         let (stop, shutdown) = watch::channel(false);
         let state = AppState {
             campaigns: Arc::new(LiveCampaigns::new(store)),
@@ -66,6 +82,8 @@ impl Application {
             listener,
             state,
             stop,
+            limits: settings.limits,
+            tls,
         })
     }
 
@@ -80,9 +98,15 @@ impl Application {
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
-    /// `http://127.0.0.1:PORT` (an unspecified bind address is shown as loopback).
+    /// `http://127.0.0.1:PORT`, or `https://` with TLS (an unspecified bind address is
+    /// shown as loopback).
     pub fn origin(&self) -> String {
-        origin_of(self.local_addr())
+        origin_with(scheme(self.tls.is_some()), self.local_addr())
+    }
+
+    /// The TLS certificates being served, if any (tests reload them by hand).
+    pub fn cert_store(&self) -> Option<&Arc<CertStore>> {
+        self.tls.as_ref()
     }
 
     pub fn state(&self) -> &AppState {
@@ -112,21 +136,31 @@ impl Application {
             listener,
             state,
             stop,
+            limits,
+            tls,
         } = self;
         let store = state.campaigns.store().clone();
         let mut servers = tokio::task::JoinSet::new();
-        let mut all = vec![(listener, routes::app(state.clone()))];
-        all.extend(extra);
-        for (listener, router) in all {
-            let mut stopped = state.shutdown.clone();
-            servers.spawn(async move {
-                let service = router.into_make_service_with_connect_info::<SocketAddr>();
-                axum::serve(listener, service)
-                    .with_graceful_shutdown(async move {
-                        let _ = stopped.wait_for(|s| *s).await;
-                    })
-                    .await
-            });
+        let acceptor = tls
+            .as_ref()
+            .map(CertStore::acceptor)
+            .transpose()
+            .map_err(|e| std::io::Error::other(format!("{e:#}")))?;
+        if let Some(certs) = &tls {
+            tokio::spawn(certs.clone().watch(state.shutdown.clone()));
+        }
+        // Only the app's listener speaks TLS; the demo's partner site stays plain.
+        let mut all = vec![(listener, routes::app(state.clone()), acceptor)];
+        all.extend(extra.into_iter().map(|(l, r)| (l, r, None)));
+        for (listener, router, acceptor) in all {
+            let stopped = state.shutdown.clone();
+            servers.spawn(transport::serve(
+                listener,
+                router,
+                acceptor,
+                limits.clone(),
+                stopped,
+            ));
         }
         tokio::spawn(async move {
             shutdown.await;
@@ -146,12 +180,20 @@ impl Application {
 }
 
 pub fn origin_of(addr: SocketAddr) -> String {
+    origin_with("http", addr)
+}
+
+fn scheme(tls: bool) -> &'static str {
+    if tls { "https" } else { "http" }
+}
+
+fn origin_with(scheme: &str, addr: SocketAddr) -> String {
     let ip = if addr.ip().is_unspecified() {
         std::net::IpAddr::from([127, 0, 0, 1])
     } else {
         addr.ip()
     };
-    format!("http://{}", SocketAddr::new(ip, addr.port()))
+    format!("{scheme}://{}", SocketAddr::new(ip, addr.port()))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -80,6 +80,16 @@ pub enum SignOutcome {
     ProofReplayed,
 }
 
+/// A campaign whose stored count is not its number of signatures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountDrift {
+    pub slug: String,
+    /// `campaigns.signature_count`, what the API shows.
+    pub stored: i64,
+    /// Rows in `signatures`, the truth.
+    pub actual: i64,
+}
+
 /// One exported signature.
 #[derive(Debug, Clone)]
 pub struct SignatureRecord {
@@ -327,6 +337,30 @@ impl SignatureStore {
         })
     }
 
+    /// Campaigns whose stored count differs from their number of signature rows. Count
+    /// and row change in one transaction, so any drift means something outside `sign`
+    /// (a restore, a hand edit, a bug) touched the data.
+    pub async fn count_drift(&self) -> Result<Vec<CountDrift>, sqlx::Error> {
+        drift(&self.pool).await
+    }
+
+    /// Sets every drifted count to its number of rows, in one transaction under the write
+    /// lock (so no signature lands between the recount and the update). Returns what it fixed.
+    pub async fn repair_counts(&self) -> Result<Vec<CountDrift>, sqlx::Error> {
+        let _writer = self.write_gate.lock().await;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let drifted = drift(&mut *tx).await?;
+        for d in &drifted {
+            sqlx::query("UPDATE campaigns SET signature_count = ? WHERE slug = ?")
+                .bind(d.actual)
+                .bind(&d.slug)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(drifted)
+    }
+
     /// Every signature of a campaign, held ones included, oldest first.
     pub async fn signatures(&self, campaign_id: i64) -> Result<Vec<SignatureRecord>, sqlx::Error> {
         self.signatures_where(campaign_id, false).await
@@ -396,6 +430,30 @@ impl SignatureStore {
             })
             .collect()
     }
+}
+
+async fn drift<'e, E>(executor: E) -> Result<Vec<CountDrift>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+{
+    let rows = sqlx::query(
+        "SELECT slug, stored, actual FROM (
+             SELECT c.slug AS slug, c.signature_count AS stored,
+                    (SELECT COUNT(*) FROM signatures s WHERE s.campaign_id = c.id AND s.status = 'signed') AS actual
+             FROM campaigns c)
+         WHERE stored != actual ORDER BY slug",
+    )
+    .fetch_all(executor)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(CountDrift {
+                slug: r.try_get(0)?,
+                stored: r.try_get(1)?,
+                actual: r.try_get(2)?,
+            })
+        })
+        .collect()
 }
 
 fn campaign_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Campaign, sqlx::Error> {

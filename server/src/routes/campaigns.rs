@@ -7,10 +7,10 @@ use std::time::Duration;
 use axum::Extension;
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use futures_util::{Stream, StreamExt, stream};
+use futures_util::{StreamExt, stream};
 use serde_json::json;
 use tokio_stream::wrappers::WatchStream;
 
@@ -81,12 +81,21 @@ pub async fn challenge(
     Ok(response)
 }
 
+/// Reconnect delay hinted to SSE clients: 3 s on average.
+const RETRY_MS: u64 = 3000;
+
+/// A `retry:` between 1.5 s and 4.5 s, drawn per connection: after a restart drops every
+/// stream at once, viewers come back spread over 3 s instead of in the same second.
+pub fn retry_with_jitter() -> Duration {
+    Duration::from_millis(fastrand::u64(RETRY_MS / 2..=RETRY_MS * 3 / 2))
+}
+
 /// `GET .../events`, within the stream caps (past them, `429 too_many_streams`).
 pub async fn events(
     State(state): State<AppState>,
     Extension(live): Extension<Arc<LiveCampaign>>,
     client: ClientAddr,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let permit = state
         .abuse
         .streams
@@ -94,9 +103,10 @@ pub async fn events(
         .ok_or(ApiError::TooManyStreams {
             retry_after_secs: STREAM_RETRY_AFTER_SECS,
         })?;
-    // `retry:` first so browsers reconnect after 3 s, then the current count (WatchStream
-    // yields the current value immediately) and every later change.
-    let retry = stream::once(async { Ok(Event::default().retry(Duration::from_secs(3))) });
+    // `retry:` first (jittered), then the current count (WatchStream yields the current
+    // value immediately) and every later change.
+    let retry = retry_with_jitter();
+    let retry = stream::once(async move { Ok::<_, Infallible>(Event::default().retry(retry)) });
     // The permit lives as long as the stream, and frees its place when the viewer leaves.
     let counts = WatchStream::new(live.subscribe()).map(move |count| {
         let _held = &permit;
@@ -109,6 +119,21 @@ pub async fn events(
     let stopped = async move {
         let _ = shutdown.wait_for(|stopped| *stopped).await;
     };
-    Ok(Sse::new(retry.chain(counts).take_until(stopped))
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    let sse = Sse::new(retry.chain(counts).take_until(stopped))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
+    // nginx buffers proxied responses unless told not to; a buffered stream shows no count.
+    Ok(([(HeaderName::from_static("x-accel-buffering"), "no")], sse))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_jitter_stays_within_half_either_side() {
+        for _ in 0..1000 {
+            let ms = retry_with_jitter().as_millis();
+            assert!((1500..=4500).contains(&ms), "{ms}");
+        }
+    }
 }

@@ -90,6 +90,8 @@ async fn create_list_sign_export_round_trip() {
         public_origin: None,
         rate_limit_per_minute: 0,
         abuse: pledge_server::abuse::AbuseSettings::default(),
+        limits: Default::default(),
+        tls: None,
     };
     let app = pledge_server::Application::build(settings).await.unwrap();
     let base = format!("{}/api/v1/campaigns/cli-pledge", app.origin());

@@ -59,6 +59,8 @@ pub async fn spawn_app_with(
             hold_after: 0,
             ..AbuseSettings::default()
         },
+        limits: Default::default(),
+        tls: None,
     };
     configure(&mut settings);
     let app = Application::build(settings).await.expect("app builds");
@@ -81,14 +83,21 @@ pub async fn spawn_app_with(
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    client_builder()
         .no_proxy()
         .timeout(TIMEOUT)
         .build()
         .expect("client")
 }
 
-async fn create_test_campaign(store: &SignatureStore, slug: &str, pow: u32, min_fill: u32) {
+/// `reqwest::Client::builder()`, after making ring the process's rustls provider: reqwest is
+/// built without one (the server uses ring, not aws-lc-rs) and panics when none is set.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+}
+
+pub async fn create_test_campaign(store: &SignatureStore, slug: &str, pow: u32, min_fill: u32) {
     let fields = [
         "role:select:I am:required:artist=An artist|industry=An industry worker|fan=A fan",
         "organisation:text:Band or organisation:optional:50",

@@ -187,7 +187,7 @@ async fn more_fields_than_asked_is_one_reason() {
 async fn too_many_streams_from_one_client_is_429() {
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let app = spawn_app_with(dir, |s| s.abuse.max_streams_per_client = 2).await;
-    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let client = crate::helpers::client_builder().no_proxy().build().unwrap();
     let mut open = Vec::new();
     for _ in 0..2 {
         let r = client.get(app.api("/events")).send().await.unwrap();

@@ -3,6 +3,7 @@
 mod assets;
 mod cli;
 mod cors;
+mod crash;
 mod errors;
 mod held;
 mod helpers;
@@ -10,3 +11,4 @@ mod limits;
 mod live;
 mod proof;
 mod signatures;
+mod transport;

@@ -1,0 +1,363 @@
+//! The accept loop: our own hyper-util loop instead of `axum::serve`, so connection-level
+//! limits live in one place (head timeout, header size, connection cap, idle timeout,
+//! HTTP/2 streams and pings) and the same loop can terminate TLS ([`tls`]).
+//!
+//! Plain listeners speak HTTP/1.1 only (no h2c). TLS listeners pick HTTP/2 or HTTP/1.1 by
+//! ALPN, so hyper never has to sniff the protocol: its version sniffing has no timeout
+//! (hyperium/hyper#3962), while a fixed protocol keeps the head timeout from the first byte.
+
+pub mod tls;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
+use tokio::time::Instant;
+use tokio_rustls::TlsAcceptor;
+use tower_service::Service;
+
+/// Connection-level limits; every default is in `docs/api.md` ("Limits").
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Time a client has to finish the TLS handshake and then each request head
+    /// (slowloris). HTTP/1.1 also waits at most this long for the next request on an
+    /// idle keep-alive connection. Default 10 s.
+    pub header_read_timeout: Duration,
+    /// Largest request head (request line and headers); bigger ones get `431`.
+    /// Default 16 KiB; hyper's floor is 8 KiB.
+    pub max_header_bytes: usize,
+    /// Open connections at most; past it new connections wait in the kernel's accept
+    /// queue. Default 20 000.
+    pub max_connections: usize,
+    /// A connection with no bytes read or written for this long is closed (gracefully,
+    /// then forcibly after as long again). SSE keep-alives every 15 s keep streams open.
+    /// Default 60 s.
+    pub idle_timeout: Duration,
+    /// HTTP/2: concurrent streams per connection. Default 100.
+    pub h2_max_concurrent_streams: u32,
+    /// HTTP/2: a PING this often; no answer within as long again closes the connection.
+    /// Default 20 s.
+    pub h2_keep_alive_interval: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            max_header_bytes: 16 * 1024,
+            max_connections: 20_000,
+            idle_timeout: Duration::from_secs(60),
+            h2_max_concurrent_streams: 100,
+            h2_keep_alive_interval: Duration::from_secs(20),
+        }
+    }
+}
+
+/// hyper's smallest allowed read buffer.
+const MIN_HEADER_BYTES: usize = 8 * 1024;
+
+/// One connection builder per protocol, built once and shared by every connection.
+struct Protocols {
+    http1: auto::Builder<TokioExecutor>,
+    http2: auto::Builder<TokioExecutor>,
+}
+
+impl Protocols {
+    fn new(limits: &Limits) -> Self {
+        let mut http1 = auto::Builder::new(TokioExecutor::new()).http1_only();
+        http1
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_read_timeout)
+            .max_buf_size(limits.max_header_bytes.max(MIN_HEADER_BYTES))
+            .keep_alive(true);
+        let mut http2 = auto::Builder::new(TokioExecutor::new()).http2_only();
+        http2
+            .http2()
+            .timer(TokioTimer::new())
+            .max_concurrent_streams(limits.h2_max_concurrent_streams)
+            .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX))
+            .keep_alive_interval(limits.h2_keep_alive_interval)
+            .keep_alive_timeout(limits.h2_keep_alive_interval);
+        Self { http1, http2 }
+    }
+}
+
+/// Serves `router` on `listener` (over TLS when `tls` is given) until `stop` turns true,
+/// then closes every connection gracefully and returns once all are gone.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    tls: Option<TlsAcceptor>,
+    limits: Limits,
+    mut stop: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let protocols = Arc::new(Protocols::new(&limits));
+    let max = limits.max_connections.clamp(1, u32::MAX as usize);
+    let permits = Arc::new(Semaphore::new(max));
+    let mut warned_full = false;
+    loop {
+        let permit = match permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                if !warned_full {
+                    tracing::warn!(max, "connection limit reached; new connections wait");
+                    warned_full = true;
+                }
+                tokio::select! {
+                    permit = permits.clone().acquire_owned() => match permit {
+                        Ok(permit) => permit,
+                        Err(_) => break,
+                    },
+                    () = stopped(&mut stop) => break,
+                }
+            }
+        };
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    accept_error(e).await;
+                    continue;
+                }
+            },
+            () = stopped(&mut stop) => break,
+        };
+        if permits.available_permits() > max / 2 {
+            warned_full = false;
+        }
+        let _ = tcp.set_nodelay(true);
+        let connection = Connection {
+            protocols: protocols.clone(),
+            router: router.clone(),
+            limits: limits.clone(),
+            stop: stop.clone(),
+            peer,
+        };
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            connection.run(tcp, tls).await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    // Every connection holds a permit: having them all back means all have closed.
+    let _ = permits
+        .acquire_many(u32::try_from(max).unwrap_or(u32::MAX))
+        .await;
+    Ok(())
+}
+
+/// Resolves once `stop` is true (or its sender is gone). Returns `()` so no `watch::Ref`
+/// (not `Send`) is held across an await in a `select!`.
+pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+/// Accept fails for one connection (reset before accept) or for the process (out of file
+/// descriptors); for the latter, back off instead of spinning.
+async fn accept_error(e: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        e.kind(),
+        ConnectionRefused | ConnectionAborted | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(error = %e, "accept failed; retrying in 1 s");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
+struct Connection {
+    protocols: Arc<Protocols>,
+    router: Router,
+    limits: Limits,
+    stop: watch::Receiver<bool>,
+    peer: SocketAddr,
+}
+
+impl Connection {
+    async fn run(self, tcp: TcpStream, tls: Option<TlsAcceptor>) {
+        let Some(acceptor) = tls else {
+            return self.serve(tcp, false).await;
+        };
+        match tokio::time::timeout(self.limits.header_read_timeout, acceptor.accept(tcp)).await {
+            Ok(Ok(stream)) => {
+                let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+                self.serve(stream, h2).await;
+            }
+            Ok(Err(e)) => tracing::debug!(peer = %self.peer, error = %e, "TLS handshake failed"),
+            Err(_) => tracing::debug!(peer = %self.peer, "TLS handshake timed out"),
+        }
+    }
+
+    async fn serve<I>(mut self, io: I, h2: bool)
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let activity = Activity::new();
+        let io = TokioIo::new(Tracked {
+            inner: io,
+            activity: activity.clone(),
+        });
+        let service = PeerService {
+            router: self.router.clone(),
+            peer: self.peer,
+        };
+        let builder = if h2 {
+            &self.protocols.http2
+        } else {
+            &self.protocols.http1
+        };
+        let conn = builder.serve_connection(io, service);
+        tokio::pin!(conn);
+        let mut closing = false;
+        loop {
+            tokio::select! {
+                result = conn.as_mut() => {
+                    if let Err(e) = result {
+                        tracing::debug!(peer = %self.peer, error = %e, "connection ended with an error");
+                    }
+                    return;
+                }
+                () = stopped(&mut self.stop), if !closing => {
+                    conn.as_mut().graceful_shutdown();
+                    closing = true;
+                }
+                () = activity.idle_for(self.limits.idle_timeout) => {
+                    if closing {
+                        // Still silent after a graceful close: the peer stopped reading.
+                        tracing::debug!(peer = %self.peer, "dropping a stalled connection");
+                        return;
+                    }
+                    conn.as_mut().graceful_shutdown();
+                    closing = true;
+                }
+            }
+        }
+    }
+}
+
+/// The router with the peer address put where `ConnectInfo<SocketAddr>` extractors
+/// look, as `into_make_service_with_connect_info` did.
+#[derive(Clone)]
+struct PeerService {
+    router: Router,
+    peer: SocketAddr,
+}
+
+impl hyper::service::Service<hyper::Request<Incoming>> for PeerService {
+    type Response = axum::response::Response;
+    type Error = Infallible;
+    type Future = axum::routing::future::RouteFuture<Infallible>;
+
+    fn call(&self, mut request: hyper::Request<Incoming>) -> Self::Future {
+        request.extensions_mut().insert(ConnectInfo(self.peer));
+        // Router is always ready, so `call` without `poll_ready` is fine.
+        self.router.clone().call(request)
+    }
+}
+
+/// When a connection last moved a byte, shared between its IO and its idle timer.
+#[derive(Clone)]
+struct Activity {
+    start: Instant,
+    last_ms: Arc<AtomicU64>,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Self {
+            start: Instant::now(),
+            last_ms: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    fn touch(&self) {
+        let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Resolves once no byte has moved for `limit`.
+    async fn idle_for(&self, limit: Duration) {
+        loop {
+            let last = self.start + Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
+            let deadline = last + limit;
+            if Instant::now() >= deadline {
+                return;
+            }
+            tokio::time::sleep_until(deadline).await;
+        }
+    }
+}
+
+/// IO that records activity on every successful read or write.
+struct Tracked<T> {
+    inner: T,
+    activity: Activity,
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Tracked<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let result = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if matches!(result, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            self.activity.touch();
+        }
+        result
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Tracked<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let result = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        result
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let result = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        result
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
