@@ -3,6 +3,7 @@
 "use strict";
 var TAG = "[pledge-widget] ";
 var OPTS = ["endpoint", "campaign", "lang", "theme", "accent", "layout", "title"];
+var CALLBACKS = { ready: "onReady", signed: "onSigned", error: "onError" };
 var self = document.currentScript ||
 document.querySelector('script[src*="embed.js"][data-campaign]');
 var existing = window.PledgeWidget && typeof window.PledgeWidget.mount === "function" ? window.PledgeWidget : null;
@@ -15,71 +16,106 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-loading = import(new URL("pledge_widget-c3d22993.js", base).href).then(function (m) {
-return m.default({ module_or_path: new URL("pledge_widget-de62ab21.wasm", base).href }).then(function () { return m; });
+loading = import(new URL("pledge_widget-74177efc.js", base).href).then(function (m) {
+return m.default({ module_or_path: new URL("pledge_widget-0b3e6a29.wasm", base).href }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
 }
 return loading;
 }
-function notice(root, text) {
-var p = document.createElement("p");
-p.setAttribute("role", "alert");
-p.textContent = text;
-root.appendChild(p);
-return p;
-}
-function shadowOf(el) {
-return el.shadowRoot || el.attachShadow({ mode: "open" });
-}
-function fromDataset(el) {
-var o = {};
-OPTS.forEach(function (k) { if (el.dataset[k] != null) o[k] = el.dataset[k]; });
-return o;
+function emit(el, name, detail) {
+el.dispatchEvent(new CustomEvent("pledge:" + name, { bubbles: true, composed: true, detail: detail }));
 }
 function mount(element, options) {
 return new Promise(function (resolve) {
-var root = shadowOf(element);
-var opts = {};
-OPTS.forEach(function (k) { if (options && options[k] != null) opts[k] = String(options[k]); });
-resolve(load().then(function (m) {
-var inner = m.mount(root, opts);
-element.__pledgeWidget = true;
-return {
+if (element.__pledgeHandle) element.__pledgeHandle.unmount();
+var root = element.shadowRoot || element.attachShadow({ mode: "open" });
+var opts = {}, listeners = [], live = true, inner = null, shown = null;
+options = options || {};
+OPTS.forEach(function (k) { if (options[k] != null) opts[k] = String(options[k]); });
+Object.keys(CALLBACKS).forEach(function (name) {
+var cb = options[CALLBACKS[name]];
+if (typeof cb !== "function") return;
+var fn = function (e) {
+try { cb(e.detail); } catch (err) { console.error(TAG + CALLBACKS[name] + " threw: " + err); }
+};
+element.addEventListener("pledge:" + name, fn);
+listeners.push(["pledge:" + name, fn]);
+});
+var handle = {
 element: element,
 unmount: function () {
-try { inner.unmount(); inner.free(); } catch (e) {  }
-element.__pledgeWidget = false;
+if (!live) return;
+live = false;
+listeners.forEach(function (l) { element.removeEventListener(l[0], l[1]); });
+try { if (inner) { inner.unmount(); inner.free(); } } catch (e) {  }
+if (shown) shown.remove();
+if (element.__pledgeHandle === handle) element.__pledgeHandle = null;
 }
 };
+element.__pledgeHandle = handle;
+resolve(load().then(function (m) {
+if (live) inner = m.mount(root, opts);
+return handle;
 }).catch(function (err) {
-console.error(TAG + "could not start: " + ((err && err.message) || err));
-var p = notice(root, "The pledge form could not load.");
-return { element: element, unmount: function () { p.remove(); } };
+var msg = (err && err.message) || String(err);
+console.error(TAG + "could not start: " + msg);
+if (live) {
+shown = document.createElement("p");
+shown.setAttribute("role", "alert");
+shown.textContent = "The pledge form could not load.";
+root.appendChild(shown);
+emit(element, "error", { campaign: opts.campaign, code: "load_failed", message: msg });
+}
+return handle;
 }));
 });
 }
-function mountOnce(element, options) {
-if (element.__pledgeWidget) return;
-element.__pledgeWidget = true;
-(existing ? existing.mount : mount)(element, options).catch(function () {});
+var api = existing || { mount: mount, version: "0.1.0" };
+function fromAttributes(el, prefix) {
+var o = {};
+OPTS.forEach(function (k) {
+var v = el.getAttribute(prefix + k);
+if (v == null && !prefix) v = el.getAttribute("data-" + k);
+if (v != null) o[k] = v;
+});
+return o;
+}
+if (window.customElements && !customElements.get("pledge-widget")) {
+customElements.define("pledge-widget", class extends HTMLElement {
+static get observedAttributes() { return OPTS.concat(OPTS.map(function (k) { return "data-" + k; })); }
+connectedCallback() { this.update(); }
+attributeChangedCallback() { if (this.isConnected) this.update(); }
+disconnectedCallback() { if (this.__pledgeHandle) this.__pledgeHandle.unmount(); }
+update() {
+var el = this;
+if (el.__pledgeQueued) return;
+el.__pledgeQueued = true;
+queueMicrotask(function () {
+el.__pledgeQueued = false;
+if (el.isConnected) api.mount(el, fromAttributes(el, "")).catch(function (e) { console.error(TAG + e); });
+});
+}
+});
 }
 function scan(script) {
 try {
 if (script && script.dataset.campaign != null && !script.__pledgeMounted) {
 script.__pledgeMounted = true;
-var host = document.createElement("div");
-host.setAttribute("data-pledge-widget-host", "");
+var host = document.createElement("pledge-widget");
+var o = fromAttributes(script, "data-");
+Object.keys(o).forEach(function (k) { host.setAttribute(k, o[k]); });
 script.parentNode.insertBefore(host, script.nextSibling);
-mountOnce(host, fromDataset(script));
 }
 var targets = document.querySelectorAll("[data-pledge-widget]");
-for (var i = 0; i < targets.length; i++) mountOnce(targets[i], fromDataset(targets[i]));
+for (var i = 0; i < targets.length; i++) {
+if (!targets[i].__pledgeHandle) api.mount(targets[i], fromAttributes(targets[i], "data-")).catch(function () {});
+}
 } catch (e) {
 console.error(TAG + e);
 }
 }
-if (!existing) window.PledgeWidget = { mount: mount, version: "0.1.0" };
+if (!existing) window.PledgeWidget = api;
 if (document.readyState === "loading") {
 document.addEventListener("DOMContentLoaded", function () { scan(null); });
 }

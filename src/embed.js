@@ -1,16 +1,21 @@
-/* Pledge widget loader (classic script). Partners include it once or many times:
- *   <script src="https://HOST/widget/embed.js" data-endpoint="https://HOST/api/v1"
- *           data-campaign="SLUG" async></script>
- * It mounts a widget right after each such script tag and into every
- * <div data-pledge-widget data-endpoint=… data-campaign=…>, each in an open shadow root,
- * loads the wasm module once per page, and exposes one global:
- *   window.PledgeWidget = { mount(element, options) -> Promise<handle>, version }
- * where handle.unmount() removes the widget. It never throws into the host page.
+/* Pledge widget loader (classic script). Three ways in, one behaviour, the same option names:
+ *   1. <script src="https://HOST/widget/embed.js" data-endpoint="https://HOST/api/v1"
+ *              data-campaign="SLUG" async></script>
+ *      mounts a <pledge-widget> element right after the script tag;
+ *   2. <pledge-widget endpoint="…" campaign="…"></pledge-widget> anywhere, at any time
+ *      (attributes are observed: changing one remounts; removing the element unmounts);
+ *   3. window.PledgeWidget.mount(element, {endpoint, campaign, …, onReady, onSigned, onError})
+ *      -> Promise<{element, unmount()}>.
+ * <div data-pledge-widget data-endpoint=… data-campaign=…> targets present at load also mount.
+ * Each widget lives in an open shadow root; the wasm module loads once per page. The only
+ * global is window.PledgeWidget = { mount, version }. Nothing here throws into the host page.
  * .ci/build-widget substitutes the __TOKENS__ below. */
 (function () {
   "use strict";
   var TAG = "[pledge-widget] ";
   var OPTS = ["endpoint", "campaign", "lang", "theme", "accent", "layout", "title"];
+  // JS API callbacks, keyed by the pledge:* event each one mirrors.
+  var CALLBACKS = { ready: "onReady", signed: "onSigned", error: "onError" };
   var self = document.currentScript ||
     document.querySelector('script[src*="embed.js"][data-campaign]');
   // Loaded twice: the first copy owns the module; this one only mounts new targets with it.
@@ -33,70 +38,112 @@
     return loading;
   }
 
-  function notice(root, text) {
-    var p = document.createElement("p");
-    p.setAttribute("role", "alert");
-    p.textContent = text;
-    root.appendChild(p);
-    return p;
-  }
-
-  function shadowOf(el) {
-    return el.shadowRoot || el.attachShadow({ mode: "open" });
-  }
-
-  function fromDataset(el) {
-    var o = {};
-    OPTS.forEach(function (k) { if (el.dataset[k] != null) o[k] = el.dataset[k]; });
-    return o;
+  function emit(el, name, detail) {
+    el.dispatchEvent(new CustomEvent("pledge:" + name, { bubbles: true, composed: true, detail: detail }));
   }
 
   function mount(element, options) {
     return new Promise(function (resolve) {
-      var root = shadowOf(element);
-      var opts = {};
-      OPTS.forEach(function (k) { if (options && options[k] != null) opts[k] = String(options[k]); });
-      resolve(load().then(function (m) {
-        var inner = m.mount(root, opts);
-        element.__pledgeWidget = true;
-        return {
-          element: element,
-          unmount: function () {
-            try { inner.unmount(); inner.free(); } catch (e) { /* already gone */ }
-            element.__pledgeWidget = false;
-          }
+      // One widget per element: mounting again replaces it.
+      if (element.__pledgeHandle) element.__pledgeHandle.unmount();
+      var root = element.shadowRoot || element.attachShadow({ mode: "open" });
+      var opts = {}, listeners = [], live = true, inner = null, shown = null;
+      options = options || {};
+      OPTS.forEach(function (k) { if (options[k] != null) opts[k] = String(options[k]); });
+      Object.keys(CALLBACKS).forEach(function (name) {
+        var cb = options[CALLBACKS[name]];
+        if (typeof cb !== "function") return;
+        // Listening before the module runs: a bad-options error fires during mount.
+        var fn = function (e) {
+          try { cb(e.detail); } catch (err) { console.error(TAG + CALLBACKS[name] + " threw: " + err); }
         };
+        element.addEventListener("pledge:" + name, fn);
+        listeners.push(["pledge:" + name, fn]);
+      });
+      var handle = {
+        element: element,
+        unmount: function () {
+          if (!live) return;
+          live = false;
+          listeners.forEach(function (l) { element.removeEventListener(l[0], l[1]); });
+          try { if (inner) { inner.unmount(); inner.free(); } } catch (e) { /* already gone */ }
+          if (shown) shown.remove();
+          if (element.__pledgeHandle === handle) element.__pledgeHandle = null;
+        }
+      };
+      element.__pledgeHandle = handle;
+      resolve(load().then(function (m) {
+        // Unmounted while the module loaded: start nothing.
+        if (live) inner = m.mount(root, opts);
+        return handle;
       }).catch(function (err) {
-        console.error(TAG + "could not start: " + ((err && err.message) || err));
-        var p = notice(root, "The pledge form could not load.");
-        return { element: element, unmount: function () { p.remove(); } };
+        var msg = (err && err.message) || String(err);
+        console.error(TAG + "could not start: " + msg);
+        if (live) {
+          shown = document.createElement("p");
+          shown.setAttribute("role", "alert");
+          shown.textContent = "The pledge form could not load.";
+          root.appendChild(shown);
+          emit(element, "error", { campaign: opts.campaign, code: "load_failed", message: msg });
+        }
+        return handle;
       }));
     });
   }
 
-  function mountOnce(element, options) {
-    if (element.__pledgeWidget) return;
-    element.__pledgeWidget = true;
-    (existing ? existing.mount : mount)(element, options).catch(function () {});
+  var api = existing || { mount: mount, version: "__VERSION__" };
+
+  function fromAttributes(el, prefix) {
+    var o = {};
+    OPTS.forEach(function (k) {
+      var v = el.getAttribute(prefix + k);
+      if (v == null && !prefix) v = el.getAttribute("data-" + k);
+      if (v != null) o[k] = v;
+    });
+    return o;
+  }
+
+  // <pledge-widget>: mounts when connected, remounts when an option attribute changes,
+  // unmounts (listeners, live-count stream) when removed. Defined once per page.
+  if (window.customElements && !customElements.get("pledge-widget")) {
+    customElements.define("pledge-widget", class extends HTMLElement {
+      static get observedAttributes() { return OPTS.concat(OPTS.map(function (k) { return "data-" + k; })); }
+      connectedCallback() { this.update(); }
+      attributeChangedCallback() { if (this.isConnected) this.update(); }
+      disconnectedCallback() { if (this.__pledgeHandle) this.__pledgeHandle.unmount(); }
+      update() {
+        // Several attribute changes in one task (parsing, upgrade, a script) mount once.
+        var el = this;
+        if (el.__pledgeQueued) return;
+        el.__pledgeQueued = true;
+        queueMicrotask(function () {
+          el.__pledgeQueued = false;
+          if (el.isConnected) api.mount(el, fromAttributes(el, "")).catch(function (e) { console.error(TAG + e); });
+        });
+      }
+    });
   }
 
   function scan(script) {
     try {
       if (script && script.dataset.campaign != null && !script.__pledgeMounted) {
         script.__pledgeMounted = true;
-        var host = document.createElement("div");
-        host.setAttribute("data-pledge-widget-host", "");
+        // A <pledge-widget> element rather than a <div>: host rules like `div {…}` miss it.
+        var host = document.createElement("pledge-widget");
+        var o = fromAttributes(script, "data-");
+        Object.keys(o).forEach(function (k) { host.setAttribute(k, o[k]); });
         script.parentNode.insertBefore(host, script.nextSibling);
-        mountOnce(host, fromDataset(script));
       }
       var targets = document.querySelectorAll("[data-pledge-widget]");
-      for (var i = 0; i < targets.length; i++) mountOnce(targets[i], fromDataset(targets[i]));
+      for (var i = 0; i < targets.length; i++) {
+        if (!targets[i].__pledgeHandle) api.mount(targets[i], fromAttributes(targets[i], "data-")).catch(function () {});
+      }
     } catch (e) {
       console.error(TAG + e);
     }
   }
 
-  if (!existing) window.PledgeWidget = { mount: mount, version: "__VERSION__" };
+  if (!existing) window.PledgeWidget = api;
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { scan(null); });
   }

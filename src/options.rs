@@ -34,6 +34,8 @@ pub enum Layout {
     Full,
     /// Title, count and one button that opens the form: for narrow sidebars.
     Compact,
+    /// One slim line, the count and a button that opens the form: for page tops and footers.
+    Banner,
 }
 
 /// Everything the widget needs from the host page, validated.
@@ -52,7 +54,7 @@ pub struct WidgetOptions {
     /// `accent`: a CSS colour for buttons, links and the goal bar; default `None` = the
     /// stylesheet's `--pledge-accent`. Values with characters outside a CSS colour are ignored.
     pub accent: Option<String>,
-    /// `layout`: `full` or `compact`; default `full`. Unknown values fall back to `full`.
+    /// `layout`: `full`, `compact` or `banner`; default `full`. Unknown values fall back to `full`.
     pub layout: Layout,
     /// `title`: heading shown when the endpoint has no campaign route; default `None` = the
     /// translated "Sign the pledge".
@@ -110,6 +112,7 @@ impl WidgetOptions {
         };
         let layout = match get("layout").as_deref() {
             Some("compact") => Layout::Compact,
+            Some("banner") => Layout::Banner,
             _ => Layout::Full,
         };
         Ok(Self {
@@ -206,5 +209,13 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(o.accent.as_deref(), Some("#c0ffee"));
+        let layout = |v: &str| {
+            opts(&[("endpoint", "http://x"), ("campaign", "a"), ("layout", v)])
+                .unwrap()
+                .layout
+        };
+        assert_eq!(layout("banner"), Layout::Banner);
+        assert_eq!(layout("compact"), Layout::Compact);
+        assert_eq!(layout("sideways"), Layout::Full);
     }
 }

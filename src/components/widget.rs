@@ -147,11 +147,10 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
                         pledge_form(&ctx, c, move |signed| on_signed(signed)),
                     ]
                 }
-                None => vec![
-                    El::new("h2").attr("part", "title").text(&c.title),
-                    count_view(&ctx, count, goal),
-                    El::new("button")
+                None => {
+                    let opener = El::new("button")
                         .attr("type", "button")
+                        .attr("part", "open")
                         .attr("aria-expanded", "false")
                         .text(s.open_form)
                         .on("click", {
@@ -162,8 +161,17 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
                                 let c = c.clone();
                                 host::after(0, move || c.focus("pw-name"));
                             }
-                        }),
-                ],
+                        });
+                    let count = count_view(&ctx, count, goal);
+                    if ctx.opts.layout == Layout::Banner {
+                        // One line: the title stays for screen readers (the widget's heading).
+                        let title = El::class("h2", "sr-only").text(&c.title);
+                        vec![title, El::class("div", "strip").child(count).child(opener)]
+                    } else {
+                        let title = El::new("h2").attr("part", "title").text(&c.title);
+                        vec![title, count, opener]
+                    }
+                }
             },
         },
     );

@@ -2,6 +2,7 @@
 
 mod assets;
 mod campaigns;
+mod embed;
 mod signatures;
 
 use axum::Router;
@@ -48,6 +49,7 @@ pub fn app(state: AppState) -> Router {
     let router = Router::new()
         .nest("/api/v1", campaign_routes)
         .route("/widget/{*path}", get(assets::widget))
+        .route("/embed/{campaign}", get(embed::page))
         .fallback(assets::page_or_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -1044,7 +1044,7 @@ async function __wbg_init_once(module_or_path) {
     }
 
     if (module_or_path === undefined) {
-        module_or_path = new URL('pledge_widget-de62ab21.wasm', import.meta.url);
+        module_or_path = new URL('pledge_widget-0b3e6a29.wasm', import.meta.url);
     }
     const imports = __wbg_get_imports();
 

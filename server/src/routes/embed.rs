@@ -1,0 +1,90 @@
+//! Iframe mode: `GET /embed/{campaign}` is a page holding just the widget, for partner pages
+//! that cannot run third-party scripts. The widget options come as query parameters (the same
+//! names as everywhere else); `endpoint` defaults to this server's own `/api/v1`. The page
+//! reports its height to the parent with `postMessage` (`pkg/iframe.js`), and it must stay
+//! frameable: no `X-Frame-Options` here.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::domain::CampaignSlug;
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// Options passed through to the widget (`endpoint` and `campaign` are handled apart).
+const PASSED: [&str; 5] = ["lang", "theme", "accent", "layout", "title"];
+
+/// `GET /embed/{campaign}?lang=…&theme=…&accent=…&layout=…&title=…&endpoint=…`
+pub async fn page(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Response {
+    let Some(slug) = CampaignSlug::parse(&slug) else {
+        return ApiError::CampaignNotFound.into_response();
+    };
+    // A malformed query string is treated as no options rather than refused.
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    let own = format!("{}/api/v1", state.public_origin);
+    let endpoint = query.get("endpoint").map_or(own.as_str(), String::as_str);
+    let mut attrs = format!(
+        " endpoint=\"{}\" campaign=\"{}\"",
+        escape(endpoint),
+        slug.as_ref()
+    );
+    for name in PASSED {
+        if let Some(v) = query.get(name) {
+            // data-* rather than the bare names: a bare `title` would also be a tooltip.
+            let _ = write!(attrs, " data-{name}=\"{}\"", escape(v));
+        }
+    }
+    let lang = query.get("lang").map_or("en".into(), |l| escape(l));
+    let html = format!(
+        "<!doctype html>\n<html lang=\"{lang}\" data-pledge-frame>\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>Pledge</title>\n</head>\n<body>\n\
+         <pledge-widget{attrs}></pledge-widget>\n\
+         <script src=\"/widget/embed.js\" async></script>\n\
+         <script src=\"/widget/iframe.js\" async></script>\n</body>\n</html>\n"
+    );
+    let mut response = Html(html).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// Escapes text for an HTML attribute value in double quotes (and for text content).
+fn escape(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn escapes_attribute_breakouts() {
+        assert_eq!(
+            escape("\"><script>alert('x')</script>&"),
+            "&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;"
+        );
+        assert_eq!(escape("#ffeb3b"), "#ffeb3b");
+    }
+}

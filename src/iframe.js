@@ -1,0 +1,42 @@
+/* Pledge widget, iframe mode. One file, two roles:
+ * - inside the page GET /embed/{campaign} (its <html> carries data-pledge-frame) it tells the
+ *   parent the page's height whenever it changes: postMessage({type: "pledge:resize", height}).
+ *   The height is no secret, so any parent may hear it ("*").
+ * - on the partner page it listens for those messages and sets the height of the iframe that
+ *   sent one, only if the message comes from that iframe's own origin. It sets the height
+ *   through CSSOM (allowed by a strict style-src), never a style attribute.
+ * Partner page:
+ *   <iframe src="https://HOST/embed/SLUG?lang=es" title="Sign the pledge" width="100%" height="520"></iframe>
+ *   <script src="https://HOST/widget/iframe.js" async></script> */
+(function () {
+  "use strict";
+  var doc = document.documentElement;
+  if (doc.hasAttribute("data-pledge-frame")) {
+    var last = -1;
+    document.body.style.setProperty("margin", "0");
+    new ResizeObserver(function () {
+      var h = Math.ceil(doc.getBoundingClientRect().height);
+      if (h !== last) {
+        last = h;
+        window.parent.postMessage({ type: "pledge:resize", height: h }, "*");
+      }
+    }).observe(doc);
+    return;
+  }
+  window.addEventListener("message", function (e) {
+    var d = e.data;
+    if (!d || d.type !== "pledge:resize" || typeof d.height !== "number") return;
+    var frames = document.getElementsByTagName("iframe");
+    for (var i = 0; i < frames.length; i++) {
+      var f = frames[i];
+      if (f.contentWindow !== e.source) continue;
+      try {
+        if (new URL(f.src, location.href).origin !== e.origin) return;
+      } catch (err) {
+        return;
+      }
+      f.style.setProperty("height", Math.max(0, Math.min(Math.ceil(d.height), 20000)) + "px");
+      return;
+    }
+  });
+})();

@@ -1,0 +1,184 @@
+// Three ways in (script tag, <pledge-widget>, JS API), many widgets per page, the loader twice,
+// widgets added and removed at run time, host events and callbacks: against the real server.
+import { test, expect } from '@playwright/test';
+import { startStack } from './support/stack.mjs';
+import { widget, fillPledge, submit, expectThanks } from './support/widget.mjs';
+import { instrument, openStreams, heard } from './support/probe.mjs';
+
+const SLUG = 'no-music-for-ice';
+const SECOND = 'second-pledge';
+let stack;
+let errors;
+test.beforeEach(async ({ page }) => {
+  stack = await startStack({ campaigns: [[SECOND, '--title', 'Second pledge', '--goal', '50', '--text', 'A second campaign.']] });
+  errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // The partner test site has no favicon; that 404 is the page's, not the widget's.
+  page.on('console', (m) => m.type() === 'error' && !m.location().url.endsWith('/favicon.ico') && errors.push(m.text()));
+  await instrument(page);
+});
+test.afterEach(async () => { await stack.stop(); });
+
+const title = (w) => w.getByRole('heading', { level: 2 }).first();
+const root = (w) => w.locator('[part~="widget"]');
+
+test('the script tag mounts a <pledge-widget> right after itself; one global, no cookies', async ({ page, context }) => {
+  await page.goto(`${stack.partnerOrigin}/plain.html`);
+  const w = widget(page);
+  await expect(title(w)).toHaveText(/no music for ice/i);
+  const where = await page.evaluate(() => {
+    const el = document.querySelector('pledge-widget');
+    return { tag: el.tagName, after: el.previousElementSibling.tagName, n: document.querySelectorAll('pledge-widget').length };
+  });
+  expect(where).toEqual({ tag: 'PLEDGE-WIDGET', after: 'SCRIPT', n: 1 });
+  expect(await heard(page, 'ready')).toEqual([{ name: 'ready', detail: { campaign: SLUG }, target: 'PLEDGE-WIDGET' }]);
+  const added = await page.evaluate(() => Object.keys(window).filter((k) => !window.__probe.globals.includes(k)));
+  expect(added).toEqual(['PledgeWidget']);
+  expect(await page.evaluate(() => document.cookie)).toBe('');
+  expect(await context.cookies()).toEqual([]);
+  expect(errors).toEqual([]);
+});
+
+test('five widgets for two campaigns: one module load, one stream per campaign', async ({ page }) => {
+  const loads = [];
+  const streams = [];
+  page.on('request', (r) => {
+    if (/pledge_widget-[0-9a-f]+\.(wasm|js)$/.test(r.url())) loads.push(r.url());
+    if (r.url().endsWith('/events')) streams.push(new URL(r.url()).pathname);
+  });
+  await page.goto(`${stack.partnerOrigin}/many.html`);
+  const hosts = page.locator('pledge-widget, [data-pledge-widget]');
+  await expect(hosts).toHaveCount(5);
+  for (let i = 0; i < 5; i++) await expect(hosts.nth(i).locator('[part~="count"]')).toContainText(/\d/);
+  await expect(title(hosts.nth(0))).toHaveText(/no music for ice/i);
+  await expect(title(hosts.nth(2))).toHaveText('Second pledge');
+  await expect(root(hosts.nth(3)).locator('.strip')).toBeVisible();
+  expect(loads).toHaveLength(2);
+  expect(streams.sort()).toEqual([`/api/v1/campaigns/${SLUG}/events`, `/api/v1/campaigns/${SECOND}/events`]);
+  expect(await openStreams(page)).toBe(2);
+  expect((await heard(page, 'ready')).map((e) => e.detail.campaign).sort()).toEqual([SLUG, SLUG, SLUG, SECOND, SECOND]);
+  expect(errors).toEqual([]);
+});
+
+test('the loader included three times is harmless: two widgets, one module, one stream', async ({ page }) => {
+  const wasm = [];
+  page.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(r.url()));
+  await page.goto(`${stack.partnerOrigin}/twice.html`);
+  const hosts = page.locator('pledge-widget');
+  await expect(hosts).toHaveCount(2);
+  await expect(title(hosts.nth(0))).toBeVisible();
+  await expect(hosts.nth(1).getByRole('button', { name: /sign/i })).toBeVisible();
+  expect(await page.evaluate(() => [...document.querySelectorAll('pledge-widget')].map((w) => w.previousElementSibling.tagName)))
+    .toEqual(['SCRIPT', 'SCRIPT']);
+  expect(wasm).toHaveLength(1);
+  expect(await openStreams(page)).toBe(1);
+  expect(errors).toEqual([]);
+});
+
+test('a <pledge-widget> added, changed and removed at run time mounts, remounts and closes its stream', async ({ page }) => {
+  await page.goto(`${stack.partnerOrigin}/dynamic.html`);
+  await page.waitForFunction(() => window.PledgeWidget);
+  await page.evaluate((endpoint) => {
+    const el = document.createElement('pledge-widget');
+    el.setAttribute('endpoint', endpoint);
+    el.setAttribute('campaign', 'no-music-for-ice');
+    document.getElementById('slot').append(el);
+  }, stack.endpoint);
+  const w = page.locator('pledge-widget');
+  await expect(title(w)).toHaveText(/no music for ice/i);
+  await expect(root(w)).toHaveAttribute('data-theme', 'auto');
+  await expect.poll(() => openStreams(page)).toBe(1);
+
+  await page.evaluate(() => document.querySelector('pledge-widget').setAttribute('theme', 'dark'));
+  await expect(root(w)).toHaveAttribute('data-theme', 'dark');
+  await expect(root(w)).toHaveCount(1);
+
+  await page.evaluate(() => document.querySelector('pledge-widget').setAttribute('campaign', 'second-pledge'));
+  await expect(title(w)).toHaveText('Second pledge');
+  await expect(root(w)).toHaveCount(1);
+  // The first campaign's feed closed when its last widget left; the second one's is open.
+  await expect.poll(() => openStreams(page)).toBe(1);
+
+  await page.evaluate(() => document.querySelector('pledge-widget').remove());
+  await expect.poll(() => openStreams(page)).toBe(0);
+  // One stream per mount: first, after the theme change, after the campaign change.
+  expect(await page.evaluate(() => window.__probe.opened)).toBe(3);
+  expect(errors).toEqual([]);
+});
+
+test('PledgeWidget.mount: callbacks mirror the events, the email never leaves, unmount cleans up', async ({ page }) => {
+  await page.goto(`${stack.partnerOrigin}/dynamic.html`);
+  await page.waitForFunction(() => window.PledgeWidget);
+  await page.evaluate(async (endpoint) => {
+    window.calls = [];
+    const log = (name) => (detail) => window.calls.push({ name, detail });
+    window.handle = await window.PledgeWidget.mount(document.getElementById('slot'), {
+      endpoint, campaign: 'no-music-for-ice', onReady: log('ready'), onSigned: log('signed'), onError: log('error'),
+    });
+  }, stack.endpoint);
+  const w = page.locator('#slot');
+  await expect(title(w)).toHaveText(/no music for ice/i);
+  await expect.poll(() => page.evaluate(() => window.calls)).toEqual([{ name: 'ready', detail: { campaign: SLUG } }]);
+  expect(await page.evaluate(() => window.handle.element.id)).toBe('slot');
+
+  await fillPledge(w, { email: 'callback@example.org' });
+  await submit(w);
+  await expectThanks(w);
+  const signed = (await page.evaluate(() => window.calls)).filter((c) => c.name === 'signed');
+  expect(signed).toHaveLength(1);
+  expect(signed[0].detail).toMatchObject({ campaign: SLUG, status: 'signed' });
+  expect(signed[0].detail.count).toBeGreaterThan(0);
+  const events = await heard(page, 'signed');
+  expect(events.map((e) => e.detail)).toEqual([signed[0].detail]);
+  expect(JSON.stringify(signed)).not.toContain('callback@');
+
+  await page.evaluate(() => window.handle.unmount());
+  await expect(w.locator('[part~="widget"]')).toHaveCount(0);
+  await expect.poll(() => openStreams(page)).toBe(0);
+
+  // Errors reach onError too: options that cannot start a widget.
+  await page.evaluate(async () => {
+    window.calls = [];
+    await window.PledgeWidget.mount(document.getElementById('slot'), { campaign: 'x', onError: (d) => window.calls.push(d) });
+  });
+  await expect.poll(() => page.evaluate(() => window.calls)).toEqual([{ campaign: 'x', code: 'bad_options', message: expect.stringMatching(/endpoint/) }]);
+  // Only the misconfiguration logs (once, by design); nothing threw into the page.
+  expect(errors.filter((e) => !/missing data-endpoint/.test(e))).toEqual([]);
+});
+
+test('the same options mean the same widget whichever way they come in', async ({ page }) => {
+  await page.goto(`${stack.partnerOrigin}/dynamic.html`);
+  await page.waitForFunction(() => window.PledgeWidget);
+  const opts = { endpoint: stack.endpoint, campaign: SLUG, lang: 'es', theme: 'dark', accent: '#c2185b', layout: 'compact', title: 'x' };
+  await page.evaluate(async ({ opts, src }) => {
+    const slot = document.getElementById('slot');
+    const s = document.createElement('script');
+    s.src = src;
+    for (const [k, v] of Object.entries(opts)) s.dataset[k] = v;
+    slot.append(s);
+    const el = document.createElement('pledge-widget');
+    for (const [k, v] of Object.entries(opts)) el.setAttribute(k, v);
+    slot.append(el);
+    const div = document.createElement('div');
+    slot.append(div);
+    await window.PledgeWidget.mount(div, opts);
+  }, { opts, src: `${stack.pledgeOrigin}/widget/embed.js` });
+  const hosts = page.locator('#slot > pledge-widget, #slot > div');
+  await expect(hosts).toHaveCount(3);
+  const seen = [];
+  for (let i = 0; i < 3; i++) {
+    const h = hosts.nth(i);
+    const opener = h.locator('[part~="open"]');
+    await expect(opener).toBeVisible();
+    seen.push({
+      lang: await root(h).getAttribute('lang'),
+      theme: await root(h).getAttribute('data-theme'),
+      opener: await opener.innerText(),
+      bg: await opener.evaluate((b) => getComputedStyle(b).backgroundColor),
+    });
+  }
+  expect(seen[0]).toEqual({ lang: 'es', theme: 'dark', opener: expect.any(String), bg: 'rgb(194, 24, 91)' });
+  expect(seen[1]).toEqual(seen[0]);
+  expect(seen[2]).toEqual(seen[0]);
+  expect(errors).toEqual([]);
+});

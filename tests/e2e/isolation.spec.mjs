@@ -1,0 +1,76 @@
+// Isolation both ways: real CSS frameworks and deliberately hostile global CSS must not change
+// how the widget looks (computed styles of its parts, and pixels), and the widget's CSS must
+// not change the page.
+import { test, expect } from '@playwright/test';
+import { startStack } from './support/stack.mjs';
+import { widget } from './support/widget.mjs';
+import { partStyles } from './support/probe.mjs';
+
+let stack;
+test.beforeAll(async () => { stack = await startStack(); });
+test.afterAll(async () => { await stack.stop(); });
+test.use({ viewport: { width: 1000, height: 1400 } });
+
+// Where the widget sits and how wide it is are the page's to decide; fix both so that what is
+// compared is only how the widget itself renders. (An outer !important rule on the element, the
+// kind of placement rule a partner may write.)
+const PLACE = 'pledge-widget { position: fixed !important; inset: 0 auto auto 0 !important; width: 420px !important; margin: 0 !important; z-index: 2147483647 !important; }';
+
+async function render(page, name) {
+  await page.goto(`${stack.partnerOrigin}/${name}`);
+  const w = widget(page);
+  await expect(w.locator('[part~="count"]')).toContainText(/\d/);
+  await expect(w.locator('[part~="submit"]')).toBeVisible();
+  await page.addStyleTag({ content: PLACE });
+  // Let the goal bar's transition finish.
+  await page.waitForTimeout(600);
+  // Pixels inside the rounded corners: what shows through the corners is the page's background.
+  const box = await w.locator('[part~="widget"]').boundingBox();
+  const clip = { x: box.x + 8, y: box.y + 8, width: box.width - 16, height: box.height - 16 };
+  return { styles: await partStyles(w), shot: await page.screenshot({ clip, animations: 'disabled' }) };
+}
+
+let reference;
+test('reference rendering on a plain page', async ({ page }) => {
+  reference = await render(page, 'plain.html');
+  expect(reference.styles.title['font-size']).toBe('22px');
+  expect(reference.styles.root['font-family']).toMatch(/system-ui/);
+});
+
+for (const name of ['bootstrap.html', 'bulma.html', 'tailwind.html', 'hostile.html', 'partner.html']) {
+  test(`${name}: the widget renders exactly as on the plain page`, async ({ page }) => {
+    test.skip(!reference, 'needs the reference rendering');
+    const got = await render(page, name);
+    for (const part of Object.keys(reference.styles)) {
+      expect.soft(got.styles[part], `${part} on ${name}`).toEqual(reference.styles[part]);
+    }
+    expect(got.shot.equals(reference.shot), `pixels of the widget on ${name} differ from plain.html`).toBe(true);
+  });
+}
+
+test('host rules aimed at the element itself cannot hide, blur, pad or recolour it', async ({ page }) => {
+  await page.goto(`${stack.partnerOrigin}/hostile.html`);
+  const w = widget(page);
+  await expect(w.locator('[part~="submit"]')).toBeVisible();
+  const host = await w.evaluate((el) => {
+    const cs = getComputedStyle(el);
+    return [cs.display, cs.paddingTop, cs.borderTopWidth, cs.backgroundColor, cs.opacity, cs.filter, cs.transform, cs.columnCount, cs.boxShadow];
+  });
+  expect(host).toEqual(['block', '0px', '0px', 'rgba(0, 0, 0, 0)', '1', 'none', 'none', 'auto', 'none']);
+});
+
+test("the widget's CSS changes nothing on the page", async ({ page }) => {
+  await page.goto(`${stack.partnerOrigin}/dynamic.html`);
+  await page.waitForFunction(() => window.PledgeWidget);
+  const snapshot = () => page.evaluate(() => {
+    const pick = (el) => { const cs = getComputedStyle(el); return [cs.font, cs.color, cs.margin, cs.padding, cs.boxSizing, cs.background, cs.colorScheme]; };
+    return { h1: pick(document.querySelector('h1')), body: pick(document.body), html: pick(document.documentElement),
+      sheets: document.styleSheets.length, adopted: document.adoptedStyleSheets.length, styles: document.querySelectorAll('style').length };
+  });
+  const before = await snapshot();
+  await page.evaluate(async (endpoint) => {
+    await window.PledgeWidget.mount(document.getElementById('slot'), { endpoint, campaign: 'no-music-for-ice', theme: 'dark' });
+  }, stack.endpoint);
+  await expect(page.locator('#slot [part~="count"]')).toContainText(/\d/);
+  expect(await snapshot()).toEqual(before);
+});
