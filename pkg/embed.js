@@ -2,7 +2,7 @@
 (function () {
 "use strict";
 var TAG = "[pledge-widget] ";
-var OPTS = ["endpoint", "campaign", "lang", "theme", "accent", "layout", "title"];
+var OPTS = ["endpoint", "campaign", "lang", "theme", "accent", "layout", "title", "strings"];
 var self = document.currentScript ||
 document.querySelector('script[src*="embed.js"][data-campaign]');
 var existing = window.PledgeWidget && typeof window.PledgeWidget.mount === "function" ? window.PledgeWidget : null;
@@ -15,8 +15,8 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-loading = import(new URL("pledge_widget-c3d22993.js", base).href).then(function (m) {
-return m.default({ module_or_path: new URL("pledge_widget-de62ab21.wasm", base).href }).then(function () { return m; });
+loading = import(new URL("pledge_widget-d881828b.js", base).href).then(function (m) {
+return m.default({ module_or_path: new URL("pledge_widget-5a423b5f.wasm", base).href }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
 }
@@ -41,7 +41,11 @@ function mount(element, options) {
 return new Promise(function (resolve) {
 var root = shadowOf(element);
 var opts = {};
-OPTS.forEach(function (k) { if (options && options[k] != null) opts[k] = String(options[k]); });
+OPTS.forEach(function (k) {
+var v = options && options[k];
+if (v != null) opts[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
+});
+opts.locales = new URL("locales/", base).href + " ar-f91b3eaf de-8d2b6695 es-16ce6181 fr-797fda6d ht-e45c2b9f it-c54df6fb ko-7109897a pt-ed55ca43 tl-369bd0eb vi-52609811 zh-066e7daa";
 resolve(load().then(function (m) {
 var inner = m.mount(root, opts);
 element.__pledgeWidget = true;

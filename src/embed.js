@@ -10,7 +10,7 @@
 (function () {
   "use strict";
   var TAG = "[pledge-widget] ";
-  var OPTS = ["endpoint", "campaign", "lang", "theme", "accent", "layout", "title"];
+  var OPTS = ["endpoint", "campaign", "lang", "theme", "accent", "layout", "title", "strings"];
   var self = document.currentScript ||
     document.querySelector('script[src*="embed.js"][data-campaign]');
   // Loaded twice: the first copy owns the module; this one only mounts new targets with it.
@@ -55,7 +55,13 @@
     return new Promise(function (resolve) {
       var root = shadowOf(element);
       var opts = {};
-      OPTS.forEach(function (k) { if (options && options[k] != null) opts[k] = String(options[k]); });
+      OPTS.forEach(function (k) {
+        var v = options && options[k];
+        // `strings` may be an object (JS API) or JSON text (data-strings): the wasm reads JSON.
+        if (v != null) opts[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
+      });
+      // Where the language files are: the locales/ URL, then each file's `<lang>-<hash>` stem.
+      opts.locales = new URL("locales/", base).href + " __LOCALES__";
       resolve(load().then(function (m) {
         var inner = m.mount(root, opts);
         element.__pledgeWidget = true;
