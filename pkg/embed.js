@@ -15,8 +15,8 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-loading = import(new URL("pledge_widget-d881828b.js", base).href).then(function (m) {
-return m.default({ module_or_path: new URL("pledge_widget-5a423b5f.wasm", base).href }).then(function () { return m; });
+loading = import(new URL("pledge_widget-ccf68e58.js", base).href).then(function (m) {
+return m.default({ module_or_path: new URL("pledge_widget-d80f52b3.wasm", base).href }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
 }
@@ -45,7 +45,7 @@ OPTS.forEach(function (k) {
 var v = options && options[k];
 if (v != null) opts[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
 });
-opts.locales = new URL("locales/", base).href + " ar-f91b3eaf de-8d2b6695 es-16ce6181 fr-797fda6d ht-e45c2b9f it-c54df6fb ko-7109897a pt-ed55ca43 tl-369bd0eb vi-52609811 zh-066e7daa";
+opts.locales = new URL("locales/", base).href + " ar-f91b3eaf de-8d2b6695 es-7551c229 fr-797fda6d ht-e45c2b9f it-c54df6fb ko-7109897a pt-ed55ca43 tl-369bd0eb vi-52609811 zh-066e7daa";
 resolve(load().then(function (m) {
 var inner = m.mount(root, opts);
 element.__pledgeWidget = true;

@@ -67,7 +67,12 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
     spawn_local(async move {
         let fetched = get(&c.opts.campaign_url()).await;
         let campaign = match fetched.as_ref().map(decode::campaign) {
-            Ok(Some(campaign)) => campaign,
+            Ok(Some(mut campaign)) => {
+                if let Ok(doc) = &fetched {
+                    decode::translate(doc, s.tag, &mut campaign);
+                }
+                campaign
+            }
             Err(FetchError::Status(404, Some(code))) if code == "campaign_not_found" => {
                 load.set(Load::Missing);
                 let detail = [
@@ -232,6 +237,7 @@ fn compact_close(ctx: &Ctx, open: RwSignal<bool>) -> El {
     let c = ctx.clone();
     El::class("button", "secondary close")
         .attr("type", "button")
+        .attr("id", "pw-close")
         .text(ctx.s.close_form)
         .on("click", move |_| close(&c, open))
 }

@@ -458,7 +458,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_3287(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_3289(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -488,7 +488,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_3287(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_3289(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -671,22 +671,22 @@ function __wbg_get_imports() {
         },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 203, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_3281);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_3283);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Event")], shim_idx: 178, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1338);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1340);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("MessageEvent")], shim_idx: 178, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1338_15);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1340_15);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 179, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1337);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1339);
             return ret;
         },
         __wbindgen_generic_0000000000000005: function(arg0) {
@@ -714,26 +714,26 @@ function __wbg_get_imports() {
     };
 }
 
-function __wasm_bindgen_func_elem_1337(arg0, arg1) {
-    wasm.__wasm_bindgen_func_elem_1337(arg0, arg1);
+function __wasm_bindgen_func_elem_1339(arg0, arg1) {
+    wasm.__wasm_bindgen_func_elem_1339(arg0, arg1);
 }
 
-function __wasm_bindgen_func_elem_1338(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_1338(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_1340(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_1340(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_1338_15(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_1338_15(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_1340_15(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_1340_15(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_3287(arg0, arg1, arg2, arg3) {
-    wasm.__wasm_bindgen_func_elem_3287(arg0, arg1, arg2, arg3);
+function __wasm_bindgen_func_elem_3289(arg0, arg1, arg2, arg3) {
+    wasm.__wasm_bindgen_func_elem_3289(arg0, arg1, arg2, arg3);
 }
 
-function __wasm_bindgen_func_elem_3281(arg0, arg1, arg2) {
+function __wasm_bindgen_func_elem_3283(arg0, arg1, arg2) {
     try {
         const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
-        wasm.__wasm_bindgen_func_elem_3281(retptr, arg0, arg1, arg2);
+        wasm.__wasm_bindgen_func_elem_3283(retptr, arg0, arg1, arg2);
         var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
         var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
         if (r1) {
@@ -1057,7 +1057,7 @@ async function __wbg_init_once(module_or_path) {
     }
 
     if (module_or_path === undefined) {
-        module_or_path = new URL('pledge_widget-5a423b5f.wasm', import.meta.url);
+        module_or_path = new URL('pledge_widget-d80f52b3.wasm', import.meta.url);
     }
     const imports = __wbg_get_imports();
 
