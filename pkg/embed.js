@@ -15,8 +15,8 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-loading = import(new URL("pledge_widget-ccf68e58.js", base).href).then(function (m) {
-return m.default({ module_or_path: new URL("pledge_widget-d80f52b3.wasm", base).href }).then(function () { return m; });
+loading = import(new URL("pledge_widget-b2b20351.js", base).href).then(function (m) {
+return m.default({ module_or_path: new URL("pledge_widget-8f3b17c7.wasm", base).href }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
 }

@@ -1057,7 +1057,7 @@ async function __wbg_init_once(module_or_path) {
     }
 
     if (module_or_path === undefined) {
-        module_or_path = new URL('pledge_widget-d80f52b3.wasm', import.meta.url);
+        module_or_path = new URL('pledge_widget-8f3b17c7.wasm', import.meta.url);
     }
     const imports = __wbg_get_imports();
 
