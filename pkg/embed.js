@@ -2,7 +2,7 @@
 (function () {
 "use strict";
 var TAG = "[pledge-widget] ";
-var OPTS = ["endpoint", "campaign", "lang", "theme", "accent", "layout", "title"];
+var OPTS = ["endpoint", "campaign", "lang", "theme", "accent", "layout", "title", "strings"];
 var CALLBACKS = { ready: "onReady", signed: "onSigned", error: "onError" };
 var self = document.currentScript ||
 document.querySelector('script[src*="embed.js"][data-campaign]');
@@ -16,8 +16,8 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-loading = import(new URL("pledge_widget-74177efc.js", base).href).then(function (m) {
-return m.default({ module_or_path: new URL("pledge_widget-0b3e6a29.wasm", base).href }).then(function () { return m; });
+loading = import(new URL("pledge_widget-d995d9c4.js", base).href).then(function (m) {
+return m.default({ module_or_path: new URL("pledge_widget-b3a6832e.wasm", base).href }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
 }
@@ -32,7 +32,11 @@ if (element.__pledgeHandle) element.__pledgeHandle.unmount();
 var root = element.shadowRoot || element.attachShadow({ mode: "open" });
 var opts = {}, listeners = [], live = true, inner = null, shown = null;
 options = options || {};
-OPTS.forEach(function (k) { if (options[k] != null) opts[k] = String(options[k]); });
+OPTS.forEach(function (k) {
+var v = options[k];
+if (v != null) opts[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
+});
+opts.locales = new URL("locales/", base).href + " ar-f91b3eaf de-8d2b6695 es-7551c229 fr-797fda6d ht-e45c2b9f it-c54df6fb ko-7109897a pt-ed55ca43 tl-369bd0eb vi-52609811 zh-066e7daa";
 Object.keys(CALLBACKS).forEach(function (name) {
 var cb = options[CALLBACKS[name]];
 if (typeof cb !== "function") return;

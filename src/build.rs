@@ -1,14 +1,55 @@
 //! Minifies `src/widget.css` into `$OUT_DIR/widget.min.css` so the documentation comments in the
-//! stylesheet cost no bytes on the wire (the wasm embeds the minified text).
+//! stylesheet cost no bytes on the wire (the wasm embeds the minified text), compiles the
+//! English strings (`src/locales/en.txt`) in, and fails the build when another language file
+//! lacks a key or changes a placeholder.
 
 use std::{env, fs, path::Path};
+
+#[path = "locale_file.rs"]
+mod locale_file;
 
 fn main() {
     let src = "src/widget.css";
     println!("cargo:rerun-if-changed={src}");
     let css = fs::read_to_string(src).expect("src/widget.css is readable");
-    let out = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("widget.min.css");
-    fs::write(out, minify(&css)).expect("OUT_DIR is writable");
+    let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    let out = Path::new(&out_dir);
+    fs::write(out.join("widget.min.css"), minify(&css)).expect("OUT_DIR is writable");
+    fs::write(out.join("en.rs"), english()).expect("OUT_DIR is writable");
+}
+
+/// `src/locales/en.txt` as a `Strings` literal (plural forms English lacks are empty: the
+/// widget then uses `count_other`), after checking every other language against it.
+fn english() -> String {
+    println!("cargo:rerun-if-changed=src/locales");
+    println!("cargo:rerun-if-changed=src/locale_file.rs");
+    let en = fs::read_to_string("src/locales/en.txt").expect("src/locales/en.txt is readable");
+    let mut files: Vec<_> = fs::read_dir("src/locales")
+        .expect("src/locales is readable")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort();
+    let mut problems = Vec::new();
+    for path in files {
+        let text = fs::read_to_string(&path).expect("language files are UTF-8");
+        for p in locale_file::check(&en, &text) {
+            problems.push(format!("{}: {p}", path.display()));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "language files:\n{}",
+        problems.join("\n")
+    );
+    let mut lit = String::from("Strings { tag: \"en\",");
+    for (k, v) in locale_file::parse(&en) {
+        lit.push_str(&format!("{k}: {v:?},"));
+    }
+    for k in locale_file::EXTRA_PLURALS {
+        lit.push_str(&format!("{k}: \"\","));
+    }
+    lit + "}"
 }
 
 /// Drops `/* … */` comments and collapses whitespace; keeps strings intact (none contain `/*`).

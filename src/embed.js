@@ -13,7 +13,7 @@
 (function () {
   "use strict";
   var TAG = "[pledge-widget] ";
-  var OPTS = ["endpoint", "campaign", "lang", "theme", "accent", "layout", "title"];
+  var OPTS = ["endpoint", "campaign", "lang", "theme", "accent", "layout", "title", "strings"];
   // JS API callbacks, keyed by the pledge:* event each one mirrors.
   var CALLBACKS = { ready: "onReady", signed: "onSigned", error: "onError" };
   var self = document.currentScript ||
@@ -49,7 +49,13 @@
       var root = element.shadowRoot || element.attachShadow({ mode: "open" });
       var opts = {}, listeners = [], live = true, inner = null, shown = null;
       options = options || {};
-      OPTS.forEach(function (k) { if (options[k] != null) opts[k] = String(options[k]); });
+      OPTS.forEach(function (k) {
+        var v = options[k];
+        // `strings` may be an object (JS API) or JSON text (data-strings): the wasm reads JSON.
+        if (v != null) opts[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
+      });
+      // Where the language files are: the locales/ URL, then each file's `<lang>-<hash>` stem.
+      opts.locales = new URL("locales/", base).href + " __LOCALES__";
       Object.keys(CALLBACKS).forEach(function (name) {
         var cb = options[CALLBACKS[name]];
         if (typeof cb !== "function") return;

@@ -1,167 +1,150 @@
-//! Every string the widget shows, one table per language. Adding a language = adding one
-//! [`Strings`] table to [`LANGUAGES`]; `{n}` marks where a number or name goes.
+//! Every string the widget shows. English is compiled in from `src/locales/en.txt` (the
+//! fallback); the other [`LANGUAGES`] are plain files the build copies to `pkg/locales/` and the
+//! widget fetches at mount, so a supporter downloads only their own language. `{n}` marks
+//! where a number or name goes.
 
-/// All UI text of one language.
-#[derive(Debug)]
-pub struct Strings {
-    /// BCP 47 tag, also used for `Intl` formatting and the root's `lang`.
-    pub tag: &'static str,
-    /// Writing direction for the root's `dir`.
-    pub dir: &'static str,
-    pub loading: &'static str,
-    pub fallback_title: &'static str,
-    pub unavailable: &'static str,
-    pub misconfigured: &'static str,
-    /// Count phrase for plural category `one`.
-    pub count_one: &'static str,
-    /// Count phrase for every other plural category.
-    pub count_other: &'static str,
-    pub goal: &'static str,
-    pub goal_label: &'static str,
-    pub name: &'static str,
-    pub email: &'static str,
-    pub required: &'static str,
-    pub choose: &'static str,
-    pub consent_default: &'static str,
-    pub consent_label: &'static str,
-    pub privacy: &'static str,
-    pub public_name: &'static str,
-    pub submit: &'static str,
-    pub submitting: &'static str,
-    pub open_form: &'static str,
-    pub fix_fields: &'static str,
-    pub err_required: &'static str,
-    pub err_too_long: &'static str,
-    pub err_control: &'static str,
-    pub err_email: &'static str,
-    pub err_option: &'static str,
-    pub err_country: &'static str,
-    pub err_consent: &'static str,
-    pub rate_limited: &'static str,
-    pub rate_limited_again: &'static str,
-    pub network: &'static str,
-    /// Shown instead of `network` while the browser is offline (the form resubmits itself).
-    pub offline: &'static str,
-    pub server: &'static str,
-    pub rejected: &'static str,
-    pub thanks: &'static str,
-    pub already: &'static str,
-    pub announce: &'static str,
-    pub share_heading: &'static str,
-    pub share: &'static str,
-    pub copy_link: &'static str,
-    pub copied: &'static str,
+use crate::locale_file;
+
+/// Declares [`Strings`] with one `&'static str` per file key, and the key list.
+macro_rules! strings {
+    ($($key:ident),* $(,)?) => {
+        /// All UI text of one language; field names are the keys of the language files.
+        #[derive(Clone, Debug)]
+        pub struct Strings {
+            /// BCP 47 tag for `Intl` formatting and the root's `lang` (e.g. `es-MX`).
+            pub tag: &'static str,
+            $(#[allow(missing_docs)] pub $key: &'static str,)*
+        }
+
+        impl Strings {
+            /// Every key of a language file, in declaration order.
+            pub const KEYS: &'static [&'static str] = &[$(stringify!($key)),*];
+
+            // An array of slots (not a `match` on names): the smallest code that maps a key
+            // to its field.
+            fn slots(&mut self) -> Vec<&mut &'static str> {
+                vec![$(&mut self.$key),*]
+            }
+        }
+    };
 }
 
-/// English, the last resort.
-pub static EN: Strings = Strings {
-    tag: "en",
-    dir: "ltr",
-    loading: "Loading the pledge…",
-    fallback_title: "Sign the pledge",
-    unavailable: "This pledge is not available.",
-    misconfigured: "This pledge form could not start.",
-    count_one: "{n} has signed",
-    count_other: "{n} have signed",
-    goal: "of {n}",
-    goal_label: "Signatures towards the goal",
-    name: "Name",
-    email: "Email",
-    required: "required",
-    choose: "Choose…",
-    consent_default: "I agree that my name and email are stored to count my pledge.",
-    consent_label: "Consent",
-    privacy: "Privacy policy",
-    public_name: "Show my name publicly",
-    submit: "Sign the pledge",
-    submitting: "Signing…",
-    open_form: "Sign the pledge",
-    fix_fields: "Please check the marked fields.",
-    err_required: "this is required",
-    err_too_long: "use at most {n} characters",
-    err_control: "remove the invisible control characters",
-    err_email: "enter an address like name@example.org",
-    err_option: "choose one of the options",
-    err_country: "choose a country from the list",
-    err_consent: "tick the box to agree",
-    rate_limited: "Too many sign-ups right now, trying again in {n} s.",
-    rate_limited_again: "Too many sign-ups right now. Your details are kept: please try again in a minute.",
-    network: "We could not reach the pledge server. Your details are kept: please try again.",
-    offline: "You are offline. Your signature will be sent when the connection returns.",
-    server: "Something went wrong on our side. Your details are kept: please try again.",
-    rejected: "The pledge could not be signed: {n}",
-    thanks: "Thank you for signing!",
-    already: "You had already signed. Thank you for coming back!",
-    announce: "Your signature is counted.",
-    share_heading: "Ask others to sign",
-    share: "Share…",
-    copy_link: "Copy link",
-    copied: "Link copied.",
-};
+strings! {
+    loading, fallback_title, unavailable, misconfigured,
+    count_zero, count_one, count_two, count_few, count_many, count_other,
+    goal, goal_label, name, email, required, choose, consent_default, consent_label, privacy,
+    public_name, submit, submitting, open_form, close_form, fix_fields,
+    err_required, err_too_long, err_control, err_email, err_option, err_country, err_consent,
+    rate_limited, rate_limited_again, network, offline, server, rejected,
+    thanks, already, announce, share_heading, share, copy_link, copied,
+}
 
-/// Spanish.
-pub static ES: Strings = Strings {
-    tag: "es",
-    dir: "ltr",
-    loading: "Cargando el compromiso…",
-    fallback_title: "Firma el compromiso",
-    unavailable: "Este compromiso no está disponible.",
-    misconfigured: "Este formulario no se pudo iniciar.",
-    count_one: "{n} persona ha firmado",
-    count_other: "{n} personas han firmado",
-    goal: "de {n}",
-    goal_label: "Firmas hacia el objetivo",
-    name: "Nombre",
-    email: "Correo electrónico",
-    required: "obligatorio",
-    choose: "Elige…",
-    consent_default: "Acepto que se guarden mi nombre y mi correo para contar mi firma.",
-    consent_label: "Consentimiento",
-    privacy: "Política de privacidad",
-    public_name: "Mostrar mi nombre públicamente",
-    submit: "Firmar el compromiso",
-    submitting: "Firmando…",
-    open_form: "Firmar el compromiso",
-    fix_fields: "Revisa los campos marcados.",
-    err_required: "este campo es obligatorio",
-    err_too_long: "usa como máximo {n} caracteres",
-    err_control: "quita los caracteres de control invisibles",
-    err_email: "escribe una dirección como nombre@ejemplo.org",
-    err_option: "elige una de las opciones",
-    err_country: "elige un país de la lista",
-    err_consent: "marca la casilla para aceptar",
-    rate_limited: "Demasiadas firmas en este momento, reintentando en {n} s.",
-    rate_limited_again: "Demasiadas firmas en este momento. Tus datos se conservan: inténtalo de nuevo en un minuto.",
-    network: "No pudimos conectar con el servidor. Tus datos se conservan: inténtalo de nuevo.",
-    offline: "No hay conexión. Tu firma se enviará cuando vuelva la conexión.",
-    server: "Algo falló de nuestro lado. Tus datos se conservan: inténtalo de nuevo.",
-    rejected: "No se pudo firmar el compromiso: {n}",
-    thanks: "¡Gracias por firmar!",
-    already: "Ya habías firmado. ¡Gracias por volver!",
-    announce: "Tu firma ha sido contada.",
-    share_heading: "Pide a otras personas que firmen",
-    share: "Compartir…",
-    copy_link: "Copiar enlace",
-    copied: "Enlace copiado.",
-};
+/// English, compiled in: the last resort for every language and every missing key.
+pub static EN: Strings = include!(concat!(env!("OUT_DIR"), "/en.rs"));
 
-/// Every supported language, English first.
-pub static LANGUAGES: [&Strings; 2] = [&EN, &ES];
+/// Languages with a file in `src/locales/` (primary subtags), English first.
+pub const LANGUAGES: [&str; 12] = [
+    "en", "es", "fr", "pt", "de", "it", "ar", "zh", "vi", "tl", "ko", "ht",
+];
+
+impl Strings {
+    /// Sets the text of `key`; unknown keys are ignored (returns whether it was known).
+    pub fn set(&mut self, key: &str, value: &'static str) -> bool {
+        let i = Self::KEYS.iter().position(|k| *k == key);
+        if let Some(slot) = i.and_then(|i| self.slots().into_iter().nth(i)) {
+            *slot = value;
+        }
+        i.is_some()
+    }
+
+    /// This table with every `key = value` of a language file (or override list) applied.
+    pub fn with_file(&self, text: &'static str) -> Self {
+        let mut s = self.clone();
+        for (k, v) in locale_file::parse(text) {
+            s.set(k, v);
+        }
+        s
+    }
+
+    /// The count phrase for a CLDR plural category; `count_other` where the language has no
+    /// form of its own for it.
+    pub fn count_template(&self, category: &str) -> &'static str {
+        let t = match category {
+            "zero" => self.count_zero,
+            "one" => self.count_one,
+            "two" => self.count_two,
+            "few" => self.count_few,
+            "many" => self.count_many,
+            _ => "",
+        };
+        if t.is_empty() { self.count_other } else { t }
+    }
+}
+
+/// The language chosen for a widget.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pick {
+    /// One of [`LANGUAGES`].
+    pub lang: &'static str,
+    /// The tag it was matched from, for `Intl` (so `es-MX` formats as in Mexico); the bare
+    /// language when that tag is not well-formed.
+    pub locale: String,
+}
+
+/// The language of a BCP 47 tag as [`LANGUAGES`] names it (`fil` is Tagalog).
+fn language_of(tag: &str) -> Option<&'static str> {
+    let primary = tag.split('-').next()?.to_ascii_lowercase();
+    let primary = if primary == "fil" { "tl" } else { &primary };
+    LANGUAGES.iter().copied().find(|l| *l == primary)
+}
+
+/// `tag` with `_` read as `-` when it has the shape the endpoint accepts (a 2–8 letter
+/// language, then 1–8 alphanumeric subtags, at most 35 characters).
+fn well_formed(tag: &str) -> Option<String> {
+    let tag = tag.trim().replace('_', "-");
+    let mut parts = tag.split('-');
+    let first = parts.next()?;
+    let ok = (2..=8).contains(&first.len())
+        && first.bytes().all(|b| b.is_ascii_alphabetic())
+        && parts
+            .all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && tag.len() <= 35;
+    ok.then_some(tag)
+}
 
 /// The first supported language among `candidates` (BCP 47 tags, most preferred first),
-/// matched on the primary subtag; English when none is supported.
-pub fn pick<'a>(candidates: impl IntoIterator<Item = &'a str>) -> &'static Strings {
+/// matched on the primary subtag (`pt-BR` → `pt`, `zh-Hans-CN` → `zh`, `fil` → `tl`);
+/// English when none is supported.
+pub fn pick<'a>(candidates: impl IntoIterator<Item = &'a str>) -> Pick {
     candidates
         .into_iter()
         .find_map(|tag| {
-            let primary = tag
-                .split(['-', '_'])
-                .next()
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-            LANGUAGES.iter().copied().find(|s| s.tag == primary)
+            let tag = well_formed(tag)?;
+            Some(Pick {
+                lang: language_of(&tag)?,
+                locale: tag,
+            })
         })
-        .unwrap_or(&EN)
+        .unwrap_or(Pick {
+            lang: "en",
+            locale: "en".into(),
+        })
+}
+
+/// The region subtag of a tag (`es-MX` → `MX`, `zh-Hans-CN` → `CN`), if it has one.
+pub fn region(tag: &str) -> Option<String> {
+    tag.split('-')
+        .skip(1)
+        .find(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_alphabetic()))
+        .map(str::to_ascii_uppercase)
+}
+
+/// Writing direction of a language: right to left for Arabic, Hebrew, Persian and Urdu.
+pub fn dir(tag: &str) -> &'static str {
+    match tag.split('-').next().unwrap_or_default() {
+        "ar" | "he" | "fa" | "ur" => "rtl",
+        _ => "ltr",
+    }
 }
 
 /// Puts `value` where the template says `{n}`.
@@ -174,10 +157,66 @@ mod tests {
     use super::*;
 
     #[test]
-    fn picks_first_supported_language() {
-        assert_eq!(pick(["fr-FR", "es-MX", "en"]).tag, "es");
-        assert_eq!(pick(["EN_gb"]).tag, "en");
-        assert_eq!(pick([]).tag, "en");
-        assert_eq!(fill(ES.goal, "2.000"), "de 2.000");
+    fn picks_first_supported_language_by_primary_subtag() {
+        assert_eq!(pick(["sw-KE", "es-MX", "en"]).lang, "es");
+        assert_eq!(pick(["sw-KE", "es-MX", "en"]).locale, "es-MX");
+        assert_eq!(pick(["EN_gb"]).locale, "EN-gb");
+        assert_eq!(pick(["pt-BR"]).lang, "pt");
+        assert_eq!(pick(["zh-Hans"]).lang, "zh");
+        assert_eq!(pick(["zh-CN"]).lang, "zh");
+        assert_eq!(pick(["fil-PH"]).lang, "tl");
+        assert_eq!(pick(["ht"]).lang, "ht");
+        assert_eq!(pick(["not a tag", "de"]).lang, "de");
+        assert_eq!(
+            pick([]),
+            Pick {
+                lang: "en",
+                locale: "en".into()
+            }
+        );
+    }
+
+    #[test]
+    fn regions_and_directions() {
+        assert_eq!(region("es-MX").as_deref(), Some("MX"));
+        assert_eq!(region("zh-Hans-cn").as_deref(), Some("CN"));
+        assert_eq!(region("fr"), None);
+        assert_eq!(dir("ar-EG"), "rtl");
+        assert_eq!(dir("fa"), "rtl");
+        assert_eq!(dir("en"), "ltr");
+    }
+
+    #[test]
+    fn files_override_keys_and_plurals_fall_back_to_other() {
+        let es = EN.with_file("count_one = {n} firma\nnope = x\ngoal = de {n}");
+        assert_eq!(es.goal, "de {n}");
+        assert_eq!(es.count_template("one"), "{n} firma");
+        assert_eq!(es.count_template("few"), EN.count_other);
+        assert_eq!(es.name, EN.name);
+        assert_eq!(fill(es.goal, "2.000"), "de 2.000");
+        assert_eq!(Strings::KEYS.len(), EN.clone().slots().len());
+    }
+
+    /// The build refuses the same (src/build.rs); this says which file and key on `cargo test`.
+    #[test]
+    fn every_language_file_has_every_english_key_with_its_placeholders() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/locales");
+        let read = |lang: &str| std::fs::read_to_string(format!("{dir}/{lang}.txt")).unwrap();
+        let en = read("en");
+        for lang in LANGUAGES {
+            let problems = locale_file::check(&en, &read(lang));
+            assert!(problems.is_empty(), "{lang}: {problems:?}");
+            let s = EN.with_file(read(lang).leak());
+            assert!(
+                lang == "en" || s.submit != EN.submit,
+                "{lang} is not translated"
+            );
+        }
+        let files = std::fs::read_dir(dir).unwrap().count();
+        assert_eq!(
+            files,
+            LANGUAGES.len(),
+            "a file in src/locales is not in LANGUAGES"
+        );
     }
 }

@@ -10,6 +10,8 @@
 
 pub mod campaign;
 pub mod i18n;
+pub mod locale_file;
+pub mod milestone;
 pub mod options;
 pub mod outcome;
 pub mod validate;
@@ -25,12 +27,13 @@ pub use entry::{WidgetHandle, mount};
 mod entry {
     use std::cell::RefCell;
 
-    use leptos::prelude::Owner;
+    use leptos::{prelude::Owner, task::spawn_local};
 
     use wasm_bindgen::{JsCast, prelude::*};
     use web_sys::{HtmlElement, ShadowRoot};
 
-    use crate::browser::host;
+    use crate::browser::dom::El;
+    use crate::browser::{host, locale};
     use crate::components::{Ctx, CtxInner, widget::widget};
     use crate::i18n;
     use crate::options::WidgetOptions;
@@ -83,7 +86,8 @@ mod entry {
 
     /// Renders a widget into `shadow` (an open shadow root) with `options`, a plain object of
     /// option names to strings (the `data-*` attributes of the embed). Bad options render a
-    /// short notice, log one `console.error` and fire `pledge:error`; nothing throws.
+    /// short notice, log one `console.error` and fire `pledge:error`; nothing throws. A language
+    /// other than English is fetched first (the root stays empty until then); English renders at once.
     #[wasm_bindgen]
     pub fn mount(shadow: ShadowRoot, options: JsValue) -> Result<WidgetHandle, JsValue> {
         // Debug builds only: panics are bugs; show them (release builds carry no hook: bytes).
@@ -96,7 +100,7 @@ mod entry {
         };
         let parsed = WidgetOptions::parse(get);
         let lang = get("lang");
-        let s = i18n::pick(
+        let pick = i18n::pick(
             host::language_candidates(lang.as_deref())
                 .iter()
                 .map(String::as_str),
@@ -106,47 +110,92 @@ mod entry {
         let root: HtmlElement = doc.create_element("div")?.unchecked_into();
         root.set_class_name("root");
         root.set_attribute("part", "widget")?;
-        root.set_attribute("lang", s.tag)?;
-        root.set_attribute("dir", s.dir)?;
         shadow.append_child(&root)?;
-        let host_el = shadow.host();
-        let opts = match parsed {
-            Ok(o) => o,
-            Err(e) => {
-                host::report(&e.to_string());
-                root.set_attribute("data-theme", "auto")?;
-                let notice = doc.create_element("p")?;
-                notice.set_class_name("notice");
-                notice.set_attribute("role", "alert")?;
-                notice.set_text_content(Some(s.misconfigured));
-                root.append_child(&notice)?;
-                let campaign = get("campaign").unwrap_or_default();
-                let detail = [
-                    ("campaign", campaign.into()),
-                    ("code", "bad_options".into()),
-                    ("message", e.to_string().into()),
-                ];
-                host::emit(&host_el, "error", &detail);
-                return Ok(WidgetHandle::keep(None, root));
-            }
-        };
-        root.set_attribute("data-theme", opts.theme.as_str())?;
-        if let Some(accent) = &opts.accent {
-            root.style().set_property("--pledge-accent", accent)?;
-        }
-        let ctx = Ctx::new(CtxInner {
-            opts,
-            s,
-            host: host_el,
-            root: root.clone(),
-        });
         // Effects and tasks run on wasm-bindgen-futures (an Err = already initialised).
         let _ = any_spawner::Executor::init_wasm_bindgen();
         let owner = Owner::new();
-        let content = owner.with(|| widget(&ctx));
-        for el in content {
-            root.append_child(el.node())?;
+        let pending = Pending {
+            pick,
+            overrides: get("strings"),
+            parsed,
+            campaign: get("campaign").unwrap_or_default(),
+            host_el: shadow.host(),
+            root: root.clone(),
+            owner: owner.clone(),
+        };
+        let url = get("locales").and_then(|l| locale::file_url(&l, pending.pick.lang));
+        match url {
+            Some(url) if pending.pick.lang != "en" => spawn_local(async move {
+                let file = locale::fetch_text(&url).await;
+                // Unmounted while the language loaded: nothing to render into.
+                if pending.root.is_connected() {
+                    let _ = pending.render(file);
+                }
+            }),
+            _ => pending.render(None)?,
         }
         Ok(WidgetHandle::keep(Some(owner), root))
+    }
+
+    /// What a mount needs once its language is known.
+    struct Pending {
+        pick: i18n::Pick,
+        overrides: Option<String>,
+        parsed: Result<WidgetOptions, crate::options::OptionsError>,
+        campaign: String,
+        host_el: web_sys::Element,
+        root: HtmlElement,
+        owner: Owner,
+    }
+
+    impl Pending {
+        /// Renders with the fetched language `file` (English when `None`).
+        fn render(self, file: Option<String>) -> Result<(), JsValue> {
+            let Self {
+                pick,
+                overrides,
+                parsed,
+                campaign,
+                host_el,
+                root,
+                owner,
+            } = self;
+            let s = locale::strings(pick, file, overrides.as_deref());
+            root.set_attribute("lang", s.tag)?;
+            root.set_attribute("dir", i18n::dir(s.tag))?;
+            let opts = match parsed {
+                Ok(o) => o,
+                Err(e) => {
+                    host::report(&e.to_string());
+                    root.set_attribute("data-theme", "auto")?;
+                    let notice = El::class("p", "notice")
+                        .attr("role", "alert")
+                        .text(s.misconfigured);
+                    root.append_child(notice.node())?;
+                    let detail = [
+                        ("campaign", campaign.into()),
+                        ("code", "bad_options".into()),
+                        ("message", e.to_string().into()),
+                    ];
+                    host::emit(&host_el, "error", &detail);
+                    return Ok(());
+                }
+            };
+            root.set_attribute("data-theme", opts.theme.as_str())?;
+            if let Some(accent) = &opts.accent {
+                root.style().set_property("--pledge-accent", accent)?;
+            }
+            let ctx = Ctx::new(CtxInner {
+                opts,
+                s,
+                host: host_el,
+                root: root.clone(),
+            });
+            let content = owner.with(|| widget(&ctx));
+            for el in content {
+                root.append_child(el.node())?;
+            }
+            Ok(())
+        }
     }
 }

@@ -154,7 +154,11 @@ pub fn ui_messages(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::{EN, ES};
+    use crate::i18n::{EN, Strings};
+
+    fn es() -> Strings {
+        EN.with_file(include_str!("locales/es.txt"))
+    }
 
     fn body(fields: &[(&str, &str)]) -> Option<ReplyBody> {
         let fields = fields
@@ -211,7 +215,7 @@ mod tests {
             email: "nope".into(),
             ..FormInput::default()
         };
-        let ui = ui_messages(&ES, &Campaign::default(), &input, &out, false);
+        let ui = ui_messages(&es(), &Campaign::default(), &input, &out, false);
         assert_eq!(
             ui.fields[0],
             (
@@ -220,7 +224,7 @@ mod tests {
             )
         );
         assert_eq!(ui.fields[1], ("fields.x".into(), "fields.x: no".into()));
-        assert_eq!(ui.banner.as_deref(), Some(ES.fix_fields));
+        assert_eq!(ui.banner.as_deref(), Some(es().fix_fields));
     }
 
     #[test]

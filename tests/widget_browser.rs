@@ -4,7 +4,7 @@
 
 use pledge_widget::browser::{host, intl};
 use pledge_widget::campaign::Campaign;
-use pledge_widget::i18n::{EN, ES};
+use pledge_widget::i18n::EN;
 use pledge_widget::outcome::{ReplyBody, SubmitOutcome, ui_messages};
 use pledge_widget::validate::FormInput;
 use wasm_bindgen::{JsCast, JsValue};
@@ -165,7 +165,13 @@ fn answers_map_to_ui_messages() {
         )]
     );
     let limited = SubmitOutcome::classify(Some(429), None, Some("7"));
-    let ui = ui_messages(&ES, &c, &input, &limited, true);
+    let ui = ui_messages(
+        &EN.with_file(include_str!("../src/locales/es.txt")),
+        &c,
+        &input,
+        &limited,
+        true,
+    );
     assert_eq!(
         ui.banner.as_deref(),
         Some("Demasiadas firmas en este momento, reintentando en 7 s.")

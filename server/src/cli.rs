@@ -277,6 +277,10 @@ pub struct CreateArgs {
     /// proof of work; earlier posts get 429 too_fast).
     #[arg(long, default_value_t = 3)]
     pub min_fill_seconds: u32,
+    /// Campaign text in another language: `LANG:FILE`, FILE a JSON object with optional
+    /// `title`, `text` and `consent_text`. Repeatable.
+    #[arg(long = "translation", value_parser = crate::store::parse_translation_arg)]
+    pub translations: Vec<(String, crate::store::Translation)>,
     /// Languages the campaign text is offered in. Repeatable.
     #[arg(long = "language", default_value = "en")]
     pub languages: Vec<String>,
@@ -393,6 +397,11 @@ async fn create(args: CreateArgs) -> anyhow::Result<()> {
     };
     let store = SignatureStore::open(&args.db.database_url).await?;
     let created = store.create_campaign(&campaign).await?;
+    if created {
+        for (lang, t) in &args.translations {
+            store.set_translation(&args.slug, lang, t).await?;
+        }
+    }
     store.close().await;
     if !created {
         bail!("campaign {:?} already exists", args.slug);

@@ -13,6 +13,9 @@ use sqlx::sqlite::{
 use crate::domain::{FieldDefinition, IdempotencyKey, NewCampaign, NewSignature};
 use crate::proof::VerifiedProof;
 
+mod translations;
+pub use translations::{Translation, parse_translation_arg};
+
 /// A campaign as stored, with its current count.
 #[derive(Debug, Clone, Serialize)]
 pub struct Campaign {
@@ -29,6 +32,8 @@ pub struct Campaign {
     pub share_url: Option<String>,
     pub allow_public_names: bool,
     pub languages: Vec<String>,
+    /// Title, text and consent line per language tag (docs/api.md).
+    pub translations: std::collections::BTreeMap<String, Translation>,
     #[serde(skip)]
     pub allowed_origins: Vec<String>,
     /// `null` when signatures need no proof of work.
@@ -159,7 +164,11 @@ impl SignatureStore {
             .bind(slug)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| campaign_from_row(&r)).transpose()
+        let Some(mut campaign) = row.map(|r| campaign_from_row(&r)).transpose()? else {
+            return Ok(None);
+        };
+        campaign.translations = self.translations(campaign.id).await?;
+        Ok(Some(campaign))
     }
 
     pub async fn campaigns(&self) -> Result<Vec<Campaign>, sqlx::Error> {
@@ -476,6 +485,7 @@ fn campaign_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Campaign, sqlx::Erro
             maxnumber => Some(ProofOfWork { maxnumber }),
         },
         min_fill_seconds: r.try_get(14)?,
+        translations: Default::default(),
     })
 }
 

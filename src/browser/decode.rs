@@ -94,3 +94,25 @@ pub fn reply(v: &JsValue) -> ReplyBody {
         fields,
     }
 }
+
+/// Puts the campaign's own text for the widget's language (`translations.<lang>` of the
+/// campaign document: `title`, `text`, `consent_text`, each optional) over the default text.
+/// `tag` is tried whole (`pt-BR`), then by its language (`pt`).
+pub fn translate(v: &JsValue, tag: &str, c: &mut Campaign) {
+    let all = get(v, "translations");
+    let primary = tag.split('-').next().unwrap_or(tag);
+    let t = [tag, primary]
+        .into_iter()
+        .map(|k| get(&all, k))
+        .find(JsValue::is_object);
+    let Some(t) = t else { return };
+    if let Some(title) = string(&t, "title") {
+        c.title = title;
+    }
+    if let Some(text) = string(&t, "text") {
+        c.text = text;
+    }
+    if let Some(consent) = string(&t, "consent_text") {
+        c.consent_text = Some(consent);
+    }
+}

@@ -7,3 +7,4 @@ pub mod dom;
 pub mod host;
 pub mod intl;
 pub mod live;
+pub mod locale;

@@ -9,12 +9,7 @@ use crate::i18n::{Strings, fill};
 
 /// "N have signed", worded by the locale's plural rules.
 pub fn count_phrase(s: &Strings, n: u64) -> String {
-    let template = if plural(n, s.tag) == "one" {
-        s.count_one
-    } else {
-        s.count_other
-    };
-    fill(template, &format_count(n, s.tag))
+    fill(s.count_template(&plural(n, s.tag)), &format_count(n, s.tag))
 }
 
 /// Count (`part="count"`) and goal bar (`part="goal-bar"`); each hidden while unknown.

@@ -7,6 +7,7 @@ use super::{Ctx, id_of};
 use crate::browser::dom::{El, control_value, set_attr, set_text};
 use crate::browser::intl::regions;
 use crate::campaign::{Choice, FieldKind};
+use crate::i18n::region;
 
 /// What a [`field`] shows and edits.
 #[derive(Clone)]
@@ -58,10 +59,21 @@ pub fn field(
                     .map(|o| (o.value.clone(), o.label.clone()))
                     .collect()
             };
+            // A country field starts at the region of the visitor's locale (es-MX → MX), if any.
+            let region = (c.kind == FieldKind::Country)
+                .then(|| region(ctx.s.tag))
+                .flatten()
+                .filter(|r| choices.iter().any(|(v, _)| v == r));
+            if let Some(r) = &region {
+                value.set(r.clone());
+            }
             let first = El::new("option").attr("value", "").text(ctx.s.choose);
-            let options = choices
-                .iter()
-                .map(|(v, l)| El::new("option").attr("value", v).text(l));
+            let options = choices.iter().map(|(v, l)| {
+                El::new("option")
+                    .attr("value", v)
+                    .attr_if(region.as_ref() == Some(v), "selected", "")
+                    .text(l)
+            });
             El::new("select")
                 .child(first)
                 .children(options)

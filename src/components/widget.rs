@@ -8,7 +8,7 @@ use wasm_bindgen::JsValue;
 
 use super::{
     Ctx,
-    count::count_view,
+    count::{count_phrase, count_view},
     form::{Signed, pledge_form},
     pitch::pitch,
     thanks::thanks,
@@ -19,6 +19,7 @@ use crate::browser::{
     decode, host, live,
 };
 use crate::campaign::Campaign;
+use crate::milestone;
 use crate::options::Layout;
 
 /// Where the campaign document stands.
@@ -49,7 +50,7 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
     let goal = RwSignal::new(None::<u64>);
     let done = RwSignal::new(None::<bool>);
     let open = RwSignal::new(ctx.opts.layout == Layout::Full);
-    let announce = RwSignal::new("");
+    let announce = RwSignal::new(String::new());
 
     let base = ctx.opts.campaign_url();
     let id = live::subscribe(
@@ -62,12 +63,16 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
         }),
     );
     on_cleanup(move || live::unsubscribe(&base, id));
-
     let c = ctx.clone();
     spawn_local(async move {
         let fetched = get(&c.opts.campaign_url()).await;
         let campaign = match fetched.as_ref().map(decode::campaign) {
-            Ok(Some(campaign)) => campaign,
+            Ok(Some(mut campaign)) => {
+                if let Ok(doc) = &fetched {
+                    decode::translate(doc, s.tag, &mut campaign);
+                }
+                campaign
+            }
             Err(FetchError::Status(404, Some(code))) if code == "campaign_not_found" => {
                 load.set(Load::Missing);
                 let detail = [
@@ -98,7 +103,7 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
             count.set(signed.count);
         }
         done.set(Some(signed.already));
-        announce.set(s.announce);
+        announce.set(s.announce.into());
         let n = signed
             .count
             .map_or(JsValue::NULL, |n| JsValue::from_f64(n as f64));
@@ -115,6 +120,7 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
     };
     let on_signed = Rc::new(on_signed);
 
+    let outer = ctx.clone();
     let ctx = ctx.clone();
     let opener = open;
     let body = switch(
@@ -141,16 +147,21 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
                 }
                 None if is_open => {
                     let on_signed = on_signed.clone();
-                    vec![
+                    let mut parts = vec![
                         pitch(&c.title, &c.text),
                         count_view(&ctx, count, goal),
                         pledge_form(&ctx, c, move |signed| on_signed(signed)),
-                    ]
+                    ];
+                    if ctx.opts.layout != Layout::Full {
+                        parts.insert(0, compact_close(&ctx, open));
+                    }
+                    parts
                 }
                 None => {
                     let opener = El::new("button")
                         .attr("type", "button")
                         .attr("part", "open")
+                        .attr("id", "pw-open")
                         .attr("aria-expanded", "false")
                         .text(s.open_form)
                         .on("click", {
@@ -178,7 +189,63 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
     let live_region = El::class("p", "sr-only")
         .attr("aria-live", "polite")
         .bind(move |el| {
-            el.set_text_content(Some(announce.get()));
+            el.set_text_content(Some(&announce.get()));
+        })
+        .bind(milestones(s, count, goal, done));
+    let ctx = outer;
+    if ctx.opts.layout != Layout::Full {
+        // Escape anywhere in the open compact form closes it, like the Close button.
+        let _ = El(ctx.root.clone().into()).on("keydown", {
+            let c = ctx.clone();
+            move |ev| {
+                let key = js_sys::Reflect::get(&ev, &"key".into())
+                    .ok()
+                    .and_then(|k| k.as_string());
+                if key.as_deref() == Some("Escape")
+                    && open.get_untracked()
+                    && done.get_untracked().is_none()
+                {
+                    close(&c, open);
+                }
+            }
         });
+    }
     vec![body, live_region]
+}
+
+/// Says the count aloud when it passes a milestone, not on every tick (and not after the
+/// visitor's own signature, whose confirmation is being read).
+fn milestones(
+    s: &'static crate::i18n::Strings,
+    count: RwSignal<Option<u64>>,
+    goal: RwSignal<Option<u64>>,
+    done: RwSignal<Option<bool>>,
+) -> impl Fn(&web_sys::Element) + 'static {
+    let last = StoredValue::new(None::<u64>);
+    move |el| {
+        let Some(n) = count.get() else { return };
+        if milestone::passed(last.get_value(), n, goal.get_untracked())
+            && done.get_untracked().is_none()
+        {
+            el.set_text_content(Some(&count_phrase(s, n)));
+        }
+        last.set_value(Some(n));
+    }
+}
+
+/// Closes the compact form and gives focus back to the button that opened it.
+fn close(ctx: &Ctx, open: RwSignal<bool>) {
+    open.set(false);
+    let c = ctx.clone();
+    host::after(0, move || c.focus("pw-open"));
+}
+
+/// The compact layout's "Close" button, first in the open form.
+fn compact_close(ctx: &Ctx, open: RwSignal<bool>) -> El {
+    let c = ctx.clone();
+    El::class("button", "secondary close")
+        .attr("type", "button")
+        .attr("id", "pw-close")
+        .text(ctx.s.close_form)
+        .on("click", move |_| close(&c, open))
 }

@@ -141,7 +141,8 @@ if (Symbol.dispose) WidgetHandle.prototype[Symbol.dispose] = WidgetHandle.protot
 /**
  * Renders a widget into `shadow` (an open shadow root) with `options`, a plain object of
  * option names to strings (the `data-*` attributes of the embed). Bad options render a
- * short notice, log one `console.error` and fire `pledge:error`; nothing throws.
+ * short notice, log one `console.error` and fire `pledge:error`; nothing throws. A language
+ * other than English is fetched first (the root stays empty until then); English renders at once.
  * @param {ShadowRoot} shadow
  * @param {any} options
  * @returns {WidgetHandle}
@@ -305,6 +306,10 @@ function __wbg_get_imports() {
             const ret = arg0.fetch(getStringFromWasm0(arg1, arg2), arg3);
             return ret;
         },
+        __wbg_fetch_c30fc2ed77d76a76: function(arg0, arg1, arg2) {
+            const ret = arg0.fetch(getStringFromWasm0(arg1, arg2));
+            return ret;
+        },
         __wbg_focus_d5e2fdbdb56416f0: function() { return handleError(function (arg0) {
             arg0.focus();
         }, arguments); },
@@ -398,6 +403,10 @@ function __wbg_get_imports() {
             const ret = Array.isArray(arg0);
             return ret;
         },
+        __wbg_isConnected_c529655b02d009e7: function(arg0) {
+            const ret = arg0.isConnected;
+            return ret;
+        },
         __wbg_json_8d1f3da8fcd11229: function() { return handleError(function (arg0) {
             const ret = arg0.json();
             return ret;
@@ -449,7 +458,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_3281(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_3289(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -479,7 +488,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_3281(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_3289(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -644,6 +653,10 @@ function __wbg_get_imports() {
             const ret = arg0.style;
             return ret;
         },
+        __wbg_text_5240eb2c41de8292: function() { return handleError(function (arg0) {
+            const ret = arg0.text();
+            return ret;
+        }, arguments); },
         __wbg_then_656f253a5dd7d8ea: function(arg0, arg1, arg2) {
             const ret = arg0.then(arg1, arg2);
             return ret;
@@ -657,23 +670,23 @@ function __wbg_get_imports() {
             return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
         },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 182, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_3275);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 203, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_3283);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Event")], shim_idx: 157, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1333);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Event")], shim_idx: 178, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1340);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("MessageEvent")], shim_idx: 157, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1333_15);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("MessageEvent")], shim_idx: 178, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1340_15);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 158, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1332);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 179, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1339);
             return ret;
         },
         __wbindgen_generic_0000000000000005: function(arg0) {
@@ -701,26 +714,26 @@ function __wbg_get_imports() {
     };
 }
 
-function __wasm_bindgen_func_elem_1332(arg0, arg1) {
-    wasm.__wasm_bindgen_func_elem_1332(arg0, arg1);
+function __wasm_bindgen_func_elem_1339(arg0, arg1) {
+    wasm.__wasm_bindgen_func_elem_1339(arg0, arg1);
 }
 
-function __wasm_bindgen_func_elem_1333(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_1333(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_1340(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_1340(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_1333_15(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_1333_15(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_1340_15(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_1340_15(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_3281(arg0, arg1, arg2, arg3) {
-    wasm.__wasm_bindgen_func_elem_3281(arg0, arg1, arg2, arg3);
+function __wasm_bindgen_func_elem_3289(arg0, arg1, arg2, arg3) {
+    wasm.__wasm_bindgen_func_elem_3289(arg0, arg1, arg2, arg3);
 }
 
-function __wasm_bindgen_func_elem_3275(arg0, arg1, arg2) {
+function __wasm_bindgen_func_elem_3283(arg0, arg1, arg2) {
     try {
         const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
-        wasm.__wasm_bindgen_func_elem_3275(retptr, arg0, arg1, arg2);
+        wasm.__wasm_bindgen_func_elem_3283(retptr, arg0, arg1, arg2);
         var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
         var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
         if (r1) {
@@ -1044,7 +1057,7 @@ async function __wbg_init_once(module_or_path) {
     }
 
     if (module_or_path === undefined) {
-        module_or_path = new URL('pledge_widget-0b3e6a29.wasm', import.meta.url);
+        module_or_path = new URL('pledge_widget-b3a6832e.wasm', import.meta.url);
     }
     const imports = __wbg_get_imports();
 

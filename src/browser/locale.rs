@@ -1,0 +1,69 @@
+//! Fetching a language at mount: the file URL (from the `locales` list `embed.js` passes: the
+//! `locales/` base URL, then one `<lang>-<hash>` stem per language), the fetch itself, and the
+//! partner's `strings` overrides. Any failure falls back to English; nothing throws.
+
+use js_sys::{Array, JSON, Object};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::Response;
+
+use crate::i18n::{EN, Pick, Strings};
+
+/// The file of `lang` named in `locales` (`"https://h/widget/locales/ es-1a2b3c4d …"`).
+pub fn file_url(locales: &str, lang: &str) -> Option<String> {
+    let mut parts = locales.split_whitespace();
+    let base = parts.next()?;
+    let stem = parts.find(|p| p.strip_prefix(lang).is_some_and(|r| r.starts_with('-')))?;
+    Some(format!("{base}{stem}.txt"))
+}
+
+// The table lives as long as the page, like the compiled-in English one.
+fn keep(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
+
+/// The text of the file at `url`; `None` on any failure.
+pub async fn fetch_text(url: &str) -> Option<String> {
+    let resp: Response = JsFuture::from(web_sys::window()?.fetch_with_str(url))
+        .await
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    if !resp.ok() {
+        return None;
+    }
+    JsFuture::from(resp.text().ok()?).await.ok()?.as_string()
+}
+
+/// The strings for `pick` from its fetched language `file` (English when there is none), with
+/// the partner's `overrides` (a JSON object of key → text) applied on top.
+pub fn strings(pick: Pick, file: Option<String>, overrides: Option<&str>) -> &'static Strings {
+    let fetched = file.is_some();
+    let mut s = match file {
+        Some(text) => EN.with_file(keep(text)),
+        None => EN.clone(),
+    };
+    s.tag = if fetched || pick.lang == "en" {
+        keep(pick.locale)
+    } else {
+        "en"
+    };
+    apply_overrides(&mut s, overrides);
+    Box::leak(Box::new(s))
+}
+
+/// `{"submit": "Add my name"}`: each string member replaces that key's text.
+fn apply_overrides(s: &mut Strings, json: Option<&str>) {
+    let Some(obj) = json
+        .and_then(|j| JSON::parse(j).ok())
+        .filter(JsValue::is_object)
+    else {
+        return;
+    };
+    for entry in Object::entries(&Object::from(obj)).iter() {
+        let e = Array::from(&entry);
+        if let (Some(k), Some(v)) = (e.get(0).as_string(), e.get(1).as_string()) {
+            s.set(&k, keep(v));
+        }
+    }
+}

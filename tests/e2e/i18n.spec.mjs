@@ -1,0 +1,155 @@
+// Languages against the real server: which language a widget picks (option, then the host
+// page's <html lang>, then the browser's languages, then English), right-to-left layout,
+// locale formats, partner string overrides, and the languages' files on the wire.
+import { test, expect } from '@playwright/test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startStack } from './support/stack.mjs';
+import { widget } from './support/widget.mjs';
+import { openWidget, submitButton } from './support/i18n.mjs';
+
+let stack;
+test.beforeAll(async () => {
+  // Per-language campaign text, given to `campaign create --translation es:FILE`.
+  const dir = mkdtempSync(join(tmpdir(), 'pledge-i18n-'));
+  const es = join(dir, 'es.json');
+  writeFileSync(es, JSON.stringify({ title: 'Paren las redadas', text: 'Texto en español.', consent_text: 'Acepto que guarden mis datos.' }));
+  stack = await startStack({ campaigns: [
+    ['plural-check', '--title', 'Plural check'],
+    ['translated', '--title', 'Stop the raids', '--text', 'English text.', '--translation', `es:${es}`],
+  ] });
+});
+test.afterAll(async () => { await stack.stop(); });
+
+const SUBMIT = {
+  en: 'Sign the pledge', es: 'Firmar el compromiso', fr: 'Signer l’engagement', pt: 'Assinar o compromisso',
+  de: 'Jetzt unterschreiben', it: 'Firma l’impegno', ar: 'وقّع على التعهد', zh: '签署承诺书', vi: 'Ký cam kết',
+  tl: 'Lumagda sa pangako', ko: '서약에 서명하기', ht: 'Siyen angajman an',
+};
+
+async function shown(browser, locale, params) {
+  const context = await browser.newContext({ locale });
+  const page = await context.newPage();
+  const w = await openWidget(page, stack, params);
+  return { page, w, context };
+}
+
+test('the lang option wins over the host page and the browser', async ({ browser }) => {
+  const { w, context } = await shown(browser, 'fr-FR', { lang: 'es', hl: 'de' });
+  await expect(submitButton(w)).toHaveText(SUBMIT.es);
+  await expect(w.locator('.root')).toHaveAttribute('lang', 'es');
+  await context.close();
+});
+
+test("the host page's <html lang> wins over the browser's languages", async ({ browser }) => {
+  const { w, context } = await shown(browser, 'fr-FR', { hl: 'de-AT' });
+  await expect(submitButton(w)).toHaveText(SUBMIT.de);
+  await expect(w.locator('.root')).toHaveAttribute('lang', 'de-AT');
+  await context.close();
+});
+
+test("without lang option or <html lang>, the browser's languages decide; else English", async ({ browser }) => {
+  let r = await shown(browser, 'pt-BR', { hl: '' });
+  await expect(submitButton(r.w)).toHaveText(SUBMIT.pt);
+  await r.context.close();
+  r = await shown(browser, 'sw-KE', { hl: '' });
+  await expect(submitButton(r.w)).toHaveText(SUBMIT.en);
+  await expect(r.w.locator('.root')).toHaveAttribute('lang', 'en');
+  await r.context.close();
+});
+
+test('every language renders, matched by primary subtag and aliases', async ({ page }) => {
+  const tags = { en: 'en-GB', es: 'es-419', fr: 'fr-CA', pt: 'pt-PT', de: 'de', it: 'it-IT', ar: 'ar-EG',
+    zh: 'zh-Hans-CN', vi: 'vi', tl: 'fil', ko: 'ko-KR', ht: 'ht' };
+  for (const [lang, tag] of Object.entries(tags)) {
+    const w = await openWidget(page, stack, { lang: tag });
+    await expect(submitButton(w), tag).toHaveText(SUBMIT[lang]);
+    // The count phrase is the language's own, with the Intl-formatted number (fresh DB: 0).
+    const zero = await page.evaluate((t) => new Intl.NumberFormat(t).format(0), tag);
+    await expect(w.locator('[part~="count"]'), tag).toContainText(zero);
+  }
+});
+
+test('exact count phrases from the real server: 0, then 1 and 2 after signatures (en, es, ar)', async ({ page, request }) => {
+  const expected = {
+    en: ['0 have signed', '1 has signed', '2 have signed'],
+    es: ['0 personas han firmado', '1 persona ha firmado', '2 personas han firmado'],
+  };
+  // Arabic digits as this browser's Intl writes them for `ar`.
+  const [d0, d1, d2] = await page.evaluate(() => [0, 1, 2].map((n) => new Intl.NumberFormat('ar').format(n)));
+  expected.ar = [`${d0} توقيع حتى الآن`, `توقيع واحد (${d1})`, `توقيعان (${d2})`];
+  const slug = 'plural-check';
+  for (let signed = 0; signed < 3; signed++) {
+    for (const [lang, phrases] of Object.entries(expected)) {
+      const w = await openWidget(page, stack, { lang, campaign: slug });
+      await expect(w.locator('[part~="count"]'), `${lang} ${signed}`).toHaveText(phrases[signed]);
+    }
+    const res = await request.post(`${stack.endpoint}/campaigns/${slug}/signatures`, {
+      headers: { 'Idempotency-Key': `plural-${signed}-key` },
+      data: { name: `Signer ${signed}`, email: `plural${signed}@example.org`, fields: {}, consent: { given: true, text: 'ok' } },
+    });
+    expect(res.status()).toBe(201);
+  }
+});
+
+test('Arabic lays out right to left: direction rtl and the submit button mirrored', async ({ page }) => {
+  const box = async (lang, what) => {
+    const w = await openWidget(page, stack, { lang });
+    const root = await w.locator('.root').boundingBox();
+    const el = await what(w).boundingBox();
+    const direction = await w.locator('.root').evaluate((e) => getComputedStyle(e).direction);
+    return { direction, start: el.x - root.x, end: root.x + root.width - (el.x + el.width) };
+  };
+  for (const what of [submitButton, (w) => w.locator('#pw-consent')]) {
+    const ltr = await box('en', what);
+    const rtl = await box('ar', what);
+    expect(ltr.direction).toBe('ltr');
+    expect(rtl.direction).toBe('rtl');
+    // It hugs the left edge in English and the right edge in Arabic, at the same distance.
+    expect(ltr.start).toBeLessThan(ltr.end);
+    expect(rtl.end).toBeLessThan(rtl.start);
+    expect(Math.abs(rtl.end - ltr.start)).toBeLessThan(2);
+  }
+});
+
+test('country defaults to the region of the locale (es-MX → MX), none without a region', async ({ page }) => {
+  let w = await openWidget(page, stack, { lang: 'es-MX' });
+  await expect(w.locator('#pw-fields-country')).toHaveValue('MX');
+  // Country names come from Intl.DisplayNames in the widget's language.
+  await expect(w.locator('#pw-fields-country option[value="DE"]')).toHaveText('Alemania');
+  w = await openWidget(page, stack, { lang: 'en' });
+  await expect(w.locator('#pw-fields-country')).toHaveValue('');
+});
+
+test('a partner overrides UI strings: strings option (JS API) and data-strings attribute', async ({ page }) => {
+  const w = await openWidget(page, stack, { lang: 'en', strings: JSON.stringify({ submit: 'Add my name', name: 'Full name' }) });
+  await expect(submitButton(w)).toHaveText('Add my name');
+  await expect(w.getByLabel(/^full name/i)).toBeVisible();
+  await page.goto(`${stack.partnerOrigin}/strings.html`);
+  await expect(submitButton(widget(page))).toHaveText('Añadir mi nombre');
+  await expect(widget(page).locator('#pw-name')).toBeVisible();
+});
+
+test('only the chosen language is downloaded, from a content-hashed, immutable file', async ({ page }) => {
+  const fetched = [];
+  page.on('response', (r) => { if (r.url().includes('/widget/locales/')) fetched.push(r); });
+  await openWidget(page, stack, { lang: 'en' });
+  expect(fetched).toHaveLength(0);
+  await openWidget(page, stack, { lang: 'ko' });
+  expect(fetched.map((r) => new URL(r.url()).pathname)).toEqual([expect.stringMatching(/\/widget\/locales\/ko-[0-9a-f]{8}\.txt$/)]);
+  expect(fetched[0].headers()['cache-control']).toContain('immutable');
+});
+
+test('campaign text follows the widget language when the campaign has it (translations)', async ({ page }) => {
+  let w = await openWidget(page, stack, { lang: 'es-MX', campaign: 'translated' });
+  await expect(w.getByRole('heading', { level: 2 })).toHaveText('Paren las redadas');
+  await expect(w.locator('[part~="form"]')).toContainText('Acepto que guarden mis datos.');
+  await expect(w.getByText('Texto en español.')).toBeVisible();
+  // No French text: the campaign's own, with French UI strings around it.
+  w = await openWidget(page, stack, { lang: 'fr', campaign: 'translated' });
+  await expect(w.getByRole('heading', { level: 2 })).toHaveText('Stop the raids');
+  await expect(submitButton(w)).toHaveText(SUBMIT.fr);
+  const doc = await (await page.request.get(`${stack.endpoint}/campaigns/translated`)).json();
+  expect(doc.translations.es.title).toBe('Paren las redadas');
+});
