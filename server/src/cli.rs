@@ -3,13 +3,18 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 
+use crate::abuse::AbuseSettings;
+use crate::client_addr::{TrustedProxies, parse_network};
 use crate::demo;
-use crate::domain::{CampaignSlug, FieldDefinition, NewCampaign};
+use crate::domain::{CampaignSlug, FieldDefinition, NewCampaign, SignerEmail};
 use crate::export::write_csv;
+use crate::proof::DEFAULT_MAXNUMBER;
+use crate::secret::SecretKey;
 use crate::startup::{Application, Settings, origin_of, shutdown_signal};
 use crate::store::SignatureStore;
 
@@ -51,9 +56,76 @@ pub struct ServeArgs {
     /// Origin that pages use to reach this server (default: http://<addr>).
     #[arg(long, env = "PLEDGE_PUBLIC_ORIGIN")]
     pub public_origin: Option<String>,
-    /// Signature posts per minute per client IP (0 = unlimited).
+    /// Signature posts per minute per client address (IPv6: per /64) (0 = unlimited).
     #[arg(long, env = "PLEDGE_RATE_LIMIT", default_value_t = 30)]
     pub rate_limit: u32,
+    /// Hold a signature for review when its client network already sent this many to the
+    /// campaign in the last hour (0 = never hold).
+    #[arg(long, env = "PLEDGE_HOLD_AFTER", default_value_t = 5)]
+    pub hold_after: u32,
+    #[command(flatten)]
+    pub abuse: AbuseArgs,
+}
+
+/// Abuse controls shared by `serve` and `demo`.
+#[derive(Debug, Args)]
+pub struct AbuseArgs {
+    /// Signature posts per minute per campaign, from all clients together (0 = unlimited).
+    #[arg(long, env = "PLEDGE_CAMPAIGN_RATE_LIMIT", default_value_t = 600)]
+    pub campaign_rate_limit: u32,
+    /// A proxy (address or CIDR) whose X-Forwarded-For is believed. Repeatable; the
+    /// environment variable takes a comma-separated list.
+    #[arg(
+        long = "trusted-proxy",
+        env = "PLEDGE_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = parse_network
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// File with the HMAC key for challenges and network hashes (hex, or raw bytes; at
+    /// least 16 bytes). Or set PLEDGE_SECRET_KEY. Without either, a random key per start.
+    #[arg(long)]
+    pub secret_key_file: Option<PathBuf>,
+    /// How long a proof-of-work challenge stays usable, in seconds.
+    #[arg(long, default_value_t = 600)]
+    pub challenge_ttl_seconds: u64,
+    /// Open live-count streams (SSE) per client address (0 = no cap).
+    #[arg(long, default_value_t = 8)]
+    pub max_streams_per_client: usize,
+    /// Open live-count streams overall (0 = no cap).
+    #[arg(long, default_value_t = 10_000)]
+    pub max_streams: usize,
+}
+
+impl AbuseArgs {
+    fn settings(&self, hold_after: u32) -> anyhow::Result<AbuseSettings> {
+        let from_env = std::env::var_os("PLEDGE_SECRET_KEY").filter(|v| !v.is_empty());
+        let secret_key = match (&self.secret_key_file, from_env) {
+            (Some(_), Some(_)) => {
+                bail!("give the secret key by --secret-key-file or PLEDGE_SECRET_KEY, not both")
+            }
+            (Some(path), None) => {
+                let bytes = std::fs::read(path)
+                    .with_context(|| format!("reading the secret key file {}", path.display()))?;
+                Some(SecretKey::parse(&bytes).map_err(anyhow::Error::msg)?)
+            }
+            (None, Some(value)) => Some(
+                SecretKey::parse(value.as_encoded_bytes())
+                    .map_err(|e| anyhow::anyhow!("PLEDGE_SECRET_KEY: {e}"))?,
+            ),
+            (None, None) => None,
+        };
+        Ok(AbuseSettings {
+            campaign_rate_limit: self.campaign_rate_limit,
+            trusted_proxies: TrustedProxies::new(self.trusted_proxies.clone()),
+            secret_key,
+            challenge_ttl: Duration::from_secs(self.challenge_ttl_seconds),
+            hold_after,
+            max_streams_per_client: self.max_streams_per_client,
+            max_streams: self.max_streams,
+            ..AbuseSettings::default()
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,9 +134,27 @@ pub enum CampaignCommand {
     Create(Box<CreateArgs>),
     /// List campaigns: slug, count, goal, title (tab-separated).
     List(#[command(flatten)] Database),
-    /// Write a campaign's signatures as CSV to stdout.
+    /// Write a campaign's signatures as CSV to stdout (with a `status` column).
     Export {
         slug: String,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// List signatures held for review: signed_at, email, name (tab-separated).
+    Review {
+        slug: String,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Move held signatures to signed and count them.
+    Approve {
+        slug: String,
+        /// The held signature with this email.
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        email: Option<String>,
+        /// Every held signature of the campaign.
+        #[arg(long)]
+        all: bool,
         #[command(flatten)]
         db: Database,
     },
@@ -104,6 +194,14 @@ pub struct CreateArgs {
     /// Let signers choose to show their name publicly.
     #[arg(long)]
     pub public_names: bool,
+    /// Proof-of-work difficulty: the largest number a browser may have to try (0 = no
+    /// proof asked).
+    #[arg(long = "pow", default_value_t = DEFAULT_MAXNUMBER)]
+    pub pow_maxnumber: u32,
+    /// Seconds a signer must take between fetching the challenge and posting (only with
+    /// proof of work; earlier posts get 429 too_fast).
+    #[arg(long, default_value_t = 3)]
+    pub min_fill_seconds: u32,
     /// Languages the campaign text is offered in. Repeatable.
     #[arg(long = "language", default_value = "en")]
     pub languages: Vec<String>,
@@ -126,6 +224,15 @@ pub struct DemoArgs {
     /// Unlimited by default: the demo is for trying things out, often many times from one address.
     #[arg(long, default_value_t = 0)]
     pub rate_limit: u32,
+    /// Proof-of-work difficulty of the demo campaign (0 = off, until the widget solves challenges).
+    #[arg(long = "pow", default_value_t = 0)]
+    pub pow_maxnumber: u32,
+    /// Hold signatures past this many per address per hour (0 = never; the default, since
+    /// the demo is signed many times from one address).
+    #[arg(long, default_value_t = 0)]
+    pub hold_after: u32,
+    #[command(flatten)]
+    pub abuse: AbuseArgs,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -134,6 +241,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Campaign(CampaignCommand::Create(args)) => create(*args).await,
         Command::Campaign(CampaignCommand::List(db)) => list(db).await,
         Command::Campaign(CampaignCommand::Export { slug, db }) => export(&slug, db).await,
+        Command::Campaign(CampaignCommand::Review { slug, db }) => review(&slug, db).await,
+        Command::Campaign(CampaignCommand::Approve {
+            slug,
+            email,
+            all: _,
+            db,
+        }) => approve(&slug, email.as_deref(), db).await,
         Command::Demo(args) => run_demo(args).await,
     }
 }
@@ -144,6 +258,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         database_url: args.db.database_url,
         public_origin: args.public_origin,
         rate_limit_per_minute: args.rate_limit,
+        abuse: args.abuse.settings(args.hold_after)?,
     };
     let app = Application::build(settings)
         .await
@@ -191,6 +306,8 @@ async fn create(args: CreateArgs) -> anyhow::Result<()> {
             .iter()
             .map(|o| normalise_origin(o))
             .collect::<anyhow::Result<_>>()?,
+        pow_maxnumber: args.pow_maxnumber,
+        min_fill_seconds: args.min_fill_seconds,
     };
     let store = SignatureStore::open(&args.db.database_url).await?;
     let created = store.create_campaign(&campaign).await?;
@@ -227,12 +344,54 @@ async fn export(slug: &str, db: Database) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn review(slug: &str, db: Database) -> anyhow::Result<()> {
+    let store = SignatureStore::open(&db.database_url).await?;
+    let campaign = store
+        .campaign(slug)
+        .await?
+        .with_context(|| format!("no campaign {slug:?}"))?;
+    let held = store.held(campaign.id).await?;
+    store.close().await;
+    let mut out = String::new();
+    for r in held {
+        // Tab-separated for scripts; a tab or newline in a name would break the columns.
+        let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+        out.push_str(&format!(
+            "{}\t{}\t{}\n",
+            r.signed_at,
+            clean(&r.email),
+            clean(&r.name)
+        ));
+    }
+    say(out.trim_end())
+}
+
+async fn approve(slug: &str, email: Option<&str>, db: Database) -> anyhow::Result<()> {
+    let email = email
+        .map(|e| SignerEmail::parse(e).map_err(anyhow::Error::msg))
+        .transpose()?;
+    let store = SignatureStore::open(&db.database_url).await?;
+    let campaign = store
+        .campaign(slug)
+        .await?
+        .with_context(|| format!("no campaign {slug:?}"))?;
+    let moved = store
+        .approve(campaign.id, email.as_ref().map(SignerEmail::normalised))
+        .await?;
+    store.close().await;
+    if email.is_some() && moved == 0 {
+        bail!("no held signature with that email in {slug:?}");
+    }
+    say(&format!("approved {moved} signature(s) in {slug}"))
+}
+
 async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     let settings = Settings {
         addr: args.addr,
         database_url: args.database_url,
         public_origin: None,
         rate_limit_per_minute: args.rate_limit,
+        abuse: args.abuse.settings(args.hold_after)?,
     };
     let app = Application::build(settings)
         .await
@@ -249,7 +408,7 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     for o in &args.allowed_origins {
         origins.push(normalise_origin(o)?);
     }
-    demo::seed(app.store(), &origins).await?;
+    demo::seed(app.store(), &origins, args.pow_maxnumber).await?;
     let partner_origin = origin_of(partner.local_addr()?);
     say(&format!("pledge-server listening on {}", app.origin()))?;
     say(&format!("partner site on {partner_origin}"))?;

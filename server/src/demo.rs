@@ -23,7 +23,7 @@ Read the original open letter: https://www.nomusicforice.com/";
 
 const CONSENT: &str = "I agree that the organisers may store my name and email to count my pledge and contact me about it. If I choose, my name may be shown publicly.";
 
-fn campaign(allowed_origins: &[String]) -> NewCampaign {
+fn campaign(allowed_origins: &[String], pow_maxnumber: u32) -> NewCampaign {
     let option = |value: &str, label: &str| FieldOption {
         value: value.into(),
         label: label.into(),
@@ -70,12 +70,23 @@ fn campaign(allowed_origins: &[String]) -> NewCampaign {
         allow_public_names: true,
         languages: vec!["en".into(), "es".into()],
         allowed_origins: allowed_origins.to_vec(),
+        pow_maxnumber,
+        min_fill_seconds: 3,
     }
 }
 
 /// Creates the demo campaign if missing, and points its allow-list at this run's
-/// listeners (ports may differ between runs, e.g. port 0).
-pub async fn seed(store: &SignatureStore, allowed_origins: &[String]) -> Result<(), sqlx::Error> {
-    store.create_campaign(&campaign(allowed_origins)).await?;
-    store.set_allowed_origins(DEMO_SLUG, allowed_origins).await
+/// listeners (ports may differ between runs, e.g. port 0) and its proof of work at `--pow`.
+pub async fn seed(
+    store: &SignatureStore,
+    allowed_origins: &[String],
+    pow_maxnumber: u32,
+) -> Result<(), sqlx::Error> {
+    store
+        .create_campaign(&campaign(allowed_origins, pow_maxnumber))
+        .await?;
+    store
+        .set_allowed_origins(DEMO_SLUG, allowed_origins)
+        .await?;
+    store.set_proof_of_work(DEMO_SLUG, pow_maxnumber).await
 }

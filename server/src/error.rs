@@ -20,7 +20,25 @@ pub enum ApiError {
     UnsupportedMediaType,
     Validation(BTreeMap<String, String>),
     IdempotencyKeyReused,
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        retry_after_secs: u64,
+    },
+    /// A bot trap fired (the honeypot). The message does not say which, on purpose.
+    Rejected,
+    ProofRequired,
+    ProofInvalid,
+    ProofExpired,
+    ProofReplayed,
+    /// The campaign asks for no proof, so it issues no challenges.
+    ProofNotRequired,
+    /// Posted sooner than the campaign's minimum fill time after the challenge was issued.
+    TooFast {
+        retry_after_secs: u64,
+    },
+    /// Past the SSE caps; the widget polls `/count` instead.
+    TooManyStreams {
+        retry_after_secs: u64,
+    },
     Internal(String),
 }
 
@@ -38,12 +56,22 @@ impl ApiError {
             Self::MalformedJson(_) | Self::MissingIdempotencyKey | Self::InvalidIdempotencyKey => {
                 StatusCode::BAD_REQUEST
             }
-            Self::CampaignNotFound | Self::NotFound => StatusCode::NOT_FOUND,
+            Self::CampaignNotFound | Self::NotFound | Self::ProofNotRequired => {
+                StatusCode::NOT_FOUND
+            }
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Validation(_) | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Validation(_)
+            | Self::IdempotencyKeyReused
+            | Self::Rejected
+            | Self::ProofRequired
+            | Self::ProofInvalid
+            | Self::ProofExpired
+            | Self::ProofReplayed => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::RateLimited { .. } | Self::TooFast { .. } | Self::TooManyStreams { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -62,6 +90,14 @@ impl ApiError {
             Self::Validation(_) => "validation",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::RateLimited { .. } => "rate_limited",
+            Self::Rejected => "rejected",
+            Self::ProofRequired => "proof_required",
+            Self::ProofInvalid => "proof_invalid",
+            Self::ProofExpired => "proof_expired",
+            Self::ProofReplayed => "proof_replayed",
+            Self::ProofNotRequired => "proof_not_required",
+            Self::TooFast { .. } => "too_fast",
+            Self::TooManyStreams { .. } => "too_many_streams",
             Self::Internal(_) => "internal",
         }
     }
@@ -84,7 +120,21 @@ impl ApiError {
             Self::IdempotencyKeyReused => {
                 "This Idempotency-Key was already used for a different signature."
             }
-            Self::RateLimited { .. } => "Too many signatures from this address; try again shortly.",
+            Self::RateLimited { .. } => "Too many signatures right now; try again shortly.",
+            Self::Rejected => "This signature could not be accepted.",
+            Self::ProofRequired => {
+                "This campaign needs a solved challenge (proof) with each signature."
+            }
+            Self::ProofInvalid => "The proof does not match its challenge.",
+            Self::ProofExpired => "The challenge expired; fetch a new one and send again.",
+            Self::ProofReplayed => "This challenge was already used; fetch a new one.",
+            Self::ProofNotRequired => "This campaign does not ask for a proof of work.",
+            Self::TooFast { .. } => {
+                "Sent too quickly; it will be accepted after Retry-After seconds."
+            }
+            Self::TooManyStreams { .. } => {
+                "Too many live connections; poll the count instead, or retry later."
+            }
             Self::Internal(_) => "Something went wrong on our side; please try again.",
         }
     }
@@ -111,7 +161,10 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (self.status(), Json(body)).into_response();
-        if let Self::RateLimited { retry_after_secs } = self {
+        if let Self::RateLimited { retry_after_secs }
+        | Self::TooFast { retry_after_secs }
+        | Self::TooManyStreams { retry_after_secs } = self
+        {
             response.headers_mut().insert(
                 header::RETRY_AFTER,
                 HeaderValue::from(retry_after_secs.max(1)),

@@ -6,8 +6,9 @@ use serde_json::Value;
 
 use crate::store::{Campaign, SignatureRecord};
 
-/// Writes a header and one row per signature: the fixed columns, then one column per
-/// campaign field in the order the campaign defines them.
+/// Writes a header and one row per signature: the fixed columns (`status` is `signed` or
+/// `held`), then one column per campaign field in the order the campaign defines them.
+/// Every cell, `status` included, goes through [`neutralise`].
 pub fn write_csv(
     out: &mut impl Write,
     campaign: &Campaign,
@@ -15,6 +16,7 @@ pub fn write_csv(
 ) -> io::Result<()> {
     let mut header: Vec<String> = [
         "signed_at",
+        "status",
         "name",
         "email",
         "public",
@@ -31,6 +33,7 @@ pub fn write_csv(
     for r in rows {
         let mut cells = vec![
             r.signed_at.clone(),
+            r.status.clone(),
             r.name.clone(),
             r.email.clone(),
             r.public.to_string(),

@@ -1,10 +1,8 @@
 //! Extractors that turn request parts into domain values or the app's own `ApiError`,
 //! so axum's plain-text rejections never reach a client.
 
-use std::net::{IpAddr, SocketAddr};
-
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{StatusCode, header, request::Parts};
 use serde::de::DeserializeOwned;
 
@@ -66,24 +64,6 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKeyHeader {
         IdempotencyKey::parse(raw)
             .map(Self)
             .ok_or(ApiError::InvalidIdempotencyKey)
-    }
-}
-
-/// The peer's IP address when the server was started with connect info (always, except
-/// when a test drives the router directly).
-#[derive(Debug)]
-pub struct ClientIp(pub Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip()),
-        ))
     }
 }
 

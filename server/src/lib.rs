@@ -13,13 +13,19 @@
 //! - [`cors`]: per-campaign CORS allow-lists, as middleware on the campaign routes.
 //! - [`extract`] and [`error`]: extractors that fail with `ApiError`, the one error type
 //!   with the stable JSON codes of `docs/api.md`.
-//! - [`rate_limit`]: the per-IP limit behind `429`.
+//! - [`abuse`]: `AbuseControls`, the anti-abuse settings and state handlers consult:
+//!   [`client_addr`] (who is asking, behind trusted proxies; the `ClientAddr` extractor),
+//!   [`rate_limit`] (per client network and per campaign, behind `429 rate_limited`),
+//!   [`streams`] (SSE caps), [`proof`] (signed proof-of-work challenges) and [`secret`]
+//!   (the HMAC key, never printed).
 //! - [`startup`]: `Application`, which binds first (so it knows its port) and serves
 //!   until a shutdown future resolves.
 //! - [`cli`]: the `serve`, `campaign` and `demo` commands; [`export`] writes the CSV;
 //!   [`demo`] holds the demo campaign's words.
 
+pub mod abuse;
 pub mod cli;
+pub mod client_addr;
 pub(crate) mod cors;
 pub mod demo;
 pub mod domain;
@@ -27,10 +33,13 @@ pub mod error;
 pub mod export;
 pub(crate) mod extract;
 pub(crate) mod live;
+pub mod proof;
 pub(crate) mod rate_limit;
 pub mod routes;
+pub mod secret;
 pub mod startup;
 pub mod store;
+pub(crate) mod streams;
 
 pub use routes::app;
 pub use startup::{AppState, Application, Settings};

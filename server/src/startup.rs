@@ -9,8 +9,8 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::abuse::{AbuseControls, AbuseSettings};
 use crate::live::LiveCampaigns;
-use crate::rate_limit::RateLimiter;
 use crate::routes;
 use crate::store::SignatureStore;
 
@@ -21,15 +21,17 @@ pub struct Settings {
     pub database_url: String,
     /// Origin pages should use to reach this server; defaults to `http://<bound addr>`.
     pub public_origin: Option<String>,
-    /// Signature posts per minute per client IP; 0 disables the limit.
+    /// Signature posts per minute per client network; 0 disables the limit.
     pub rate_limit_per_minute: u32,
+    /// Proof of work, other limits, trusted proxies, holds.
+    pub abuse: AbuseSettings,
 }
 
 /// Shared by every handler; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub campaigns: Arc<LiveCampaigns>,
-    pub rate_limiter: Arc<RateLimiter>,
+    pub abuse: Arc<AbuseControls>,
     pub public_origin: Arc<str>,
     /// Flips to `true` on shutdown so long-lived SSE streams end.
     pub shutdown: watch::Receiver<bool>,
@@ -53,7 +55,10 @@ impl Application {
         let (stop, shutdown) = watch::channel(false);
         let state = AppState {
             campaigns: Arc::new(LiveCampaigns::new(store)),
-            rate_limiter: Arc::new(RateLimiter::new(settings.rate_limit_per_minute)),
+            abuse: Arc::new(AbuseControls::new(
+                settings.rate_limit_per_minute,
+                &settings.abuse,
+            )?),
             public_origin: public_origin.into(),
             shutdown,
         };

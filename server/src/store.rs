@@ -11,6 +11,7 @@ use sqlx::sqlite::{
 };
 
 use crate::domain::{FieldDefinition, IdempotencyKey, NewCampaign, NewSignature};
+use crate::proof::VerifiedProof;
 
 /// A campaign as stored, with its current count.
 #[derive(Debug, Clone, Serialize)]
@@ -30,12 +31,39 @@ pub struct Campaign {
     pub languages: Vec<String>,
     #[serde(skip)]
     pub allowed_origins: Vec<String>,
+    /// `null` when signatures need no proof of work.
+    pub proof_of_work: Option<ProofOfWork>,
+    /// Seconds between a challenge's issue and the post; only checked with proof of work.
+    #[serde(skip)]
+    pub min_fill_seconds: u32,
+}
+
+/// The campaign's proof-of-work difficulty, as shown in `GET /campaigns/{slug}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ProofOfWork {
+    pub maxnumber: u32,
+}
+
+/// What the handler learned about a post besides its body, for `sign`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SignContext<'a> {
+    /// Spent in the same transaction; `None` when the campaign needs no proof.
+    pub proof: Option<&'a VerifiedProof>,
+    /// Keyed hash of the client's network, see `client_addr::network_of`.
+    pub network_hash: Option<&'a str>,
+    /// Hold a signature when this many already came from its network in the last hour
+    /// (0 = never hold).
+    pub hold_after: u32,
 }
 
 /// What a signature attempt came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignOutcome {
     Signed {
+        count: i64,
+    },
+    /// Stored as `held` for review: answered like `Signed`, but not counted.
+    Held {
         count: i64,
     },
     AlreadySigned {
@@ -48,12 +76,16 @@ pub enum SignOutcome {
     },
     /// The key was seen before with a different body.
     KeyReused,
+    /// The proof's challenge was spent by an earlier signature.
+    ProofReplayed,
 }
 
 /// One exported signature.
 #[derive(Debug, Clone)]
 pub struct SignatureRecord {
     pub signed_at: String,
+    /// `signed` or `held`.
+    pub status: String,
     pub name: String,
     pub email: String,
     pub fields: serde_json::Map<String, serde_json::Value>,
@@ -78,7 +110,7 @@ pub struct SignatureStore {
 macro_rules! select_campaigns {
     ($tail:literal) => {
         concat!(
-            "SELECT id, slug, title, body, goal, signature_count, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json FROM campaigns",
+            "SELECT id, slug, title, body, goal, signature_count, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds FROM campaigns",
             $tail
         )
     };
@@ -130,8 +162,8 @@ impl SignatureStore {
     /// Inserts the campaign; `false` if the slug is taken (nothing is changed then).
     pub async fn create_campaign(&self, c: &NewCampaign) -> Result<bool, sqlx::Error> {
         let result = sqlx::query(
-            "INSERT INTO campaigns (slug, title, body, goal, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING",
+            "INSERT INTO campaigns (slug, title, body, goal, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING",
         )
         .bind(c.slug.as_ref())
         .bind(&c.title)
@@ -144,6 +176,8 @@ impl SignatureStore {
         .bind(c.allow_public_names)
         .bind(to_json(&c.languages))
         .bind(to_json(&c.allowed_origins))
+        .bind(c.pow_maxnumber)
+        .bind(c.min_fill_seconds)
         .execute(&self.pool)
         .await?;
         Ok(result.rows_affected() == 1)
@@ -162,18 +196,35 @@ impl SignatureStore {
         Ok(())
     }
 
+    /// Sets the proof-of-work difficulty (0 = off). Running servers keep the value they
+    /// cached, so this is for before serving (the demo's `--pow`).
+    pub async fn set_proof_of_work(&self, slug: &str, maxnumber: u32) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE campaigns SET pow_maxnumber = ? WHERE slug = ?")
+            .bind(maxnumber)
+            .bind(slug)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Stores a signature at most once per (campaign, normalised email) and at most once
     /// per idempotency key, bumping the campaign's count in the same transaction.
     ///
     /// `BEGIN IMMEDIATE` takes SQLite's write lock before the first read, so the
     /// read-then-write below can never fail on a stale snapshot under concurrency; the
     /// UNIQUE index plus `ON CONFLICT DO NOTHING` is what makes duplicates impossible.
+    ///
+    /// A retry with a known key is answered before the proof is looked at (its proof may
+    /// be spent or new); otherwise the proof is spent here, so two posts racing with one
+    /// challenge cannot both pass. A signature from a network that already sent
+    /// `hold_after` in the last hour is stored as `held` and not counted.
     pub async fn sign(
         &self,
         campaign_id: i64,
         key: &IdempotencyKey,
         request_hash: &str,
         sig: &NewSignature,
+        ctx: SignContext<'_>,
     ) -> Result<SignOutcome, sqlx::Error> {
         let _writer = self.write_gate.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -193,9 +244,43 @@ impl SignatureStore {
                 count: row.try_get(2)?,
             });
         }
+        if let Some(proof) = ctx.proof {
+            // Expired rows can go: an expired challenge is refused before it gets here.
+            let now = i64::try_from(crate::proof::unix_now()).unwrap_or(i64::MAX);
+            sqlx::query("DELETE FROM used_challenges WHERE expires_at <= ?")
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            let fresh = sqlx::query(
+                "INSERT INTO used_challenges (challenge, expires_at) VALUES (?, ?) ON CONFLICT (challenge) DO NOTHING",
+            )
+            .bind(&proof.challenge)
+            .bind(i64::try_from(proof.expires).unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if !fresh {
+                return Ok(SignOutcome::ProofReplayed);
+            }
+        }
+        let held = match ctx.network_hash {
+            Some(network) if ctx.hold_after > 0 => {
+                let recent: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM signatures WHERE campaign_id = ? AND network_hash = ?
+                     AND signed_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour')",
+                )
+                .bind(campaign_id)
+                .bind(network)
+                .fetch_one(&mut *tx)
+                .await?;
+                recent >= i64::from(ctx.hold_after)
+            }
+            _ => false,
+        };
         let inserted = sqlx::query(
-            "INSERT INTO signatures (campaign_id, name, email, email_normalised, fields_json, public, locale, source_url, consent_text, consent_at, signed_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+            "INSERT INTO signatures (campaign_id, name, email, email_normalised, fields_json, public, locale, source_url, consent_text, status, network_hash, consent_at, signed_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
              ON CONFLICT (campaign_id, email_normalised) DO NOTHING",
         )
         .bind(campaign_id)
@@ -207,11 +292,13 @@ impl SignatureStore {
         .bind(sig.locale.as_ref().map(|l| l.as_ref().to_owned()))
         .bind(sig.source_url.as_ref().map(|u| u.as_ref().to_owned()))
         .bind(&sig.consent.text)
+        .bind(if held { "held" } else { "signed" })
+        .bind(ctx.network_hash)
         .execute(&mut *tx)
         .await?
         .rows_affected()
             == 1;
-        let count: i64 = if inserted {
+        let count: i64 = if inserted && !held {
             sqlx::query_scalar("UPDATE campaigns SET signature_count = signature_count + 1 WHERE id = ? RETURNING signature_count")
                 .bind(campaign_id)
                 .fetch_one(&mut *tx)
@@ -231,25 +318,72 @@ impl SignatureStore {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(if inserted {
+        Ok(if inserted && held {
+            SignOutcome::Held { count }
+        } else if inserted {
             SignOutcome::Signed { count }
         } else {
             SignOutcome::AlreadySigned { count }
         })
     }
 
-    /// Every signature of a campaign, oldest first.
+    /// Every signature of a campaign, held ones included, oldest first.
     pub async fn signatures(&self, campaign_id: i64) -> Result<Vec<SignatureRecord>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT signed_at, name, email, fields_json, public, locale, source_url, consent_text, consent_at FROM signatures WHERE campaign_id = ? ORDER BY id",
+        self.signatures_where(campaign_id, false).await
+    }
+
+    /// The campaign's signatures held for review, oldest first.
+    pub async fn held(&self, campaign_id: i64) -> Result<Vec<SignatureRecord>, sqlx::Error> {
+        self.signatures_where(campaign_id, true).await
+    }
+
+    /// Moves held signatures to `signed` and counts them, in one transaction: all of the
+    /// campaign's (`email: None`) or the one with this normalised email. Returns how many
+    /// moved. A running server shows the new count after its next signature.
+    pub async fn approve(
+        &self,
+        campaign_id: i64,
+        email_normalised: Option<&str>,
+    ) -> Result<u64, sqlx::Error> {
+        let _writer = self.write_gate.lock().await;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let moved = sqlx::query(
+            "UPDATE signatures SET status = 'signed' WHERE campaign_id = ? AND status = 'held'
+             AND (? IS NULL OR email_normalised = ?)",
         )
         .bind(campaign_id)
+        .bind(email_normalised)
+        .bind(email_normalised)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query("UPDATE campaigns SET signature_count = signature_count + ? WHERE id = ?")
+            .bind(i64::try_from(moved).unwrap_or(i64::MAX))
+            .bind(campaign_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(moved)
+    }
+
+    async fn signatures_where(
+        &self,
+        campaign_id: i64,
+        held_only: bool,
+    ) -> Result<Vec<SignatureRecord>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT signed_at, name, email, fields_json, public, locale, source_url, consent_text, consent_at, status FROM signatures
+             WHERE campaign_id = ? AND (? = 0 OR status = 'held') ORDER BY id",
+        )
+        .bind(campaign_id)
+        .bind(held_only)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|r| {
                 Ok(SignatureRecord {
                     signed_at: r.try_get(0)?,
+                    status: r.try_get(9)?,
                     name: r.try_get(1)?,
                     email: r.try_get(2)?,
                     fields: from_json(r.try_get(3)?)?,
@@ -279,6 +413,11 @@ fn campaign_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Campaign, sqlx::Erro
         allow_public_names: r.try_get(10)?,
         languages: from_json(r.try_get(11)?)?,
         allowed_origins: from_json(r.try_get(12)?)?,
+        proof_of_work: match r.try_get::<u32, _>(13)? {
+            0 => None,
+            maxnumber => Some(ProofOfWork { maxnumber }),
+        },
+        min_fill_seconds: r.try_get(14)?,
     })
 }
 

@@ -167,6 +167,10 @@ pub struct NewCampaign {
     pub allow_public_names: bool,
     pub languages: Vec<String>,
     pub allowed_origins: Vec<String>,
+    /// Proof-of-work difficulty (`maxnumber`); 0 = no proof asked.
+    pub pow_maxnumber: u32,
+    /// Minimum seconds from a challenge's issue to the post (with proof of work only).
+    pub min_fill_seconds: u32,
 }
 
 #[cfg(test)]

@@ -14,20 +14,37 @@ use super::text::{char_len, has_control};
 pub struct FieldValues(BTreeMap<String, Value>);
 
 impl FieldValues {
-    /// Checks every answer; on failure returns reasons keyed `fields.<key>` (docs/api.md).
+    /// Unknown keys named in a 422, at most.
+    pub const MAX_UNKNOWN_REPORTED: usize = 10;
+
+    /// Checks every answer; on failure returns reasons keyed `fields.<key>`, plus `fields`
+    /// when more answers came than the campaign has questions (docs/api.md).
     pub fn parse(
         definitions: &[FieldDefinition],
         raw: &BTreeMap<String, Value>,
     ) -> Result<Self, BTreeMap<String, String>> {
         let mut errors = BTreeMap::new();
         let mut values = BTreeMap::new();
-        for key in raw.keys() {
-            if !definitions.iter().any(|d| &d.key == key) {
-                errors.insert(
-                    field_key(key),
-                    "This campaign does not ask for this.".to_owned(),
-                );
-            }
+        // More answers than questions: say so once, and name only the first few unknown
+        // keys, so a body full of junk keys does not come back as a page of reasons.
+        if raw.len() > definitions.len() {
+            errors.insert(
+                "fields".to_owned(),
+                format!(
+                    "This campaign asks for at most {} fields; {} were sent.",
+                    definitions.len(),
+                    raw.len()
+                ),
+            );
+        }
+        let unknown = raw
+            .keys()
+            .filter(|key| !definitions.iter().any(|d| &d.key == *key));
+        for key in unknown.take(Self::MAX_UNKNOWN_REPORTED) {
+            errors.insert(
+                field_key(key),
+                "This campaign does not ask for this.".to_owned(),
+            );
         }
         for def in definitions {
             match parse_one(def, raw.get(&def.key)) {
@@ -156,6 +173,7 @@ mod tests {
         assert_eq!(
             keys,
             [
+                "fields",
                 "fields.country",
                 "fields.extra",
                 "fields.news",

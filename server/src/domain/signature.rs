@@ -10,10 +10,13 @@ use super::email::SignerEmail;
 use super::fields::FieldValues;
 use super::name::SignerName;
 use super::text::has_control;
+use crate::proof::ProofRequest;
 
 /// The POST body exactly as received. Every member has a default so that a missing
 /// `name` is a 422 with a field reason rather than an opaque 400. It is `Serialize` so a
-/// canonical form (sorted keys) can be hashed for the idempotency check.
+/// canonical form (sorted keys) can be hashed for the idempotency check; `proof` and
+/// `website` are left out of that form, so a retry with a fresh challenge is still "the
+/// same body".
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct SignatureRequest {
     #[serde(default)]
@@ -30,6 +33,12 @@ pub struct SignatureRequest {
     pub locale: Option<String>,
     #[serde(default)]
     pub source_url: Option<String>,
+    /// The honeypot: a field people never see, so anything in it came from a bot.
+    #[serde(default, skip_serializing)]
+    pub website: Option<String>,
+    /// The solved challenge, when the campaign asks for proof of work.
+    #[serde(default, skip_serializing)]
+    pub proof: Option<ProofRequest>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

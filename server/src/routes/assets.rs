@@ -77,7 +77,32 @@ pub async fn page_or_not_found(
         file.data.clone()
     };
     // Pages are small and change with each deploy (and carry the origin), so revalidate.
-    file_response(&path, &file, body, "no-cache", &headers)
+    let mut response = file_response(&path, &file, body, "no-cache", &headers);
+    if path.ends_with(".html") {
+        page_security_headers(response.headers_mut(), &path, &state.public_origin);
+    }
+    response
+}
+
+/// Headers for the server's own HTML pages. The policy lets a page load the widget and
+/// call the API on the app's origin (which differs from the page's on the demo's partner
+/// site): scripts, wasm (`'wasm-unsafe-eval'`), fetch/SSE, styles. Pages under `embed/`
+/// exist to be framed by partner sites, so only other pages refuse framing.
+fn page_security_headers(headers: &mut HeaderMap, path: &str, app_origin: &str) {
+    let frameable = path.starts_with("embed/");
+    let mut csp = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {app_origin}; \
+         connect-src 'self' {app_origin}; style-src 'self' 'unsafe-inline' {app_origin}; \
+         img-src 'self' data: {app_origin}; font-src 'self' {app_origin}; object-src 'none'; \
+         base-uri 'none'; form-action 'self'"
+    );
+    if !frameable {
+        csp.push_str("; frame-ancestors 'none'");
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
 }
 
 fn file_response(
@@ -174,6 +199,25 @@ mod tests {
         assert!(!has_content_hash("pledge_widget_bg.wasm"));
         assert!(!has_content_hash("pledge-widget.wasm"));
         assert!(!has_content_hash("a-1234567.js"));
+    }
+
+    #[test]
+    fn embed_pages_stay_frameable() {
+        let mut h = HeaderMap::new();
+        page_security_headers(&mut h, "index.html", "http://127.0.0.1:8080");
+        let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval' http://127.0.0.1:8080"));
+        assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
+        let mut h = HeaderMap::new();
+        page_security_headers(&mut h, "embed/no-music-for-ice.html", "http://a.example");
+        assert!(
+            !h[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors")
+        );
+        assert!(h.get(header::X_FRAME_OPTIONS).is_none());
     }
 
     #[test]

@@ -14,7 +14,11 @@ use futures_util::{Stream, StreamExt, stream};
 use serde_json::json;
 use tokio_stream::wrappers::WatchStream;
 
+use crate::abuse::STREAM_RETRY_AFTER_SECS;
+use crate::client_addr::ClientAddr;
+use crate::error::ApiError;
 use crate::live::LiveCampaign;
+use crate::proof::unix_now;
 use crate::startup::AppState;
 
 pub async fn info(Extension(live): Extension<Arc<LiveCampaign>>) -> Response {
@@ -57,14 +61,45 @@ pub fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
         .any(|t| t == "*" || t == etag)
 }
 
+/// `GET .../challenge`: a fresh proof-of-work challenge; never cached, since each one can
+/// be spent once.
+pub async fn challenge(
+    State(state): State<AppState>,
+    Extension(live): Extension<Arc<LiveCampaign>>,
+) -> Result<Response, ApiError> {
+    let campaign = &live.campaign;
+    let pow = campaign.proof_of_work.ok_or(ApiError::ProofNotRequired)?;
+    let challenge = state
+        .abuse
+        .challenges
+        .issue(&campaign.slug, pow.maxnumber, unix_now())
+        .map_err(|e| ApiError::Internal(format!("random numbers: {e}")))?;
+    let mut response = Json(challenge).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// `GET .../events`, within the stream caps (past them, `429 too_many_streams`).
 pub async fn events(
     State(state): State<AppState>,
     Extension(live): Extension<Arc<LiveCampaign>>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    client: ClientAddr,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let permit = state
+        .abuse
+        .streams
+        .acquire(client.network())
+        .ok_or(ApiError::TooManyStreams {
+            retry_after_secs: STREAM_RETRY_AFTER_SECS,
+        })?;
     // `retry:` first so browsers reconnect after 3 s, then the current count (WatchStream
     // yields the current value immediately) and every later change.
     let retry = stream::once(async { Ok(Event::default().retry(Duration::from_secs(3))) });
-    let counts = WatchStream::new(live.subscribe()).map(|count| {
+    // The permit lives as long as the stream, and frees its place when the viewer leaves.
+    let counts = WatchStream::new(live.subscribe()).map(move |count| {
+        let _held = &permit;
         Ok(Event::default()
             .event("count")
             .data(json!({ "count": count }).to_string()))
@@ -74,6 +109,6 @@ pub async fn events(
     let stopped = async move {
         let _ = shutdown.wait_for(|stopped| *stopped).await;
     };
-    Sse::new(retry.chain(counts).take_until(stopped))
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Ok(Sse::new(retry.chain(counts).take_until(stopped))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

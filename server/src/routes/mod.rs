@@ -37,6 +37,10 @@ pub fn app(state: AppState) -> Router {
             get(campaigns::events).options(no_content),
         )
         .route(
+            "/campaigns/{slug}/challenge",
+            get(campaigns::challenge).options(no_content),
+        )
+        .route(
             "/campaigns/{slug}/signatures",
             axum::routing::post(signatures::create).options(no_content),
         )

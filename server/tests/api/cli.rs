@@ -55,6 +55,9 @@ async fn create_list_sign_export_round_trip() {
         "--consent-text",
         "I agree.",
         "--public-names",
+        // This test is about the CLI round trip; proof of work has its own tests.
+        "--pow",
+        "0",
         "--database-url",
         &db,
     ])
@@ -86,6 +89,7 @@ async fn create_list_sign_export_round_trip() {
         database_url: db.clone(),
         public_origin: None,
         rate_limit_per_minute: 0,
+        abuse: pledge_server::abuse::AbuseSettings::default(),
     };
     let app = pledge_server::Application::build(settings).await.unwrap();
     let base = format!("{}/api/v1/campaigns/cli-pledge", app.origin());
@@ -136,7 +140,7 @@ async fn create_list_sign_export_round_trip() {
     assert_eq!(lines.len(), 2, "{csv}");
     assert_eq!(
         lines[0],
-        "\"signed_at\",\"name\",\"email\",\"public\",\"locale\",\"source_url\",\"consent_text\",\"consent_at\",\"field:role\",\"field:band\""
+        "\"signed_at\",\"status\",\"name\",\"email\",\"public\",\"locale\",\"source_url\",\"consent_text\",\"consent_at\",\"field:role\",\"field:band\""
     );
     let row = lines[1];
     assert!(
@@ -286,6 +290,8 @@ async fn acknowledged_signature_survives_kill_9() {
         "durable",
         "--title",
         "Durable",
+        "--pow",
+        "0",
         "--database-url",
         &db,
     ])

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use pledge_server::abuse::AbuseSettings;
 use pledge_server::domain::{CampaignSlug, FieldDefinition, NewCampaign};
+use pledge_server::proof::hash_hex;
 use pledge_server::store::SignatureStore;
 use pledge_server::{Application, Settings};
 use serde_json::{Value, json};
@@ -12,11 +14,16 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub const SLUG: &str = "test-pledge";
+/// Asks for proof of work (small `maxnumber`), no minimum fill time.
+pub const POW_SLUG: &str = "pow-pledge";
+/// Proof of work and a 2 s minimum fill time.
+pub const SLOW_SLUG: &str = "slow-pledge";
 pub const PARTNER: &str = "https://partner.example";
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct TestApp {
     pub address: String,
+    pub db_url: String,
     pub client: reqwest::Client,
     /// Keeps the database's folder alive as long as the app.
     _dir: Arc<tempfile::TempDir>,
@@ -31,16 +38,33 @@ pub async fn spawn_app() -> TestApp {
 /// Starts a server on the database in `dir` (reused across restarts), with a campaign
 /// `test-pledge` created if missing.
 pub async fn spawn_app_in(dir: Arc<tempfile::TempDir>, rate_limit_per_minute: u32) -> TestApp {
+    spawn_app_with(dir, |s| s.rate_limit_per_minute = rate_limit_per_minute).await
+}
+
+/// Test defaults: no rate limits and no holds (tests sign many times from one address),
+/// then `configure` changes what a test is about.
+pub async fn spawn_app_with(
+    dir: Arc<tempfile::TempDir>,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     let db_path: PathBuf = dir.path().join("pledges.db");
     let db_url = format!("sqlite://{}", db_path.display());
-    let settings = Settings {
+    let mut settings = Settings {
         addr: "127.0.0.1:0".parse().expect("addr"),
         database_url: db_url.clone(),
         public_origin: None,
-        rate_limit_per_minute,
+        rate_limit_per_minute: 0,
+        abuse: AbuseSettings {
+            campaign_rate_limit: 0,
+            hold_after: 0,
+            ..AbuseSettings::default()
+        },
     };
+    configure(&mut settings);
     let app = Application::build(settings).await.expect("app builds");
-    create_test_campaign(app.store()).await;
+    create_test_campaign(app.store(), SLUG, 0, 0).await;
+    create_test_campaign(app.store(), POW_SLUG, 2000, 0).await;
+    create_test_campaign(app.store(), SLOW_SLUG, 200, 2).await;
     let port = app.port();
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async {
@@ -48,6 +72,7 @@ pub async fn spawn_app_in(dir: Arc<tempfile::TempDir>, rate_limit_per_minute: u3
     }));
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
+        db_url,
         client: client(),
         _dir: dir,
         stop: Some(stop),
@@ -63,7 +88,7 @@ pub fn client() -> reqwest::Client {
         .expect("client")
 }
 
-async fn create_test_campaign(store: &SignatureStore) {
+async fn create_test_campaign(store: &SignatureStore, slug: &str, pow: u32, min_fill: u32) {
     let fields = [
         "role:select:I am:required:artist=An artist|industry=An industry worker|fan=A fan",
         "organisation:text:Band or organisation:optional:50",
@@ -73,7 +98,7 @@ async fn create_test_campaign(store: &SignatureStore) {
     .map(|s| FieldDefinition::from_spec(s).expect("spec"))
     .collect();
     let campaign = NewCampaign {
-        slug: CampaignSlug::parse(SLUG).expect("slug"),
+        slug: CampaignSlug::parse(slug).expect("slug"),
         title: "Test pledge".into(),
         text: "We pledge.\n\nA second paragraph.".into(),
         goal: Some(100),
@@ -84,6 +109,8 @@ async fn create_test_campaign(store: &SignatureStore) {
         allow_public_names: true,
         languages: vec!["en".into()],
         allowed_origins: vec![PARTNER.into()],
+        pow_maxnumber: pow,
+        min_fill_seconds: min_fill,
     };
     store.create_campaign(&campaign).await.expect("campaign");
 }
@@ -100,9 +127,53 @@ pub fn signature(email: &str) -> Value {
     })
 }
 
+/// Solves a challenge from `GET .../challenge` the way the widget will: by trying numbers.
+pub fn solve(challenge: &Value) -> Value {
+    let salt = challenge["salt"].as_str().expect("salt");
+    let target = challenge["challenge"].as_str().expect("challenge");
+    let max = challenge["maxnumber"].as_u64().expect("maxnumber");
+    let number = (0..=max)
+        .find(|n| hash_hex(salt, *n) == target)
+        .expect("a solution within maxnumber");
+    json!({
+        "algorithm": challenge["algorithm"],
+        "challenge": target,
+        "number": number,
+        "salt": salt,
+        "signature": challenge["signature"],
+    })
+}
+
 impl TestApp {
     pub fn api(&self, path: &str) -> String {
-        format!("{}/api/v1/campaigns/{SLUG}{path}", self.address)
+        self.campaign_api(SLUG, path)
+    }
+
+    pub fn campaign_api(&self, slug: &str, path: &str) -> String {
+        format!("{}/api/v1/campaigns/{slug}{path}", self.address)
+    }
+
+    /// A fresh challenge of `slug`, answered.
+    pub async fn solved_proof(&self, slug: &str) -> Value {
+        let r = self
+            .client
+            .get(self.campaign_api(slug, "/challenge"))
+            .send()
+            .await
+            .expect("challenge");
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        solve(&r.json().await.expect("challenge json"))
+    }
+
+    pub async fn post_to(&self, slug: &str, key: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.campaign_api(slug, "/signatures"))
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+            .await
+            .expect("post")
     }
 
     pub async fn post_signature(&self, key: &str, body: &Value) -> reqwest::Response {
@@ -116,9 +187,13 @@ impl TestApp {
     }
 
     pub async fn count(&self) -> i64 {
+        self.campaign_count(SLUG).await
+    }
+
+    pub async fn campaign_count(&self, slug: &str) -> i64 {
         let body: Value = self
             .client
-            .get(self.api("/count"))
+            .get(self.campaign_api(slug, "/count"))
             .send()
             .await
             .expect("count")

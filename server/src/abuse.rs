@@ -1,0 +1,104 @@
+//! `AbuseControls`: the settings and shared state behind every anti-abuse check — rate
+//! limits, SSE caps, proof-of-work challenges, the honeypot-adjacent fill-time check and
+//! holding signatures for review. Handlers ask it; the store records what it decides.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::client_addr::TrustedProxies;
+use crate::proof::{self, Challenges};
+use crate::rate_limit::RateLimiter;
+use crate::secret::SecretKey;
+use crate::streams::StreamLimits;
+
+/// Operator knobs (defaults in `Default`, documented in docs/api.md).
+#[derive(Debug, Clone)]
+pub struct AbuseSettings {
+    /// Signature posts per window per campaign, from all clients together; 0 = off.
+    pub campaign_rate_limit: u32,
+    /// The window of both rate limits: a minute, shorter only in tests.
+    pub rate_limit_window: Duration,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: TrustedProxies,
+    /// HMAC key; `None` = a random key per start (challenges die with the process).
+    pub secret_key: Option<SecretKey>,
+    /// How long a challenge can be used.
+    pub challenge_ttl: Duration,
+    /// Hold signatures past this many per client network per campaign per hour; 0 = off.
+    pub hold_after: u32,
+    /// Open SSE streams per client network; 0 = no cap.
+    pub max_streams_per_client: usize,
+    /// Open SSE streams overall; 0 = no cap.
+    pub max_streams: usize,
+}
+
+impl Default for AbuseSettings {
+    fn default() -> Self {
+        Self {
+            campaign_rate_limit: 600,
+            rate_limit_window: Duration::from_secs(60),
+            trusted_proxies: TrustedProxies::default(),
+            secret_key: None,
+            challenge_ttl: proof::DEFAULT_TTL,
+            hold_after: 5,
+            max_streams_per_client: 8,
+            max_streams: 10_000,
+        }
+    }
+}
+
+/// What a streams-capped client is told to wait before trying SSE again.
+pub const STREAM_RETRY_AFTER_SECS: u64 = 30;
+
+/// Shared by all handlers through `AppState`.
+#[derive(Debug)]
+pub struct AbuseControls {
+    pub rate_limiter: RateLimiter,
+    pub streams: Arc<StreamLimits>,
+    pub challenges: Challenges,
+    pub trusted_proxies: TrustedProxies,
+    pub hold_after: u32,
+    network_key: SecretKey,
+}
+
+impl AbuseControls {
+    /// `per_client_rate_limit` is `Settings::rate_limit_per_minute`.
+    pub fn new(per_client_rate_limit: u32, settings: &AbuseSettings) -> anyhow::Result<Self> {
+        let key = match &settings.secret_key {
+            Some(key) => key.clone(),
+            None => {
+                tracing::warn!(
+                    "no secret key configured (PLEDGE_SECRET_KEY or --secret-key-file): using a random one, so challenges issued before a restart will be refused after it and holds count afresh"
+                );
+                SecretKey::random()
+                    .map_err(|e| anyhow::anyhow!("no random numbers for a secret key: {e}"))?
+            }
+        };
+        Ok(Self {
+            rate_limiter: RateLimiter::new(
+                per_client_rate_limit,
+                settings.campaign_rate_limit,
+                settings.rate_limit_window,
+            ),
+            streams: Arc::new(StreamLimits::new(
+                settings.max_streams_per_client,
+                settings.max_streams,
+            )),
+            challenges: Challenges::new(&key, settings.challenge_ttl),
+            trusted_proxies: settings.trusted_proxies.clone(),
+            hold_after: settings.hold_after,
+            network_key: key.derive(b"pledge-network"),
+        })
+    }
+
+    /// Keyed hash of a client network, stored with signatures to count per network without
+    /// keeping addresses. Without the key, it cannot be reversed by trying all IPv4s.
+    pub fn network_hash(&self, network: IpAddr) -> String {
+        let bytes = match network {
+            IpAddr::V4(v4) => v4.octets().to_vec(),
+            IpAddr::V6(v6) => v6.octets().to_vec(),
+        };
+        hex::encode(self.network_key.mac(&[&bytes]))
+    }
+}

@@ -1,0 +1,281 @@
+//! Proof of work, ALTCHA style and self-hosted: the server hands out a signed challenge,
+//! the browser finds the number that hashes to it, the server checks the answer.
+//!
+//! `challenge = hex(SHA-256(salt + decimal(number)))` for a secret random `number` in
+//! `0..=maxnumber`; `signature = hex(HMAC-SHA256(k, challenge))`, where `k` is derived from
+//! the server key and the campaign slug, so a challenge from an easy campaign is no good on
+//! a hard one. The salt carries `?expires=<unix>&issued=<unix>`; since the salt is hashed
+//! into the signed challenge, neither time can be changed. Whether a challenge was already
+//! used is the store's job (`used_challenges`, checked in the signature's transaction).
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::secret::SecretKey;
+
+pub const ALGORITHM: &str = "SHA-256";
+/// Default `maxnumber` of new campaigns: ~25k hashes on average, well under a second in a
+/// browser, a real cost for someone posting thousands.
+pub const DEFAULT_MAXNUMBER: u32 = 50_000;
+/// Default lifetime of a challenge.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(600);
+
+/// `GET .../challenge`, as sent.
+#[derive(Debug, Clone, Serialize)]
+pub struct Challenge {
+    pub algorithm: &'static str,
+    pub challenge: String,
+    pub salt: String,
+    pub maxnumber: u32,
+    pub signature: String,
+}
+
+/// The `proof` member of a signature POST. Missing members are empty, so they fail as
+/// `proof_invalid` rather than as a malformed body.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ProofRequest {
+    #[serde(default)]
+    pub algorithm: String,
+    #[serde(default)]
+    pub challenge: String,
+    #[serde(default)]
+    pub number: u64,
+    #[serde(default)]
+    pub salt: String,
+    #[serde(default)]
+    pub signature: String,
+}
+
+/// Why a proof was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProofError {
+    /// Wrong algorithm, bad signature, or a number that does not hash to the challenge.
+    Invalid,
+    Expired,
+}
+
+/// A proof that checked out: what the store records and the fill-time check reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedProof {
+    pub challenge: String,
+    pub issued: u64,
+    pub expires: u64,
+}
+
+/// The times carried in a salt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaltParams {
+    pub issued: u64,
+    pub expires: u64,
+}
+
+/// Reads `<random>?expires=<unix>&issued=<unix>[&...]`. Other parameters are ignored;
+/// a repeated or unreadable `expires`/`issued` makes the salt unreadable.
+pub fn parse_salt(salt: &str) -> Option<SaltParams> {
+    let (random, query) = salt.split_once('?')?;
+    if random.is_empty() {
+        return None;
+    }
+    let (mut issued, mut expires) = (None, None);
+    for pair in query.split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let slot = match k {
+            "issued" => &mut issued,
+            "expires" => &mut expires,
+            _ => continue,
+        };
+        if slot.is_some() || v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        *slot = Some(v.parse::<u64>().ok()?);
+    }
+    let params = SaltParams {
+        issued: issued?,
+        expires: expires?,
+    };
+    (params.issued <= params.expires).then_some(params)
+}
+
+/// Issues and checks challenges with one key and lifetime.
+#[derive(Debug, Clone)]
+pub struct Challenges {
+    key: SecretKey,
+    ttl: Duration,
+}
+
+impl Challenges {
+    pub fn new(key: &SecretKey, ttl: Duration) -> Self {
+        Self {
+            key: key.derive(b"pledge-challenge"),
+            ttl,
+        }
+    }
+
+    fn campaign_key(&self, slug: &str) -> SecretKey {
+        self.key.derive(slug.as_bytes())
+    }
+
+    pub fn issue(
+        &self,
+        slug: &str,
+        maxnumber: u32,
+        now: u64,
+    ) -> Result<Challenge, getrandom::Error> {
+        let mut random = [0u8; 12];
+        getrandom::fill(&mut random)?;
+        let number = getrandom::u64()? % (u64::from(maxnumber) + 1);
+        let expires = now.saturating_add(self.ttl.as_secs());
+        let salt = format!("{}?expires={expires}&issued={now}", hex::encode(random));
+        let challenge = hash_hex(&salt, number);
+        let signature = hex::encode(self.campaign_key(slug).mac(&[challenge.as_bytes()]));
+        Ok(Challenge {
+            algorithm: ALGORITHM,
+            challenge,
+            salt,
+            maxnumber,
+            signature,
+        })
+    }
+
+    /// Signature first (constant time), then the hash, then the times: only a salt the
+    /// server signed is trusted for its times.
+    pub fn verify(
+        &self,
+        slug: &str,
+        proof: &ProofRequest,
+        now: u64,
+    ) -> Result<VerifiedProof, ProofError> {
+        if proof.algorithm != ALGORITHM {
+            return Err(ProofError::Invalid);
+        }
+        let tag = hex::decode(&proof.signature).map_err(|_| ProofError::Invalid)?;
+        if !self
+            .campaign_key(slug)
+            .verify(proof.challenge.as_bytes(), &tag)
+        {
+            return Err(ProofError::Invalid);
+        }
+        if hash_hex(&proof.salt, proof.number) != proof.challenge {
+            return Err(ProofError::Invalid);
+        }
+        let params = parse_salt(&proof.salt).ok_or(ProofError::Invalid)?;
+        if now >= params.expires {
+            return Err(ProofError::Expired);
+        }
+        Ok(VerifiedProof {
+            challenge: proof.challenge.clone(),
+            issued: params.issued,
+            expires: params.expires,
+        })
+    }
+}
+
+/// `hex(SHA-256(salt + decimal(number)))`, what the client searches for.
+pub fn hash_hex(salt: &str, number: u64) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(salt.as_bytes());
+    hasher.update(number.to_string().as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+/// Seconds since the Unix epoch (0 if the clock is before it).
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn solve(c: &Challenge) -> ProofRequest {
+        let number = (0..=u64::from(c.maxnumber))
+            .find(|n| hash_hex(&c.salt, *n) == c.challenge)
+            .expect("solvable");
+        ProofRequest {
+            algorithm: c.algorithm.into(),
+            challenge: c.challenge.clone(),
+            number,
+            salt: c.salt.clone(),
+            signature: c.signature.clone(),
+        }
+    }
+
+    fn challenges() -> Challenges {
+        Challenges::new(&SecretKey::random().unwrap(), DEFAULT_TTL)
+    }
+
+    #[test]
+    fn round_trip() {
+        let ch = challenges();
+        let c = ch.issue("camp", 500, 1000).unwrap();
+        assert_eq!(c.signature.len(), 64);
+        let proof = solve(&c);
+        let ok = ch.verify("camp", &proof, 1001).unwrap();
+        assert_eq!((ok.issued, ok.expires), (1000, 1600));
+        assert_eq!(ch.verify("camp", &proof, 1600), Err(ProofError::Expired));
+        assert_eq!(ch.verify("other", &proof, 1001), Err(ProofError::Invalid));
+        let wrong = ProofRequest {
+            number: proof.number + 1,
+            ..proof.clone()
+        };
+        assert_eq!(ch.verify("camp", &wrong, 1001), Err(ProofError::Invalid));
+        // A later expiry in the salt no longer hashes to the signed challenge.
+        let stretched = ProofRequest {
+            salt: proof.salt.replace("expires=1600", "expires=9999"),
+            ..proof.clone()
+        };
+        assert_eq!(
+            ch.verify("camp", &stretched, 1001),
+            Err(ProofError::Invalid)
+        );
+        let other_key = challenges();
+        assert_eq!(
+            other_key.verify("camp", &proof, 1001),
+            Err(ProofError::Invalid)
+        );
+    }
+
+    #[test]
+    fn salts() {
+        assert_eq!(
+            parse_salt("ab?expires=20&issued=10"),
+            Some(SaltParams {
+                issued: 10,
+                expires: 20
+            })
+        );
+        assert_eq!(
+            parse_salt("ab?issued=10&x=y&expires=20"),
+            Some(SaltParams {
+                issued: 10,
+                expires: 20
+            })
+        );
+        for bad in [
+            "ab",
+            "?expires=20&issued=10",
+            "ab?expires=20",
+            "ab?expires=20&issued=30",
+            "ab?expires=20&expires=21&issued=1",
+            "ab?expires=+20&issued=1",
+            "ab?expires=99999999999999999999999&issued=1",
+        ] {
+            assert_eq!(parse_salt(bad), None, "{bad}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn parsers_never_panic(salt in any::<String>(), number in any::<u64>(), sig in any::<String>()) {
+            let _ = parse_salt(&salt);
+            let ch = challenges();
+            let proof = ProofRequest { algorithm: ALGORITHM.into(), challenge: hash_hex(&salt, number), number, salt, signature: sig };
+            prop_assert_eq!(ch.verify("camp", &proof, 0), Err(ProofError::Invalid));
+        }
+    }
+}
