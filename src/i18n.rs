@@ -40,8 +40,10 @@ pub struct Strings {
     pub rate_limited: &'static str,
     pub rate_limited_again: &'static str,
     pub network: &'static str,
-    /// Shown instead of `network` while the browser is offline (the form resubmits itself).
+    /// Shown while a signature waits in the outbox for the network (it is sent by itself).
     pub offline: &'static str,
+    /// Button that drops a signature waiting in the outbox.
+    pub cancel: &'static str,
     pub server: &'static str,
     pub rejected: &'static str,
     pub thanks: &'static str,
@@ -87,7 +89,8 @@ pub static EN: Strings = Strings {
     rate_limited: "Too many sign-ups right now, trying again in {n} s.",
     rate_limited_again: "Too many sign-ups right now. Your details are kept: please try again in a minute.",
     network: "We could not reach the pledge server. Your details are kept: please try again.",
-    offline: "You are offline. Your signature will be sent when the connection returns.",
+    offline: "Saved — we'll send it when the connection is back.",
+    cancel: "Cancel",
     server: "Something went wrong on our side. Your details are kept: please try again.",
     rejected: "The pledge could not be signed: {n}",
     thanks: "Thank you for signing!",
@@ -133,7 +136,8 @@ pub static ES: Strings = Strings {
     rate_limited: "Demasiadas firmas en este momento, reintentando en {n} s.",
     rate_limited_again: "Demasiadas firmas en este momento. Tus datos se conservan: inténtalo de nuevo en un minuto.",
     network: "No pudimos conectar con el servidor. Tus datos se conservan: inténtalo de nuevo.",
-    offline: "No hay conexión. Tu firma se enviará cuando vuelva la conexión.",
+    offline: "Guardada: la enviaremos cuando vuelva la conexión.",
+    cancel: "Cancelar",
     server: "Algo falló de nuestro lado. Tus datos se conservan: inténtalo de nuevo.",
     rejected: "No se pudo firmar el compromiso: {n}",
     thanks: "¡Gracias por firmar!",
