@@ -10,3 +10,4 @@ pub mod intl;
 pub mod live;
 pub mod locks;
 pub mod outbox;
+pub mod tabs;
