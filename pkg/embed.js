@@ -15,8 +15,8 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-loading = import(new URL("pledge_widget-c3d22993.js", base).href).then(function (m) {
-return m.default({ module_or_path: new URL("pledge_widget-de62ab21.wasm", base).href }).then(function () { return m; });
+loading = import(new URL("pledge_widget-ace38863.js", base).href).then(function (m) {
+return m.default({ module_or_path: new URL("pledge_widget-ef7dba27.wasm", base).href }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
 }
