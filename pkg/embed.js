@@ -16,8 +16,8 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-loading = import(new URL("pledge_widget-d995d9c4.js", base).href).then(function (m) {
-return m.default({ module_or_path: new URL("pledge_widget-b3a6832e.wasm", base).href }).then(function () { return m; });
+loading = import(new URL("pledge_widget-8cbffeb0.js", base).href).then(function (m) {
+return m.default({ module_or_path: new URL("pledge_widget-51052ae3.wasm", base).href }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
 }
@@ -36,7 +36,7 @@ OPTS.forEach(function (k) {
 var v = options[k];
 if (v != null) opts[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
 });
-opts.locales = new URL("locales/", base).href + " ar-f91b3eaf de-8d2b6695 es-7551c229 fr-797fda6d ht-e45c2b9f it-c54df6fb ko-7109897a pt-ed55ca43 tl-369bd0eb vi-52609811 zh-066e7daa";
+opts.locales = new URL("locales/", base).href + " ar-c1c24741 de-64a6917d es-c3e9dc72 fr-a5f202e8 ht-c1336cd4 it-d4619e85 ko-bbc2ec95 pt-59e640f0 tl-d7dd2581 vi-1e5833d8 zh-0db64253";
 Object.keys(CALLBACKS).forEach(function (name) {
 var cb = options[CALLBACKS[name]];
 if (typeof cb !== "function") return;

@@ -22,6 +22,8 @@ pub struct Campaign {
     pub share_url: Option<String>,
     /// Whether to offer "show my name publicly".
     pub allow_public_names: bool,
+    /// Proof-of-work difficulty (`proof_of_work.maxnumber`); `None` = signatures need no proof.
+    pub proof_of_work: Option<u64>,
 }
 
 /// One campaign-specific form field.

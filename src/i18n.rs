@@ -35,7 +35,7 @@ strings! {
     goal, goal_label, name, email, required, choose, consent_default, consent_label, privacy,
     public_name, submit, submitting, open_form, close_form, fix_fields,
     err_required, err_too_long, err_control, err_email, err_option, err_country, err_consent,
-    rate_limited, rate_limited_again, network, offline, server, rejected,
+    rate_limited, rate_limited_again, network, offline, cancel, server, rejected,
     thanks, already, announce, share_heading, share, copy_link, copied,
 }
 

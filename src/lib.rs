@@ -3,9 +3,11 @@
 //! # Layout
 //! - Pure Rust, tested on the host: [`options`] (what the partner passes), [`campaign`] (the
 //!   campaign document and pledge-text splitter), [`validate`] (the endpoint's rules, mirrored),
-//!   [`outcome`] (what a submission's answer means for the visitor), [`i18n`] (all strings).
+//!   [`outcome`] (what a submission's answer means for the visitor), [`pow`] (the proof-of-work
+//!   search), [`i18n`] (all strings).
 //! - Browser only (`wasm32`): `browser/` wraps the web APIs (fetch, `EventSource`, `Intl`, host
-//!   events, stylesheet), `components/` holds the Leptos views, and [`mount`] is the entry
+//!   events, stylesheet, the `localStorage` outbox, Web Locks and `BroadcastChannel` across
+//!   tabs), `components/` holds the Leptos views, and [`mount`] is the entry
 //!   point `embed.js` calls.
 
 pub mod campaign;
@@ -14,6 +16,7 @@ pub mod locale_file;
 pub mod milestone;
 pub mod options;
 pub mod outcome;
+pub mod pow;
 pub mod validate;
 
 #[cfg(target_arch = "wasm32")]

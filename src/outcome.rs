@@ -30,6 +30,9 @@ pub enum SubmitOutcome {
     Invalid(Vec<(String, String)>),
     /// 429: wait this many seconds.
     RateLimited { retry_after: u32 },
+    /// 429 `too_fast`: sent sooner than the proof of work's minimum fill time; the same
+    /// request is sent again after this many seconds, quietly (the visitor sees "Signing…").
+    TooFast { retry_after: u32 },
     /// No answer at all (offline, DNS, CORS): worth retrying as is.
     Unavailable,
     /// A 5xx: the server failed; also worth retrying as is.
@@ -55,10 +58,14 @@ impl SubmitOutcome {
                 already: body.status.as_deref() == Some("already_signed"),
             },
             422 if !body.fields.is_empty() => Self::Invalid(body.fields),
+            429 if body.error.as_deref() == Some("too_fast") => Self::TooFast {
+                retry_after: parse_retry_after(retry_after),
+            },
             429 => Self::RateLimited {
                 retry_after: parse_retry_after(retry_after),
             },
-            500..=599 => Self::ServerError,
+            // 408: the server gave up waiting for the body; like a 5xx, worth sending again.
+            408 | 500..=599 => Self::ServerError,
             _ => Self::Rejected {
                 code: body.error.unwrap_or_else(|| format!("http_{status}")),
                 message: body.message.unwrap_or_default(),
@@ -72,9 +79,40 @@ impl SubmitOutcome {
             Self::Signed { .. } => None,
             Self::Invalid(_) => Some("validation".into()),
             Self::RateLimited { .. } => Some("rate_limited".into()),
+            Self::TooFast { .. } => Some("too_fast".into()),
             Self::Unavailable => Some("unavailable".into()),
             Self::ServerError => Some("server_error".into()),
             Self::Rejected { code, .. } => Some(code.clone()),
+        }
+    }
+}
+
+/// What happens next to a signature waiting in the outbox after an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Acknowledged: forget it.
+    Done,
+    /// Send the same request again after this many seconds (429).
+    Wait(u32),
+    /// No answer or a server failure: send again after a back-off (or when back online).
+    Retry,
+    /// The proof of work was refused (expired, spent, missing): solve a fresh one, send again.
+    NewProof,
+    /// Definitively refused: forget it and show why, with the form as it was.
+    Drop,
+}
+
+impl SubmitOutcome {
+    /// The outbox's next step for this outcome.
+    pub fn next(&self) -> Next {
+        match self {
+            Self::Signed { .. } => Next::Done,
+            Self::RateLimited { retry_after } | Self::TooFast { retry_after } => {
+                Next::Wait(*retry_after)
+            }
+            Self::Unavailable | Self::ServerError => Next::Retry,
+            Self::Rejected { code, .. } if code.starts_with("proof_") => Next::NewProof,
+            Self::Invalid(_) | Self::Rejected { .. } => Next::Drop,
         }
     }
 }
@@ -106,7 +144,7 @@ pub fn ui_messages(
     retrying: bool,
 ) -> UiMessages {
     match outcome {
-        SubmitOutcome::Signed { .. } => UiMessages::default(),
+        SubmitOutcome::Signed { .. } | SubmitOutcome::TooFast { .. } => UiMessages::default(),
         SubmitOutcome::Invalid(server) => {
             let local = check_form(campaign, input);
             let fields = server
@@ -198,10 +236,39 @@ mod tests {
             SubmitOutcome::classify(Some(429), None, Some("30")),
             SubmitOutcome::RateLimited { retry_after: 30 }
         );
+        let too_fast = ReplyBody {
+            error: Some("too_fast".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            SubmitOutcome::classify(Some(429), Some(too_fast), Some("2")),
+            SubmitOutcome::TooFast { retry_after: 2 }
+        );
         assert_eq!(parse_retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT")), 5);
         assert_eq!(parse_retry_after(Some("9999")), 120);
         let r = SubmitOutcome::classify(Some(404), None, None);
         assert_eq!(r.error_code().as_deref(), Some("http_404"));
+    }
+
+    #[test]
+    fn outbox_keeps_what_may_still_succeed() {
+        let c = |status, error: &str| {
+            let body = ReplyBody {
+                error: Some(error.into()),
+                ..Default::default()
+            };
+            SubmitOutcome::classify(Some(status), Some(body), Some("3")).next()
+        };
+        assert_eq!(c(201, ""), Next::Done);
+        assert_eq!(c(429, "too_fast"), Next::Wait(3));
+        assert_eq!(c(429, "rate_limited"), Next::Wait(3));
+        assert_eq!(c(408, "timeout"), Next::Retry);
+        assert_eq!(c(503, "internal"), Next::Retry);
+        assert_eq!(c(422, "proof_expired"), Next::NewProof);
+        assert_eq!(c(422, "proof_replayed"), Next::NewProof);
+        assert_eq!(c(422, "rejected"), Next::Drop);
+        assert_eq!(c(400, "malformed_json"), Next::Drop);
+        assert_eq!(SubmitOutcome::Unavailable.next(), Next::Retry);
     }
 
     #[test]

@@ -210,3 +210,54 @@ async fn host_events_cross_the_shadow_boundary() {
     assert_eq!(*seen.borrow(), ["bad_options"]);
     handle.unmount();
 }
+
+#[wasm_bindgen_test]
+async fn outbox_keeps_an_entry_until_removed_and_drops_week_old_ones() {
+    use pledge_widget::browser::outbox;
+    let base = "http://127.0.0.1:9/api/v1/campaigns/outbox-test";
+    outbox::save(base, "key-12345678", r#"{"name":"Ada"}"#);
+    let p = outbox::load(base).expect("the entry is kept");
+    assert_eq!(
+        (p.key.as_str(), p.body.as_str()),
+        ("key-12345678", r#"{"name":"Ada"}"#)
+    );
+    // Scoped to the campaign URL: another campaign of the endpoint sees nothing.
+    assert_eq!(
+        outbox::load("http://127.0.0.1:9/api/v1/campaigns/other"),
+        None
+    );
+    outbox::remove(base);
+    assert_eq!(outbox::load(base), None);
+
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    let old = js_sys::Date::now() - 8.0 * 24.0 * 3600.0 * 1000.0;
+    let entry = format!(r#"{{"key":"k-12345678","body":"{{}}","url":"{base}","at":{old}}}"#);
+    storage
+        .set_item(&format!("pledge-outbox:{base}"), &entry)
+        .unwrap();
+    assert_eq!(outbox::load(base), None, "a week-old entry is dropped");
+    assert_eq!(
+        storage.get_item(&format!("pledge-outbox:{base}")).unwrap(),
+        None
+    );
+    storage
+        .set_item(&format!("pledge-outbox:{base}"), "not json")
+        .unwrap();
+    assert_eq!(
+        outbox::load(base),
+        None,
+        "garbage is dropped, never a panic"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_lock_is_exclusive_across_holders_until_dropped() {
+    use pledge_widget::browser::locks;
+    assert!(locks::supported());
+    let held = locks::acquire("pledge-test-lock", false).await;
+    assert!(held.is_some());
+    assert!(locks::acquire("pledge-test-lock", false).await.is_none());
+    drop(held);
+    host::sleep(50).await;
+    assert!(locks::acquire("pledge-test-lock", false).await.is_some());
+}

@@ -7,7 +7,12 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{RequestInit, Response};
 
 use super::decode;
+use super::host::{after, clear_timer};
 use crate::outcome::SubmitOutcome;
+
+/// A request without an answer by then is aborted and counts as no answer: a signature goes
+/// to the outbox instead of leaving "Signing…" up forever on a dead connection.
+const TIMEOUT_MS: u32 = 15_000;
 
 /// Why a GET gave no usable document.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,7 +23,7 @@ pub enum FetchError {
     Status(u16, Option<String>),
 }
 
-/// `fetch(url, {method, headers, body})`; `None` when no answer arrived.
+/// `fetch(url, {method, headers, body})`; `None` when no answer arrived within [`TIMEOUT_MS`].
 async fn fetch(
     method: &str,
     url: &str,
@@ -35,8 +40,15 @@ async fn fetch(
     if let Some(b) = body {
         init.set_body(&JsValue::from_str(b));
     }
+    let abort = web_sys::AbortController::new().ok()?;
+    init.set_signal(Some(&abort.signal()));
+    let timer = after(TIMEOUT_MS, move || abort.abort());
     let promise = web_sys::window()?.fetch_with_str_and_init(url, &init);
-    JsFuture::from(promise).await.ok()?.dyn_into().ok()
+    let resp = JsFuture::from(promise).await;
+    if let Some(t) = timer {
+        clear_timer(t);
+    }
+    resp.ok()?.dyn_into().ok()
 }
 
 async fn json(resp: &Response) -> JsValue {

@@ -45,6 +45,7 @@ pub fn campaign(v: &JsValue) -> Option<Campaign> {
         privacy_url: string(v, "privacy_url"),
         share_url: string(v, "share_url"),
         allow_public_names: get(v, "allow_public_names").as_bool().unwrap_or(false),
+        proof_of_work: uint(&get(v, "proof_of_work"), "maxnumber"),
     })
 }
 

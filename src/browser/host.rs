@@ -135,30 +135,3 @@ pub async fn sleep(ms: u32) {
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
-
-/// Calls `requestSubmit()` on `form` once, when the browser next reports being back online:
-/// a signature typed during an outage is sent when the network returns (with the same
-/// idempotency key, so it counts once).
-pub fn resubmit_when_online(form: &web_sys::Element) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let form = form.clone();
-    let cb = Closure::once_into_js(move || {
-        if let Ok(f) = js_sys::Reflect::get(&form, &"requestSubmit".into()) {
-            let _ = f.unchecked_into::<js_sys::Function>().call0(&form);
-        }
-    });
-    let once = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&once, &"once".into(), &true.into());
-    let _ = window.add_event_listener_with_callback_and_add_event_listener_options(
-        "online",
-        cb.unchecked_ref(),
-        once.unchecked_ref(),
-    );
-}
-
-/// `navigator.onLine` (true when unknown).
-pub fn online() -> bool {
-    web_sys::window().is_none_or(|w| w.navigator().on_line())
-}

@@ -1,7 +1,13 @@
 //! The live count: one feed per (endpoint, campaign) per page, shared by every widget showing
-//! that campaign. A feed fetches `…/count`, then follows `…/events` (SSE `count` events),
-//! reconnecting with capped, jittered exponential back-off; when the stream never works it
-//! polls `…/count` every 30 s instead. It closes when its last subscriber leaves.
+//! that campaign, and one stream per browser, shared by its tabs. A feed fetches `…/count`,
+//! then, in the tab that holds the Web Lock named after the campaign (the leader), follows
+//! `…/events` (SSE `count` events) and relays each count over a `BroadcastChannel`; the other
+//! tabs listen, and ask the leader for the latest count when they join. The leader reconnects
+//! with capped, jittered exponential back-off; when the stream never works (e.g. `429
+//! too_many_streams`) it polls `…/count` every 30 s instead. A hidden tab holds no stream and
+//! polls nothing (a hidden leader lets go of the lock, so a visible tab leads); shown again, it
+//! fetches the count at once and rejoins. Without locks or `BroadcastChannel`, each tab
+//! follows the stream itself. A feed closes when its last subscriber leaves.
 
 use std::{cell::RefCell, rc::Rc};
 
@@ -9,8 +15,9 @@ use wasm_bindgen::{JsCast, prelude::*};
 use web_sys::{Event, EventSource, MessageEvent};
 
 use super::api::{FetchError, get};
-use super::decode;
 use super::host::{after, clear_timer};
+use super::tabs::{Channel, VisibilityWatch, hidden};
+use super::{decode, locks};
 
 /// A count update: signatures and, when known, the goal.
 pub type Listener = Rc<dyn Fn(u64, Option<u64>)>;
@@ -33,6 +40,13 @@ struct Feed {
     strikes: u32,
     heard: bool,
     stopped: bool,
+    /// Other tabs following this campaign (`None`: this tab follows the stream on its own).
+    channel: Option<Channel>,
+    /// Held while this tab leads: it alone holds the stream.
+    lock: Option<locks::Held>,
+    /// A lock request is waiting in the browser's queue.
+    queued: bool,
+    watch: Option<VisibilityWatch>,
 }
 
 type Shared = Rc<RefCell<Feed>>;
@@ -68,7 +82,7 @@ pub fn subscribe(base: &str, listener: Listener) -> u32 {
     }
     feed.borrow_mut().listeners.push((id, listener));
     if fresh {
-        leptos::task::spawn_local(poll_once(Rc::downgrade(&feed), true));
+        start(&feed);
     }
     id
 }
@@ -95,11 +109,102 @@ pub fn unsubscribe(base: &str, id: u32) {
     if let Some(feed) = removed {
         let mut feed = feed.borrow_mut();
         feed.stopped = true;
-        close(&mut feed);
-        if let Some(t) = feed.timer.take() {
-            clear_timer(t);
-        }
+        leave(&mut feed);
+        feed.channel = None;
+        feed.watch = None;
     }
+}
+
+/// Joins the other tabs (when the browser can) and starts following, unless hidden.
+fn start(feed: &Shared) {
+    let base = feed.borrow().base.clone();
+    let channel = if locks::supported() {
+        let weak = Rc::downgrade(feed);
+        Channel::open(&format!("pledge-live:{base}"), move |msg| {
+            let Some(feed) = weak.upgrade() else { return };
+            if msg.as_string().as_deref() == Some("hello") {
+                let f = feed.borrow();
+                if let (Some(c), Some(_), Some(last)) = (&f.channel, &f.lock, f.last) {
+                    c.post(&count_msg(last));
+                }
+            } else if let Some((count, goal)) = decode::count(&msg) {
+                notify(&feed, count, goal);
+            }
+        })
+    } else {
+        None
+    };
+    let weak = Rc::downgrade(feed);
+    let watch = VisibilityWatch::new(move || {
+        let Some(feed) = weak.upgrade() else { return };
+        if hidden() {
+            leave(&mut feed.borrow_mut());
+        } else if feed.borrow().source.is_none() && feed.borrow().timer.is_none() {
+            // Whatever changed meanwhile shows at once; then the stream (or leader) resumes.
+            leptos::task::spawn_local(poll_once(weak.clone(), true));
+        }
+    });
+    {
+        let mut f = feed.borrow_mut();
+        f.channel = channel;
+        f.watch = Some(watch);
+    }
+    if !hidden() {
+        leptos::task::spawn_local(poll_once(Rc::downgrade(feed), true));
+    }
+}
+
+/// Stops streaming and polling, and lets another tab lead.
+fn leave(feed: &mut Feed) {
+    close(feed);
+    if let Some(t) = feed.timer.take() {
+        clear_timer(t);
+    }
+    feed.lock = None;
+    feed.heard = false;
+    feed.strikes = 0;
+}
+
+fn count_msg((count, goal): (u64, Option<u64>)) -> JsValue {
+    let o = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&o, &"count".into(), &(count as f64).into());
+    if let Some(g) = goal {
+        let _ = js_sys::Reflect::set(&o, &"goal".into(), &(g as f64).into());
+    }
+    o.into()
+}
+
+/// Follows the stream: directly without a channel, else once this tab leads.
+fn join(feed: &Shared) {
+    let (shared, leading) = {
+        let f = feed.borrow();
+        (f.channel.is_some(), f.lock.is_some())
+    };
+    if !shared || leading {
+        return connect(feed);
+    }
+    let name = {
+        let mut f = feed.borrow_mut();
+        if let Some(c) = &f.channel {
+            c.post(&"hello".into());
+        }
+        if f.queued {
+            return;
+        }
+        f.queued = true;
+        format!("pledge-live:{}", f.base)
+    };
+    let weak = Rc::downgrade(feed);
+    leptos::task::spawn_local(async move {
+        let held = locks::acquire(&name, true).await;
+        let Some(feed) = weak.upgrade() else { return };
+        feed.borrow_mut().queued = false;
+        // Granted while hidden or after unmount: pass the lead on at once (dropping `held`).
+        if held.is_some() && !hidden() && !feed.borrow().stopped {
+            feed.borrow_mut().lock = held;
+            connect(&feed);
+        }
+    });
 }
 
 fn close(feed: &mut Feed) {
@@ -116,7 +221,14 @@ fn notify(feed: &Shared, count: u64, goal: Option<u64>) {
         f.last = Some((count, goal));
         f.listeners.iter().map(|(_, l)| l.clone()).collect()
     };
-    let goal = feed.borrow().last.and_then(|(_, g)| g);
+    let (last, goal) = {
+        let f = feed.borrow();
+        (f.last, f.last.and_then(|(_, g)| g))
+    };
+    // The leader tells the other tabs.
+    if let (Some(c), Some(_), Some(last)) = (&feed.borrow().channel, &feed.borrow().lock, last) {
+        c.post(&count_msg(last));
+    }
     for l in listeners {
         l(count, goal);
     }
@@ -130,7 +242,7 @@ async fn poll_once(weak: std::rc::Weak<RefCell<Feed>>, first: bool) {
     };
     let result = get(&format!("{base}/count")).await;
     let Some(feed) = weak.upgrade() else { return };
-    if feed.borrow().stopped {
+    if feed.borrow().stopped || hidden() {
         return;
     }
     match result {
@@ -143,7 +255,7 @@ async fn poll_once(weak: std::rc::Weak<RefCell<Feed>>, first: bool) {
         Err(_) => {}
     }
     if first {
-        connect(&feed);
+        join(&feed);
     } else {
         schedule(&feed, POLL_MS, Step::Poll);
     }

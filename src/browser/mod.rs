@@ -2,9 +2,13 @@
 //! `JsValue` only inside. Nothing here panics on what the network or the page hands over.
 
 pub mod api;
+pub mod challenge;
 pub mod decode;
 pub mod dom;
 pub mod host;
 pub mod intl;
 pub mod live;
 pub mod locale;
+pub mod locks;
+pub mod outbox;
+pub mod tabs;

@@ -1,5 +1,6 @@
-//! The signer form: fields, consent, submit with one idempotency key per attempt, and the
-//! mapping of every answer (422, 429, network, 5xx) onto the form without losing input.
+//! The signer form: fields, consent, submit with one idempotency key per signature through the
+//! outbox (kept until acknowledged, sent again when the network returns), and the mapping of
+//! every answer (422, 429, network, 5xx) onto the form without losing input.
 
 use std::sync::Arc;
 
@@ -9,10 +10,10 @@ use wasm_bindgen::JsValue;
 use super::field::{Control, field};
 use super::pitch::external_link;
 use super::{Ctx, id_of};
-use crate::browser::dom::{El, set_attr, set_text};
-use crate::browser::{api, host};
+use crate::browser::dom::{El, control_value, set_attr, set_text};
+use crate::browser::{challenge, host, outbox};
 use crate::campaign::{Campaign, FieldKind};
-use crate::outcome::{SubmitOutcome, ui_messages};
+use crate::outcome::{Next, SubmitOutcome, ui_messages};
 use crate::validate::{FormInput, check_form, label_of, message};
 
 /// What the form reports upward when a signature is stored.
@@ -48,7 +49,13 @@ fn set(obj: &js_sys::Object, key: &str, value: impl Into<JsValue>) {
 
 /// The request body of docs/api.md as JSON text; checkbox fields are booleans, empty optional
 /// fields are left out.
-fn body(ctx: &Ctx, campaign: &Campaign, input: &FormInput, public: bool) -> Option<String> {
+fn body(
+    ctx: &Ctx,
+    campaign: &Campaign,
+    input: &FormInput,
+    public: bool,
+    website: &str,
+) -> Option<String> {
     let fields = js_sys::Object::new();
     for spec in &campaign.fields {
         let v = input
@@ -72,6 +79,7 @@ fn body(ctx: &Ctx, campaign: &Campaign, input: &FormInput, public: bool) -> Opti
     set(&b, "consent", consent);
     set(&b, "public", public);
     set(&b, "locale", ctx.s.tag);
+    set(&b, "website", website);
     if let Some(url) = host::page_url().filter(|u| u.len() <= 2000) {
         set(&b, "source_url", url);
     }
@@ -102,8 +110,12 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
     let errors = RwSignal::new(Vec::<(String, String)>::new());
     let banner = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    // (idempotency key, body) of the last attempt: the same body reuses the same key.
-    let attempt = StoredValue::new(None::<(String, String)>);
+    // Key and body of the last attempt: the same body reuses the same key.
+    let attempt = StoredValue::new(None::<outbox::Pending>);
+    // A delivery is running (it ends when this value is disposed: the form is gone).
+    let sending = StoredValue::new(false);
+    // The signature waits in the outbox for the network.
+    let saved = RwSignal::new(false);
 
     let mut form = El::new("form")
         .attr("part", "form")
@@ -155,6 +167,14 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
         c.required = false;
         form = form.child(field(ctx, c, public, errors));
     }
+    // The honeypot: invisible to people and assistive tech, filled in by form-filling bots.
+    let trap = El::new("input")
+        .attr("name", "website")
+        .attr("class", "sr-only")
+        .attr("tabindex", "-1")
+        .attr("autocomplete", "off")
+        .attr("aria-hidden", "true");
+    let trap_el = trap.0.clone();
     let banner_el = El::class("p", "banner")
         .attr("role", "alert")
         .bind(move |el| set_text(el, banner.get().as_deref()));
@@ -166,80 +186,189 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
             el.set_text_content(Some(if b { s.submitting } else { s.submit }));
             set_attr(el, "aria-busy", Some(if b { "true" } else { "false" }));
         });
+    let base = ctx.opts.campaign_url();
+    let cancel = El::new("button").attr("type", "button").text(s.cancel);
+    let cancel = cancel
+        .bind(move |el| set_attr(el, "hidden", (!saved.get()).then_some("")))
+        .on("click", {
+            let base = base.clone();
+            move |_| {
+                outbox::remove(&base);
+                outbox::wake();
+                saved.set(false);
+                banner.set(None);
+            }
+        });
+    let needs_proof = campaign.proof_of_work.is_some();
+    if needs_proof {
+        let base = base.clone();
+        spawn_local(async move { challenge::prepare(&base).await });
+    }
 
     let ctx = ctx.clone();
     let on_signed = std::rc::Rc::new(on_signed);
     let form_el = form.0.clone();
-    form.child(banner_el).child(button).on("submit", move |ev| {
-        ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        let input = FormInput {
-            name: name.get_untracked(),
-            email: email.get_untracked(),
-            fields: values
-                .iter()
-                .map(|(k, v)| (k.clone(), v.get_untracked()))
-                .collect(),
-            consent: consent.get_untracked() == "true",
-        };
-        let problems = check_form(&campaign, &input);
-        if let Some((first, _)) = problems.first() {
-            errors.set(
-                problems
-                    .iter()
-                    .map(|(k, p)| (k.clone(), message(s, label_of(s, &campaign, k), *p)))
-                    .collect(),
+    // Sends what the outbox holds for this campaign and shows where it stands.
+    let deliver = {
+        let (ctx, campaign, base) = (ctx.clone(), campaign.clone(), base.clone());
+        std::rc::Rc::new(move |input: FormInput| {
+            sending.set_value(true);
+            let (ctx, campaign, base, on_signed) = (
+                ctx.clone(),
+                campaign.clone(),
+                base.clone(),
+                on_signed.clone(),
             );
-            banner.set(Some(s.fix_fields.into()));
-            ctx.focus(&id_of(first));
-            return;
-        }
-        errors.set(Vec::new());
-        let Some(body) = body(&ctx, &campaign, &input, public.get_untracked() == "true") else {
-            return;
-        };
-        let key = match attempt.get_value() {
-            Some((key, last)) if last == body => key,
-            _ => host::random_key(),
-        };
-        attempt.set_value(Some((key.clone(), body.clone())));
-        busy.set(true);
-        banner.set(None);
-        let (ctx, campaign, on_signed) = (ctx.clone(), campaign.clone(), on_signed.clone());
-        let form_el = form_el.clone();
-        spawn_local(async move {
-            let url = ctx.opts.campaign_url();
-            let mut outcome = api::post_signature(&url, &key, &body).await;
-            if let SubmitOutcome::RateLimited { retry_after } = outcome {
-                banner.set(ui_messages(s, &campaign, &input, &outcome, true).banner);
-                host::sleep(retry_after * 1000).await;
-                outcome = api::post_signature(&url, &key, &body).await;
-            }
-            busy.set(false);
-            if let SubmitOutcome::Signed { count, already } = outcome {
-                on_signed(Signed { count, already });
+            spawn_local(async move {
+                let alive = move || sending.try_get_value().is_some();
+                let outcome = outbox::deliver(&base, needs_proof, alive, |o| {
+                    let keep = matches!(o.next(), Next::Retry);
+                    busy.set(!keep);
+                    saved.set(keep);
+                    banner.set(if keep {
+                        Some(s.offline.into())
+                    } else {
+                        ui_messages(s, &campaign, &input, o, true).banner
+                    });
+                })
+                .await;
+                if sending.try_set_value(false).is_some() {
+                    return;
+                }
+                busy.set(false);
+                saved.set(false);
+                let Some(outcome) = outcome else {
+                    return;
+                };
+                if let SubmitOutcome::Signed { count, already } = outcome {
+                    on_signed(Signed { count, already });
+                    return;
+                }
+                let ui = ui_messages(s, &campaign, &input, &outcome, false);
+                if let Some((first, _)) = ui.fields.first() {
+                    ctx.focus(&id_of(first));
+                }
+                errors.set(ui.fields);
+                banner.set(ui.banner.clone());
+                if let Some(code) = outcome.error_code() {
+                    let detail = [
+                        ("campaign", JsValue::from_str(&ctx.opts.campaign)),
+                        ("code", JsValue::from_str(&code)),
+                        ("message", JsValue::from_str(&ui.banner.unwrap_or_default())),
+                    ];
+                    host::emit(&ctx.host, "error", &detail);
+                }
+            });
+        })
+    };
+    // A signature saved earlier (offline, timed out, page closed mid-request) is shown again in
+    // its form and sent; the supporter can still cancel it.
+    if let Some(p) = outbox::load(&base) {
+        restore(&form_el, &p.body, &[name, email, consent, public], &values);
+        saved.set(true);
+        banner.set(Some(s.offline.into()));
+        deliver(input_of(name, email, consent, &values));
+    }
+    form.child(trap)
+        .child(banner_el)
+        .child(button)
+        .child(cancel)
+        .on("submit", move |ev| {
+            ev.prevent_default();
+            if busy.get_untracked() {
                 return;
             }
-            let mut ui = ui_messages(s, &campaign, &input, &outcome, false);
-            if outcome == SubmitOutcome::Unavailable && !host::online() {
-                host::resubmit_when_online(&form_el);
-                ui.banner = Some(s.offline.into());
-            }
-            if let Some((first, _)) = ui.fields.first() {
+            let input = input_of(name, email, consent, &values);
+            let problems = check_form(&campaign, &input);
+            if let Some((first, _)) = problems.first() {
+                errors.set(
+                    problems
+                        .iter()
+                        .map(|(k, p)| (k.clone(), message(s, label_of(s, &campaign, k), *p)))
+                        .collect(),
+                );
+                banner.set(Some(s.fix_fields.into()));
                 ctx.focus(&id_of(first));
+                return;
             }
-            errors.set(ui.fields);
-            banner.set(ui.banner.clone());
-            if let Some(code) = outcome.error_code() {
-                let detail = [
-                    ("campaign", JsValue::from_str(&ctx.opts.campaign)),
-                    ("code", JsValue::from_str(&code)),
-                    ("message", JsValue::from_str(&ui.banner.unwrap_or_default())),
-                ];
-                host::emit(&ctx.host, "error", &detail);
+            errors.set(Vec::new());
+            let website = control_value(&trap_el);
+            let public = public.get_untracked() == "true";
+            let Some(body) = body(&ctx, &campaign, &input, public, &website) else {
+                return;
+            };
+            // The same signature keeps its key (a retry counts once); a corrected one gets a
+            // new key. Saved before sending: a reload or crash mid-request does not lose it.
+            let key = match outbox::load(&base).or(attempt.get_value()) {
+                Some(p) if p.body == body => p.key,
+                _ => host::random_key(),
+            };
+            outbox::save(&base, &key, &body);
+            attempt.set_value(Some(outbox::Pending { key, body }));
+            busy.set(true);
+            banner.set(None);
+            if sending.get_value() {
+                // The running delivery picks up the entry now.
+                outbox::wake();
+            } else {
+                deliver(input);
             }
-        });
-    })
+        })
+}
+
+fn input_of(
+    name: RwSignal<String>,
+    email: RwSignal<String>,
+    consent: RwSignal<String>,
+    values: &[(String, RwSignal<String>)],
+) -> FormInput {
+    FormInput {
+        name: name.get_untracked(),
+        email: email.get_untracked(),
+        fields: values
+            .iter()
+            .map(|(k, v)| (k.clone(), v.get_untracked()))
+            .collect(),
+        consent: consent.get_untracked() == "true",
+    }
+}
+
+/// Puts a saved body's values back into the form's controls and signals.
+fn restore(
+    form: &web_sys::Element,
+    body: &str,
+    [name, email, consent, public]: &[RwSignal<String>; 4],
+    values: &[(String, RwSignal<String>)],
+) {
+    let Ok(b) = js_sys::JSON::parse(body) else {
+        return;
+    };
+    let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).unwrap_or_default();
+    let text = |v: JsValue| match v.as_bool() {
+        Some(true) => "true".to_owned(),
+        Some(false) => String::new(),
+        None => v.as_string().unwrap_or_default(),
+    };
+    let fields = get(&b, "fields");
+    let mut all = vec![
+        ("name", *name, text(get(&b, "name"))),
+        ("email", *email, text(get(&b, "email"))),
+        ("consent", *consent, text(get(&get(&b, "consent"), "given"))),
+        ("public", *public, text(get(&b, "public"))),
+    ];
+    let keys: Vec<String> = values.iter().map(|(k, _)| format!("fields.{k}")).collect();
+    for ((k, v), key) in values.iter().zip(&keys) {
+        all.push((key.as_str(), *v, text(get(&fields, k))));
+    }
+    for (key, signal, value) in all {
+        if let Ok(Some(el)) = form.query_selector(&format!("#{}", id_of(key))) {
+            let (prop, v) = if el.get_attribute("type").as_deref() == Some("checkbox") {
+                ("checked", JsValue::from_bool(value == "true"))
+            } else {
+                ("value", JsValue::from_str(&value))
+            };
+            let _ = js_sys::Reflect::set(&el, &prop.into(), &v);
+        }
+        signal.set(value);
+    }
 }

@@ -16,7 +16,7 @@ use super::{
 use crate::browser::dom::{El, switch};
 use crate::browser::{
     api::{FetchError, get},
-    decode, host, live,
+    decode, host, live, outbox,
 };
 use crate::campaign::Campaign;
 use crate::milestone;
@@ -49,7 +49,10 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
     let count = RwSignal::new(None::<u64>);
     let goal = RwSignal::new(None::<u64>);
     let done = RwSignal::new(None::<bool>);
-    let open = RwSignal::new(ctx.opts.layout == Layout::Full);
+    // A signature waiting in the outbox shows its form at once, whatever the layout.
+    let open = RwSignal::new(
+        ctx.opts.layout == Layout::Full || outbox::load(&ctx.opts.campaign_url()).is_some(),
+    );
     let announce = RwSignal::new(String::new());
 
     let base = ctx.opts.campaign_url();

@@ -51,9 +51,10 @@ function waitForLine(child, pattern, ms) {
 
 /**
  * Starts pledge-server (`demo`: seeded campaign `no-music-for-ice`) on a fresh database and a partner site.
- * `campaigns`: extra `campaign create` argument lists, created before start.
+ * `campaigns`: extra `campaign create` argument lists, created before start; `demoArgs`: extra
+ * `demo` flags (e.g. `['--pow', '50000']`).
  */
-export async function startStack({ campaigns = [] } = {}) {
+export async function startStack({ campaigns = [], demoArgs = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'pledge-e2e-'));
   const databaseUrl = `sqlite://${join(dir, 'pledges.db')}`;
   let pledgeOrigin = 'http://127.0.0.1:9';
@@ -64,7 +65,7 @@ export async function startStack({ campaigns = [] } = {}) {
   let child;
   const start = async () => {
     child = spawn(serverBin, ['demo', '--addr', '127.0.0.1:0', '--partner-addr', '127.0.0.1:0',
-      '--database-url', databaseUrl, '--allowed-origin', partner.origin], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: 'warn' } });
+      '--database-url', databaseUrl, '--allowed-origin', partner.origin, ...demoArgs], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: 'warn' } });
     child.stderr.on('data', (d) => process.env.E2E_VERBOSE && process.stderr.write(d));
     const [, url] = await waitForLine(child, /pledge-server listening on (http:\/\/\S+)/, 20000);
     pledgeOrigin = url;

@@ -1,0 +1,124 @@
+//! Proof of work for campaigns that ask for it: fetches `…/challenge`, searches it in slices
+//! of [`SLICE`] hashes with a zero-delay timer between them (the page stays responsive), and
+//! keeps one solved proof per campaign per page, prepared when the form is shown so it is
+//! usually ready before the supporter has finished typing.
+
+use std::cell::RefCell;
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::JsValue;
+
+use super::api::get;
+use super::host::sleep;
+use crate::pow;
+
+/// Hashes per slice: ~1–3 ms each in Chromium, short enough not to delay typing.
+const SLICE: u64 = 2000;
+/// A proof closer than this to its expiry is not used: the request could arrive too late.
+const MARGIN_S: f64 = 30.0;
+
+#[derive(Default)]
+struct Slot {
+    base: String,
+    proof: Option<(JsValue, Option<u64>)>,
+    solving: bool,
+}
+
+thread_local! {
+    static SLOTS: RefCell<Vec<Slot>> = const { RefCell::new(Vec::new()) };
+}
+
+fn with_slot<R>(base: &str, f: impl FnOnce(&mut Slot) -> R) -> R {
+    SLOTS.with(|s| {
+        let mut slots = s.borrow_mut();
+        let i = match slots.iter().position(|x| x.base == base) {
+            Some(i) => i,
+            None => {
+                slots.push(Slot {
+                    base: base.to_owned(),
+                    ..Slot::default()
+                });
+                slots.len() - 1
+            }
+        };
+        f(&mut slots[i])
+    })
+}
+
+fn now_s() -> f64 {
+    js_sys::Date::now() / 1000.0
+}
+
+fn string(o: &JsValue, k: &str) -> Option<String> {
+    Reflect::get(o, &k.into()).ok()?.as_string()
+}
+
+/// Fetches a challenge and finds its number: the `proof` member of the POST body, with the
+/// challenge's expiry. `None` when there is no challenge or no number matches.
+async fn solve(base: &str) -> Option<(JsValue, Option<u64>)> {
+    let c = get(&format!("{base}/challenge")).await.ok()?;
+    let salt = string(&c, "salt")?;
+    let target = pow::parse_hex32(&string(&c, "challenge")?)?;
+    let max = Reflect::get(&c, &"maxnumber".into()).ok()?.as_f64()?;
+    // Past ~10 million hashes the supporter would wait minutes: not a challenge to take on.
+    let max = if (0.0..=1.0e7).contains(&max) {
+        max as u64
+    } else {
+        return None;
+    };
+    let mut from = 0;
+    let number = loop {
+        if from > max {
+            return None;
+        }
+        let to = (from + SLICE).min(max + 1);
+        if let Some(n) = pow::search(&salt, &target, from, to) {
+            break n;
+        }
+        from = to;
+        sleep(0).await;
+    };
+    let proof = Object::new();
+    for k in ["algorithm", "challenge", "salt", "signature"] {
+        let _ = Reflect::set(&proof, &k.into(), &Reflect::get(&c, &k.into()).ok()?);
+    }
+    let _ = Reflect::set(&proof, &"number".into(), &JsValue::from_f64(number as f64));
+    Some((proof.into(), pow::expires(&salt)))
+}
+
+/// Starts solving a challenge for `base` unless one is solved or being solved.
+pub async fn prepare(base: &str) {
+    let start = with_slot(base, |s| {
+        let go = s.proof.is_none() && !s.solving;
+        s.solving |= go;
+        go
+    });
+    if start {
+        let solved = solve(base).await;
+        with_slot(base, |s| {
+            s.solving = false;
+            s.proof = solved;
+        });
+    }
+}
+
+/// A fresh proof for one signature (each is spent by the signature that uses it): the prepared
+/// one if still valid, else a new one. `None` when none could be had (no network).
+pub async fn take(base: &str) -> Option<JsValue> {
+    loop {
+        let (proof, solving) = with_slot(base, |s| (s.proof.take(), s.solving));
+        match proof {
+            Some((p, exp)) if exp.is_none_or(|e| e as f64 > now_s() + MARGIN_S) => return Some(p),
+            // Expired: drop it and solve a new one.
+            Some(_) => {}
+            None if solving => {
+                sleep(50).await;
+                continue;
+            }
+            None => {}
+        }
+        prepare(base).await;
+        let solved = with_slot(base, |s| s.proof.take());
+        return solved.map(|(p, _)| p);
+    }
+}
