@@ -60,7 +60,7 @@ for (const lang of ['en', 'es', 'ar']) {
 
 test('the demo partner page itself has no axe violations around the widget', async ({ page }) => {
   await page.goto(`${stack.partnerOrigin}/partner.html`);
-  await expect(page.locator('[data-pledge-widget-host]').locator('[part~="form"]')).toBeVisible();
-  const { violations } = await new AxeBuilder({ page }).include('[data-pledge-widget-host]').withTags(TAGS).analyze();
+  await expect(page.locator('pledge-widget').locator('[part~="form"]')).toBeVisible();
+  const { violations } = await new AxeBuilder({ page }).include('pledge-widget').withTags(TAGS).analyze();
   expect(violations.map((v) => v.id)).toEqual([]);
 });
