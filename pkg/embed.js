@@ -16,8 +16,8 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-loading = import(new URL("pledge_widget-c0514099.js", base).href).then(function (m) {
-return m.default({ module_or_path: new URL("pledge_widget-11082c33.wasm", base).href }).then(function () { return m; });
+loading = import(new URL("pledge_widget-99ea4231.js", base).href).then(function (m) {
+return m.default({ module_or_path: new URL("pledge_widget-ccbca901.wasm", base).href }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
 }

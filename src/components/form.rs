@@ -210,7 +210,7 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
     let deliver = {
         let (ctx, campaign, base) = (ctx.clone(), campaign.clone(), base.clone());
         std::rc::Rc::new(move |input: FormInput| {
-            sending.set_value(true);
+            let _ = sending.try_set_value(true);
             let (ctx, campaign, base, on_signed) = (
                 ctx.clone(),
                 campaign.clone(),
@@ -307,7 +307,7 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
             attempt = Some(outbox::Pending { key, body });
             busy.set(true);
             banner.set(None);
-            if sending.get_value() {
+            if sending.try_get_value() == Some(true) {
                 // The running delivery picks up the entry now.
                 outbox::wake();
             } else {
