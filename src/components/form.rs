@@ -110,8 +110,6 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
     let errors = RwSignal::new(Vec::<(String, String)>::new());
     let banner = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    // Key and body of the last attempt: the same body reuses the same key.
-    let attempt = StoredValue::new(None::<outbox::Pending>);
     // A delivery is running (it ends when this value is disposed: the form is gone).
     let sending = StoredValue::new(false);
     // The signature waits in the outbox for the network.
@@ -212,7 +210,7 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
     let deliver = {
         let (ctx, campaign, base) = (ctx.clone(), campaign.clone(), base.clone());
         std::rc::Rc::new(move |input: FormInput| {
-            sending.set_value(true);
+            let _ = sending.try_set_value(true);
             let (ctx, campaign, base, on_signed) = (
                 ctx.clone(),
                 campaign.clone(),
@@ -269,6 +267,8 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
         banner.set(Some(s.offline.into()));
         deliver(input_of(name, email, consent, &values));
     }
+    // Key and body of the last attempt: the same body reuses the same key.
+    let mut attempt = None::<outbox::Pending>;
     form.child(trap)
         .child(banner_el)
         .child(button)
@@ -299,15 +299,15 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
             };
             // The same signature keeps its key (a retry counts once); a corrected one gets a
             // new key. Saved before sending: a reload or crash mid-request does not lose it.
-            let key = match outbox::load(&base).or(attempt.get_value()) {
+            let key = match outbox::load(&base).or(attempt.take()) {
                 Some(p) if p.body == body => p.key,
                 _ => host::random_key(),
             };
             outbox::save(&base, &key, &body);
-            attempt.set_value(Some(outbox::Pending { key, body }));
+            attempt = Some(outbox::Pending { key, body });
             busy.set(true);
             banner.set(None);
-            if sending.get_value() {
+            if sending.try_get_value() == Some(true) {
                 // The running delivery picks up the entry now.
                 outbox::wake();
             } else {
