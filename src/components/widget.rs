@@ -69,6 +69,11 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
     let c = ctx.clone();
     spawn_local(async move {
         let fetched = get(&c.opts.campaign_url()).await;
+        // Unmounted (or remounted by an attribute change) while the campaign loaded: its
+        // signals are disposed, and touching them would trap the wasm in the host page.
+        if load.try_get_untracked().is_none() {
+            return;
+        }
         let campaign = match fetched.as_ref().map(decode::campaign) {
             Ok(Some(mut campaign)) => {
                 if let Ok(doc) = &fetched {
