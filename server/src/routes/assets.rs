@@ -27,6 +27,11 @@ struct PageFiles;
 /// the partner listener still loads the widget and API from the app.
 const ORIGIN_PLACEHOLDER: &str = "%PLEDGE_ORIGIN%";
 
+/// Names of the files served at `/widget/`: this binary's embedded copy of `pkg/`.
+pub fn widget_file_names() -> impl Iterator<Item = Cow<'static, str>> {
+    WidgetFiles::iter()
+}
+
 /// `GET /widget/{*path}`: any origin may load the widget.
 pub async fn widget(path: Result<Path<String>, PathRejection>, headers: HeaderMap) -> Response {
     let path = path.map(|Path(p)| p).unwrap_or_default();

@@ -19,7 +19,7 @@ use crate::error::ApiError;
 use crate::extract::BODY_LIMIT;
 use crate::startup::AppState;
 
-pub use assets::content_type_for;
+pub use assets::{content_type_for, widget_file_names};
 
 /// The whole application: API v1, widget assets under `/widget/`, demo pages at `/`.
 pub fn app(state: AppState) -> Router {
