@@ -2,7 +2,8 @@
 //!
 //! # Layout
 //! - Pure Rust, tested on the host: [`options`] (what the partner passes), [`campaign`] (the
-//!   campaign document and pledge-text splitter), [`validate`] (the endpoint's rules, mirrored),
+//!   campaign document and pledge-text splitter), [`document`] (the endpoint's JSON read into
+//!   those types, on the browser's values or `serde_json`'s), [`validate`] (the endpoint's rules, mirrored),
 //!   [`outcome`] (what a submission's answer means for the visitor), [`pow`] (the proof-of-work
 //!   search), [`i18n`] (all strings).
 //! - Browser only (`wasm32`): `browser/` wraps the web APIs (fetch, `EventSource`, `Intl`, host
@@ -11,6 +12,7 @@
 //!   point `embed.js` calls.
 
 pub mod campaign;
+pub mod document;
 pub mod i18n;
 pub mod locale_file;
 pub mod milestone;
