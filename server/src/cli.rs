@@ -1,4 +1,5 @@
-//! Command line: `serve`, `campaign create|list|export`, `demo`.
+//! Command line: `serve`, `campaign create|list|export|review|approve`, `demo`, and the
+//! operator's `check`, `backup`, `restore` and `migrate`.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -16,7 +17,7 @@ use crate::export::write_csv;
 use crate::proof::DEFAULT_MAXNUMBER;
 use crate::secret::SecretKey;
 use crate::startup::{Application, Settings, origin_of, shutdown_signal};
-use crate::store::SignatureStore;
+use crate::store::{DatabaseFile, DatabaseLock, OpenMode, SignatureStore};
 use crate::transport::Limits;
 use crate::transport::tls::TlsFiles;
 
@@ -33,27 +34,49 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the API, the widget files and the demo pages.
+    /// Serve the API, the widget files, `/embed/`, health and metrics (no demo pages).
     Serve(ServeArgs),
     /// Create, list and export campaigns.
     #[command(subcommand)]
     Campaign(CampaignCommand),
     /// Serve the app plus a second "partner site" origin, with the demo campaign seeded.
     Demo(DemoArgs),
-    /// Recount each campaign's signatures and report stored counts that drifted
-    /// (exit code 1 if any did, unless repaired).
+    /// Check the file's integrity (SQLite's integrity and foreign-key checks), recount each
+    /// campaign's signatures and report stored counts that drifted. Exit code 1 on damage,
+    /// or on drift unless repaired. Only reads, unless --repair.
     Check {
         #[command(flatten)]
         db: Database,
-        /// Set drifted counts to the recount, in one transaction.
+        /// Set drifted counts to the recount, in one transaction. Refused while a server
+        /// holds the database (it caches counts): stop it, repair, start it.
         #[arg(long)]
         repair: bool,
+    },
+    /// Write a consistent copy of the database to FILE while the server keeps running
+    /// (`VACUUM INTO`), then check the copy. Never overwrites FILE.
+    Backup {
+        file: PathBuf,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Replace the database with the backup FILE, after checking it. Refused while a server
+    /// holds the database. The replaced database is kept as `<db>.before-restore-<time>`.
+    Restore {
+        file: PathBuf,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Apply this version's pending schema migrations (`serve` does too when it starts).
+    Migrate {
+        #[command(flatten)]
+        db: Database,
     },
 }
 
 #[derive(Debug, Args)]
 pub struct Database {
-    /// SQLite database URL; the file is created if missing.
+    /// SQLite database URL. The file must exist, except for commands that create one
+    /// (`campaign create`, `demo`, `restore`, `serve --create`).
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://pledges.db")]
     pub database_url: String,
 }
@@ -64,6 +87,14 @@ pub struct ServeArgs {
     pub addr: SocketAddr,
     #[command(flatten)]
     pub db: Database,
+    /// Create the database file if it is missing (otherwise a missing file is an error, so
+    /// a mistyped path does not start an empty campaign database).
+    #[arg(long)]
+    pub create: bool,
+    /// Serve `/metrics`, `/healthz` and `/readyz` on this address instead of the public one
+    /// (then `/metrics` answers 404 there).
+    #[arg(long, env = "PLEDGE_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
     /// Origin that pages use to reach this server (default: http://<addr>).
     #[arg(long, env = "PLEDGE_PUBLIC_ORIGIN")]
     pub public_origin: Option<String>,
@@ -333,6 +364,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }) => approve(&slug, email.as_deref(), db).await,
         Command::Demo(args) => run_demo(args).await,
         Command::Check { db, repair } => check(db, repair).await,
+        Command::Backup { file, db } => backup(&file, db).await,
+        Command::Restore { file, db } => restore(&file, db).await,
+        Command::Migrate { db } => migrate(db).await,
     }
 }
 
@@ -346,9 +380,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         limits: args.limits.limits(),
         tls: args.tls.files(),
     };
-    let app = Application::build(settings)
+    let mode = if args.create {
+        OpenMode::Create
+    } else {
+        OpenMode::Migrate
+    };
+    let mut app = Application::build_with(settings, mode)
         .await
         .context("starting the server")?;
+    if let Some(addr) = args.metrics_addr {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding the metrics address {addr}"))?;
+        say(&format!("metrics on {}", origin_of(listener.local_addr()?)))?;
+        app = app.with_metrics_listener(listener);
+    }
     say(&format!("pledge-server listening on {}", app.origin()))?;
     app.run_until_stopped(shutdown_signal()).await?;
     Ok(())
@@ -395,7 +441,7 @@ async fn create(args: CreateArgs) -> anyhow::Result<()> {
         pow_maxnumber: args.pow_maxnumber,
         min_fill_seconds: args.min_fill_seconds,
     };
-    let store = SignatureStore::open(&args.db.database_url).await?;
+    let store = SignatureStore::open(&args.db.database_url, OpenMode::Create).await?;
     let created = store.create_campaign(&campaign).await?;
     if created {
         for (lang, t) in &args.translations {
@@ -410,7 +456,7 @@ async fn create(args: CreateArgs) -> anyhow::Result<()> {
 }
 
 async fn list(db: Database) -> anyhow::Result<()> {
-    let store = SignatureStore::open(&db.database_url).await?;
+    let store = SignatureStore::open(&db.database_url, OpenMode::ReadOnly).await?;
     let campaigns = store.campaigns().await?;
     store.close().await;
     let mut out = String::new();
@@ -422,7 +468,7 @@ async fn list(db: Database) -> anyhow::Result<()> {
 }
 
 async fn export(slug: &str, db: Database) -> anyhow::Result<()> {
-    let store = SignatureStore::open(&db.database_url).await?;
+    let store = SignatureStore::open(&db.database_url, OpenMode::ReadOnly).await?;
     let campaign = store
         .campaign(slug)
         .await?
@@ -436,7 +482,7 @@ async fn export(slug: &str, db: Database) -> anyhow::Result<()> {
 }
 
 async fn review(slug: &str, db: Database) -> anyhow::Result<()> {
-    let store = SignatureStore::open(&db.database_url).await?;
+    let store = SignatureStore::open(&db.database_url, OpenMode::ReadOnly).await?;
     let campaign = store
         .campaign(slug)
         .await?
@@ -461,7 +507,7 @@ async fn approve(slug: &str, email: Option<&str>, db: Database) -> anyhow::Resul
     let email = email
         .map(|e| SignerEmail::parse(e).map_err(anyhow::Error::msg))
         .transpose()?;
-    let store = SignatureStore::open(&db.database_url).await?;
+    let store = SignatureStore::open(&db.database_url, OpenMode::Migrate).await?;
     let campaign = store
         .campaign(slug)
         .await?
@@ -477,14 +523,49 @@ async fn approve(slug: &str, email: Option<&str>, db: Database) -> anyhow::Resul
 }
 
 async fn check(db: Database, repair: bool) -> anyhow::Result<()> {
-    let store = SignatureStore::open(&db.database_url).await?;
-    let drifted = if repair {
-        store.repair_counts().await
+    let file = DatabaseFile::parse(&db.database_url)?;
+    // A running server caches counts: repairing under it would leave it showing the old
+    // ones (and its next signature would write one on top of them).
+    let _lock = repair
+        .then(|| DatabaseLock::acquire(&file, "pledge-server check --repair"))
+        .transpose()
+        .context("check --repair changes counts a running server keeps in memory")?;
+    let mode = if repair {
+        OpenMode::Migrate
     } else {
-        store.count_drift().await
+        OpenMode::ReadOnly
     };
+    let store = SignatureStore::open_file(&file, mode).await?;
+    let result = check_store(&store, repair).await;
     store.close().await;
-    let drifted = drifted?;
+    let (damaged, drifted) = result?;
+    if damaged || (drifted && !repair) {
+        // The exit code is what scripts and the crash test look at.
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+/// Prints what `check` found; returns (damaged, drifted).
+async fn check_store(store: &SignatureStore, repair: bool) -> anyhow::Result<(bool, bool)> {
+    let integrity = store.integrity().await.context("reading the database")?;
+    for problem in &integrity.problems {
+        say(&format!("damaged\t{problem}"))?;
+    }
+    if !integrity.problems.is_empty() {
+        say("damaged: restore the last backup (pledge-server restore FILE)")?;
+        return Ok((true, false));
+    }
+    let totals = store.totals().await?;
+    say(&format!(
+        "integrity: ok ({} campaigns, {} signatures, {} held)",
+        totals.campaigns, totals.signed, totals.held
+    ))?;
+    let drifted = if repair {
+        store.repair_counts().await?
+    } else {
+        store.count_drift().await?
+    };
     for d in &drifted {
         let verb = if repair { "repaired" } else { "drift" };
         say(&format!(
@@ -494,11 +575,66 @@ async fn check(db: Database, repair: bool) -> anyhow::Result<()> {
     }
     if drifted.is_empty() {
         say("ok: every campaign's count matches its signatures")?;
-    } else if !repair {
-        // The exit code is what scripts and the crash test look at.
-        std::process::exit(1);
     }
-    Ok(())
+    Ok((false, !drifted.is_empty()))
+}
+
+async fn backup(target: &std::path::Path, db: Database) -> anyhow::Result<()> {
+    let store = SignatureStore::open(&db.database_url, OpenMode::Snapshot).await?;
+    let result = store.backup_to(target).await;
+    store.close().await;
+    let summary = result?;
+    say(&format!(
+        "backup: {} ({} campaigns, {} signatures, integrity ok)",
+        target.display(),
+        summary.campaigns,
+        summary.signatures
+    ))
+}
+
+async fn restore(source: &std::path::Path, db: Database) -> anyhow::Result<()> {
+    let file = DatabaseFile::parse(&db.database_url)?;
+    let _lock = DatabaseLock::acquire(&file, "pledge-server restore")
+        .context("restore replaces the file a running server has open")?;
+    let (summary, kept) = crate::store::restore_file(source, &file).await?;
+    // Bring the restored file to this version's schema now, so a failure shows here.
+    SignatureStore::open_file(&file, OpenMode::Migrate)
+        .await?
+        .close()
+        .await;
+    if let Some(old) = kept {
+        say(&format!("kept the replaced database as {}", old.display()))?;
+    }
+    say(&format!(
+        "restored {} into {} ({} campaigns, {} signatures); start the server",
+        source.display(),
+        file.display(),
+        summary.campaigns,
+        summary.signatures
+    ))
+}
+
+async fn migrate(db: Database) -> anyhow::Result<()> {
+    let file = DatabaseFile::parse(&db.database_url)?;
+    // A server started before the upgrade runs the old code against the new schema.
+    let _lock = DatabaseLock::acquire(&file, "pledge-server migrate")
+        .context("stop the server before migrating (the new version migrates when it starts)")?;
+    let store = SignatureStore::open_file(&file, OpenMode::Snapshot).await?;
+    let before = store.migration_state().await;
+    store.close().await;
+    let pending = before?.pending;
+    SignatureStore::open_file(&file, OpenMode::Migrate)
+        .await?
+        .close()
+        .await;
+    if pending.is_empty() {
+        say("migrate: nothing to do, the schema is current")
+    } else {
+        for (version, description) in &pending {
+            say(&format!("applied\t{version}\t{description}"))?;
+        }
+        say(&format!("migrate: applied {} migration(s)", pending.len()))
+    }
 }
 
 async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
@@ -511,9 +647,10 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         limits: args.limits.limits(),
         tls: args.tls.files(),
     };
-    let app = Application::build(settings)
+    let app = Application::build_with(settings, OpenMode::Create)
         .await
-        .context("starting the server")?;
+        .context("starting the server")?
+        .with_demo_pages();
     let partner = tokio::net::TcpListener::bind(args.partner_addr)
         .await
         .with_context(|| format!("binding the partner site on {}", args.partner_addr))?;

@@ -39,8 +39,14 @@ pub enum ApiError {
     TooManyStreams {
         retry_after_secs: u64,
     },
+    /// `/readyz`: the database does not answer, or its schema is not this version's.
+    NotReady,
     Internal(String),
 }
+
+/// The error code of an error response, left in the response's extensions for the metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorCode(pub &'static str);
 
 #[derive(Serialize)]
 struct ErrorBody<'a> {
@@ -72,6 +78,7 @@ impl ApiError {
             Self::RateLimited { .. } | Self::TooFast { .. } | Self::TooManyStreams { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
+            Self::NotReady => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -98,6 +105,7 @@ impl ApiError {
             Self::ProofNotRequired => "proof_not_required",
             Self::TooFast { .. } => "too_fast",
             Self::TooManyStreams { .. } => "too_many_streams",
+            Self::NotReady => "not_ready",
             Self::Internal(_) => "internal",
         }
     }
@@ -135,6 +143,7 @@ impl ApiError {
             Self::TooManyStreams { .. } => {
                 "Too many live connections; poll the count instead, or retry later."
             }
+            Self::NotReady => "Not ready: the database is unreachable or not migrated.",
             Self::Internal(_) => "Something went wrong on our side; please try again.",
         }
     }
@@ -161,6 +170,7 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (self.status(), Json(body)).into_response();
+        response.extensions_mut().insert(ErrorCode(self.code()));
         if let Self::RateLimited { retry_after_secs }
         | Self::TooFast { retry_after_secs }
         | Self::TooManyStreams { retry_after_secs } = self

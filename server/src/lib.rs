@@ -5,7 +5,9 @@
 //! - [`domain`]: newtypes that parse a signature once at the edge (`SignerName`,
 //!   `SignerEmail`, campaign `FieldValues`, `Consent`, ...). Nothing else validates input.
 //! - [`store`]: `SignatureStore`, the only place with SQL (SQLite via sqlx, WAL +
-//!   `synchronous=FULL`). Count and signature change in one transaction.
+//!   `synchronous=FULL`). Count and signature change in one transaction. Also the
+//!   database as a file (`OpenMode`: who may create or migrate it; `DatabaseLock`: one
+//!   server per file) and its upkeep (backup, restore, integrity, migration state).
 //! - [`live`]: `LiveCampaigns`, an in-memory cache of campaigns with one `watch` channel
 //!   per campaign for the live count (count endpoint and SSE read it, never the DB).
 //! - [`routes`]: `app(state) -> Router`; thin handlers for the API (`campaigns`,
@@ -22,8 +24,11 @@
 //!   until a shutdown future resolves.
 //! - [`transport`]: the accept loop (hyper-util) with the connection-level limits
 //!   (`Limits`), and TLS with reloadable certificates.
-//! - [`cli`]: the `serve`, `campaign` and `demo` commands; [`export`] writes the CSV;
-//!   [`demo`] holds the demo campaign's words.
+//! - [`metrics`]: request, signature, stream and connection metrics in Prometheus text,
+//!   served with `/healthz` and `/readyz` by `routes::ops`.
+//! - [`cli`]: the `serve`, `campaign`, `demo` commands and the operator's `check`,
+//!   `backup`, `restore`, `migrate`; [`export`] writes the CSV; [`demo`] holds the demo
+//!   campaign's words.
 
 pub mod abuse;
 pub mod cli;
@@ -35,6 +40,7 @@ pub mod error;
 pub mod export;
 pub(crate) mod extract;
 pub(crate) mod live;
+pub mod metrics;
 pub mod proof;
 pub(crate) mod rate_limit;
 pub mod routes;

@@ -1,5 +1,5 @@
-//! `Application`: opens the store, binds the listener (so it knows its port before it
-//! serves) and runs until a shutdown future resolves.
+//! `Application`: locks and opens the store, binds the listener (so it knows its port
+//! before it serves) and runs until a shutdown future resolves.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -11,8 +11,9 @@ use tokio::sync::watch;
 
 use crate::abuse::{AbuseControls, AbuseSettings};
 use crate::live::LiveCampaigns;
-use crate::routes;
-use crate::store::SignatureStore;
+use crate::metrics::Metrics;
+use crate::routes::{self, Surface};
+use crate::store::{DatabaseFile, DatabaseLock, OpenMode, SignatureStore};
 use crate::transport::tls::{CertStore, TlsFiles};
 use crate::transport::{self, Limits};
 
@@ -40,6 +41,8 @@ pub struct AppState {
     pub campaigns: Arc<LiveCampaigns>,
     pub abuse: Arc<AbuseControls>,
     pub public_origin: Arc<str>,
+    /// Request counts and latencies for `/metrics`.
+    pub metrics: Arc<Metrics>,
     /// Flips to `true` on shutdown so long-lived SSE streams end.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -50,10 +53,22 @@ pub struct Application {
     stop: watch::Sender<bool>,
     limits: Limits,
     tls: Option<Arc<CertStore>>,
+    surface: Surface,
+    metrics_listener: Option<TcpListener>,
+    /// Held until the server stops: one server per database file.
+    _lock: DatabaseLock,
 }
 
 impl Application {
+    /// Builds with a database created if missing (tests and the demo); `serve` uses
+    /// [`build_with`](Self::build_with) and creates only when asked.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with(settings, OpenMode::Create).await
+    }
+
+    /// Locks the database file (a second server on it fails here, before touching it),
+    /// opens it as `mode` allows (migrating it), binds the listener.
+    pub async fn build_with(settings: Settings, mode: OpenMode) -> anyhow::Result<Self> {
         // The certificate first: a bad one should fail before anything is opened.
         let tls = settings
             .tls
@@ -61,7 +76,11 @@ impl Application {
             .map(CertStore::load)
             .transpose()?
             .map(Arc::new);
-        let store = SignatureStore::open(&settings.database_url).await?;
+        let db = DatabaseFile::parse(&settings.database_url)?;
+        // The lock first: a missing file is reported before a lock file is made beside it.
+        db.require(mode)?;
+        let lock = DatabaseLock::acquire(&db, "pledge-server serve")?;
+        let store = SignatureStore::open_file(&db, mode).await?;
         let listener = TcpListener::bind(settings.addr).await?;
         let local = listener.local_addr()?;
         let public_origin = settings
@@ -76,6 +95,7 @@ impl Application {
                 &settings.abuse,
             )?),
             public_origin: public_origin.into(),
+            metrics: Arc::default(),
             shutdown,
         };
         Ok(Self {
@@ -84,7 +104,29 @@ impl Application {
             stop,
             limits: settings.limits,
             tls,
+            surface: Surface {
+                demo_pages: false,
+                metrics: true,
+            },
+            metrics_listener: None,
+            _lock: lock,
         })
+    }
+
+    /// Also serves the demo pages (`www/`) at `/`: the `demo` command.
+    #[must_use]
+    pub fn with_demo_pages(mut self) -> Self {
+        self.surface.demo_pages = true;
+        self
+    }
+
+    /// Serves `/metrics` (with `/healthz` and `/readyz`) on `listener`, and no longer on
+    /// the public one.
+    #[must_use]
+    pub fn with_metrics_listener(mut self, listener: TcpListener) -> Self {
+        self.surface.metrics = false;
+        self.metrics_listener = Some(listener);
+        self
     }
 
     pub fn port(&self) -> u16 {
@@ -138,6 +180,9 @@ impl Application {
             stop,
             limits,
             tls,
+            surface,
+            metrics_listener,
+            _lock,
         } = self;
         let store = state.campaigns.store().clone();
         let mut servers = tokio::task::JoinSet::new();
@@ -150,8 +195,11 @@ impl Application {
             tokio::spawn(certs.clone().watch(state.shutdown.clone()));
         }
         // Only the app's listener speaks TLS; the demo's partner site stays plain.
-        let mut all = vec![(listener, routes::app(state.clone()), acceptor)];
+        let mut all = vec![(listener, routes::app_with(state.clone(), surface), acceptor)];
         all.extend(extra.into_iter().map(|(l, r)| (l, r, None)));
+        if let Some(l) = metrics_listener {
+            all.push((l, routes::ops_site(state.clone()), None));
+        }
         for (listener, router, acceptor) in all {
             let stopped = state.shutdown.clone();
             servers.spawn(transport::serve(
@@ -175,6 +223,7 @@ impl Application {
             }
         }
         store.close().await;
+        drop(_lock);
         result
     }
 }

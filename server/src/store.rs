@@ -1,19 +1,23 @@
 //! All SQL lives here. Handlers and the CLI speak to `SignatureStore` only, so another
 //! database (PostgreSQL) can be added behind the same methods later.
 
-use std::str::FromStr;
 use std::time::Duration;
 
+use anyhow::Context;
 use serde::Serialize;
 use sqlx::Row;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::domain::{FieldDefinition, IdempotencyKey, NewCampaign, NewSignature};
 use crate::proof::VerifiedProof;
 
+mod file;
+mod maintenance;
 mod translations;
+pub use file::{DatabaseFile, DatabaseLock, OpenMode};
+pub use maintenance::{
+    BackupSummary, Integrity, MIGRATOR, MigrationState, Totals, restore_file, verify_copy,
+};
 pub use translations::{Translation, parse_translation_arg};
 
 /// A campaign as stored, with its current count.
@@ -132,27 +136,56 @@ macro_rules! select_campaigns {
 }
 
 impl SignatureStore {
-    /// Opens (creating if missing) and migrates the database.
+    /// Opens the database as `mode` allows: `Create` creates a missing file, `Create` and
+    /// `Migrate` apply pending migrations, `ReadOnly` writes nothing and refuses a database
+    /// whose migrations differ from this binary's (see docs/deploy.md, "Upgrades").
     ///
     /// WAL lets readers run beside the single writer; `synchronous=FULL` makes every
     /// commit reach the disk before we answer 201, so an acknowledged signature survives
     /// `kill -9` and power loss.
-    pub async fn open(database_url: &str) -> Result<Self, sqlx::Error> {
-        let options = SqliteConnectOptions::from_str(database_url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
+    pub async fn open(database_url: &str, mode: OpenMode) -> anyhow::Result<Self> {
+        let db = DatabaseFile::parse(database_url)?;
+        Self::open_file(&db, mode).await
+    }
+
+    pub async fn open_file(db: &DatabaseFile, mode: OpenMode) -> anyhow::Result<Self> {
+        db.require(mode)?;
+        let mut options = db
+            .options
+            .clone()
+            .create_if_missing(mode == OpenMode::Create)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        options = if mode.reads_only() {
+            // SQLite itself refuses every write on this connection; the journal mode is
+            // whatever the file has (setting it would be a write).
+            options.read_only(true)
+        } else {
+            options.journal_mode(SqliteJournalMode::Wal)
+        };
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self {
+            .await
+            .with_context(|| format!("opening the database {}", db.display()))?;
+        let store = Self {
             pool,
             write_gate: Default::default(),
-        })
+        };
+        let migrated = match mode {
+            OpenMode::Create | OpenMode::Migrate => store.migrate().await,
+            OpenMode::ReadOnly => store
+                .migration_state()
+                .await
+                .and_then(MigrationState::require_current),
+            OpenMode::Snapshot => Ok(()),
+        };
+        if let Err(e) = migrated {
+            store.close().await;
+            return Err(e.context(format!("database {}", db.display())));
+        }
+        Ok(store)
     }
 
     pub async fn close(&self) {

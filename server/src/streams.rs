@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 /// Open streams, counted per client network and in total.
 #[derive(Debug)]
@@ -20,11 +21,14 @@ struct OpenStreams {
     by_network: HashMap<IpAddr, usize>,
 }
 
-/// One open stream; dropping it (when the stream ends) frees its place.
+/// One open stream; dropping it (when the stream ends) frees its place and logs how long
+/// the stream lasted, under the request that opened it (its id).
 #[derive(Debug)]
 pub struct StreamPermit {
     limits: Arc<StreamLimits>,
     network: Option<IpAddr>,
+    opened: Instant,
+    span: tracing::Span,
 }
 
 impl StreamLimits {
@@ -54,6 +58,8 @@ impl StreamLimits {
         Some(StreamPermit {
             limits: Arc::clone(self),
             network,
+            opened: Instant::now(),
+            span: tracing::Span::current(),
         })
     }
 
@@ -64,6 +70,9 @@ impl StreamLimits {
 
 impl Drop for StreamPermit {
     fn drop(&mut self) {
+        let seconds = self.opened.elapsed().as_secs();
+        self.span
+            .in_scope(|| tracing::info!(seconds, "live-count stream closed"));
         let mut open = self.limits.open.lock().unwrap_or_else(|p| p.into_inner());
         open.total = open.total.saturating_sub(1);
         if let Some(net) = self.network

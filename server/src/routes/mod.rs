@@ -1,17 +1,21 @@
-//! The HTTP surface: `app` builds the main router, `partner_site` the demo's second origin.
+//! The HTTP surface: `app` builds the main router (what `serve` publishes), `app_with` the
+//! same with the demo pages or without `/metrics`, `ops_site` the separate metrics
+//! listener, `partner_site` the demo's second origin.
 
 mod assets;
 mod campaigns;
 mod embed;
+mod ops;
 mod signatures;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::{from_fn_with_state, map_response};
+use axum::middleware::{Next, from_fn, from_fn_with_state, map_response};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::cors::campaign_cors;
@@ -21,8 +25,30 @@ use crate::startup::AppState;
 
 pub use assets::{content_type_for, widget_file_names};
 
-/// The whole application: API v1, widget assets under `/widget/`, demo pages at `/`.
+/// What a router publishes besides the API, the widget, `/embed/`, `/healthz` and `/readyz`.
+#[derive(Debug, Clone, Copy)]
+pub struct Surface {
+    /// The `www/` pages at `/` (`demo` only: in production they would show a campaign
+    /// that does not exist there).
+    pub demo_pages: bool,
+    /// `/metrics` (off when it has a listener of its own).
+    pub metrics: bool,
+}
+
+/// What `serve` publishes: the API v1, widget assets under `/widget/`, `/embed/`, health
+/// and metrics. No demo pages.
 pub fn app(state: AppState) -> Router {
+    app_with(
+        state,
+        Surface {
+            demo_pages: false,
+            metrics: true,
+        },
+    )
+}
+
+/// The main router with a chosen [`Surface`].
+pub fn app_with(state: AppState, surface: Surface) -> Router {
     let no_content = || async { StatusCode::NO_CONTENT };
     let campaign_routes = Router::new()
         .route(
@@ -46,14 +72,36 @@ pub fn app(state: AppState) -> Router {
             axum::routing::post(signatures::create).options(no_content),
         )
         .route_layer(from_fn_with_state(state.clone(), campaign_cors));
-    let router = Router::new()
+    let mut router = Router::new()
         .nest("/api/v1", campaign_routes)
         .route("/widget/{*path}", get(assets::widget))
         .route("/embed/{campaign}", get(embed::page))
-        .fallback(assets::page_or_not_found)
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz));
+    if surface.metrics {
+        router = router.route("/metrics", get(ops::metrics));
+    }
+    router = if surface.demo_pages {
+        router.fallback(assets::page_or_not_found)
+    } else {
+        router.fallback(not_found)
+    };
+    let router = router
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(map_response(security_headers));
+        .layer(map_response(security_headers))
+        .layer(from_fn_with_state(state.clone(), crate::metrics::track));
+    traced(router).with_state(state)
+}
+
+/// The metrics listener (`serve --metrics-addr`): `/metrics`, `/healthz`, `/readyz`.
+pub fn ops_site(state: AppState) -> Router {
+    let router = Router::new()
+        .route("/metrics", get(ops::metrics))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed);
     traced(router).with_state(state)
 }
 
@@ -70,15 +118,63 @@ async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
 
-/// One INFO line per request: method and URI on the span, status and latency on the
-/// event. Headers and bodies are never recorded, so no email or name reaches the logs.
+async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+/// A request's id: on its span (so on every log line it causes) and in the `X-Request-Id`
+/// response header. A well-formed `X-Request-Id` from the client or proxy (nginx's
+/// `$request_id`) is kept so both logs tell of one request by one id.
+#[derive(Debug, Clone)]
+struct RequestId(HeaderValue);
+
+const REQUEST_ID: &str = "x-request-id";
+
+async fn request_id(mut request: Request, next: Next) -> Response {
+    let given = request
+        .headers()
+        .get(REQUEST_ID)
+        .filter(|v| {
+            let b = v.as_bytes();
+            (1..=64).contains(&b.len())
+                && b.iter()
+                    .all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_')
+        })
+        .cloned();
+    let id = given.unwrap_or_else(|| {
+        HeaderValue::from_str(&format!("{:016x}", fastrand::u64(..)))
+            .unwrap_or_else(|_| HeaderValue::from_static("0"))
+    });
+    request.extensions_mut().insert(RequestId(id.clone()));
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(REQUEST_ID, id);
+    response
+}
+
+/// One INFO line per request: request id, method and path (never the query string, which
+/// can carry an email) on the span, status and latency on the event. Headers and bodies
+/// are never recorded, so no email or name reaches the logs.
 fn traced(router: Router<AppState>) -> Router<AppState> {
-    router.layer(
-        TraceLayer::new_for_http()
-            .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-            .on_request(())
-            .on_response(DefaultOnResponse::new().level(Level::INFO)),
-    )
+    router
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let id = request
+                        .extensions()
+                        .get::<RequestId>()
+                        .and_then(|r| r.0.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!(
+                        "request",
+                        id = %id,
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                    )
+                })
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(from_fn(request_id))
 }
 
 async fn security_headers(mut response: Response) -> Response {

@@ -148,6 +148,7 @@ pub async fn serve(
         };
         let tls = tls.clone();
         tokio::spawn(async move {
+            let _open = crate::metrics::OpenConnection::count();
             connection.run(tcp, tls).await;
             drop(permit);
         });

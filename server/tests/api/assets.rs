@@ -1,11 +1,11 @@
 //! Embedded widget files and demo pages.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{assert_error, spawn_app, spawn_demo_app};
 
 #[tokio::test]
 async fn demo_pages_are_served_with_origin_and_security_headers() {
-    let app = spawn_app().await;
-    for path in ["/", "/index.html"] {
+    let app = spawn_demo_app().await;
+    for path in ["/", "/index.html", "/partner.html", "/themes.html"] {
         let r = app
             .client
             .get(format!("{}{path}", app.address))
@@ -24,6 +24,41 @@ async fn demo_pages_are_served_with_origin_and_security_headers() {
             !html.contains("%PLEDGE_ORIGIN%"),
             "placeholder replaced on {path}"
         );
+    }
+}
+
+/// `serve` is for production, where the demo campaign does not exist: no demo pages, while
+/// the API, the widget, `/embed/` and health stay.
+#[tokio::test]
+async fn serve_publishes_no_demo_pages() {
+    let app = spawn_app().await;
+    for path in [
+        "/",
+        "/index.html",
+        "/partner.html",
+        "/themes.html",
+        "/site.css",
+    ] {
+        let r = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_error(r, 404, "not_found").await;
+    }
+    for (path, status) in [
+        ("/embed/test-pledge".to_owned(), 200),
+        ("/healthz".to_owned(), 200),
+        (app.api("/count").replace(&app.address, ""), 200),
+    ] {
+        let r = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), status, "{path}");
     }
 }
 

@@ -227,9 +227,14 @@ async fn demo_serves_app_and_partner_site_on_two_origins() {
             .unwrap();
         assert_eq!(r.headers()["access-control-allow-origin"], origin.as_str());
     }
-    // The partner site serves the pages, pointing at the app, and no API.
+    // The partner site serves the pages, pointing at the app, and no API; the app serves
+    // them too under `demo` (not under `serve`).
     let r = c.get(format!("{partner}/")).send().await.unwrap();
     assert_eq!(r.status(), 200);
+    for page in ["/", "/partner.html", "/themes.html"] {
+        let r = c.get(format!("{app}{page}")).send().await.unwrap();
+        assert_eq!(r.status(), 200, "demo serves {page}");
+    }
     let r = c
         .get(format!("{partner}/api/v1/campaigns/no-music-for-ice"))
         .send()

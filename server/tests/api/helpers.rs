@@ -47,6 +47,24 @@ pub async fn spawn_app_with(
     dir: Arc<tempfile::TempDir>,
     configure: impl FnOnce(&mut Settings),
 ) -> TestApp {
+    start(dir, configure, false).await
+}
+
+/// Like `spawn_app`, with the demo pages at `/` (what `demo` serves and `serve` does not).
+pub async fn spawn_demo_app() -> TestApp {
+    start(
+        Arc::new(tempfile::tempdir().expect("temp dir")),
+        |_| {},
+        true,
+    )
+    .await
+}
+
+async fn start(
+    dir: Arc<tempfile::TempDir>,
+    configure: impl FnOnce(&mut Settings),
+    demo_pages: bool,
+) -> TestApp {
     let db_path: PathBuf = dir.path().join("pledges.db");
     let db_url = format!("sqlite://{}", db_path.display());
     let mut settings = Settings {
@@ -63,7 +81,10 @@ pub async fn spawn_app_with(
         tls: None,
     };
     configure(&mut settings);
-    let app = Application::build(settings).await.expect("app builds");
+    let mut app = Application::build(settings).await.expect("app builds");
+    if demo_pages {
+        app = app.with_demo_pages();
+    }
     create_test_campaign(app.store(), SLUG, 0, 0).await;
     create_test_campaign(app.store(), POW_SLUG, 2000, 0).await;
     create_test_campaign(app.store(), SLOW_SLUG, 200, 2).await;

@@ -9,6 +9,8 @@ mod held;
 mod helpers;
 mod limits;
 mod live;
+mod observe;
+mod operators;
 mod proof;
 mod signatures;
 mod transport;
