@@ -12,7 +12,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::{HeaderMap, request::Parts};
 use ipnet::IpNet;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The operator's proxies, as networks (`10.0.0.0/8`, `::1/128`; a bare address is one host).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

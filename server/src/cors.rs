@@ -9,7 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Resolves `{slug}` into an `Arc<LiveCampaign>` request extension and adds CORS headers.
 pub async fn campaign_cors(

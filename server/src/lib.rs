@@ -20,6 +20,7 @@
 //!   [`rate_limit`] (per client network and per campaign, behind `429 rate_limited`),
 //!   [`streams`] (SSE caps), [`proof`] (signed proof-of-work challenges) and [`secret`]
 //!   (the HMAC key, never printed).
+//! - [`state`]: `AppState`, what every handler shares (built by `startup`, read by `routes`).
 //! - [`startup`]: `Application`, which binds first (so it knows its port) and serves
 //!   until a shutdown future resolves.
 //! - [`transport`]: the accept loop (hyper-util) with the connection-level limits
@@ -46,9 +47,11 @@ pub(crate) mod rate_limit;
 pub mod routes;
 pub mod secret;
 pub mod startup;
+pub mod state;
 pub mod store;
 pub(crate) mod streams;
 pub mod transport;
 
 pub use routes::app;
-pub use startup::{AppState, Application, Settings};
+pub use startup::{Application, Settings};
+pub use state::AppState;

@@ -20,7 +20,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::error::ErrorCode;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [

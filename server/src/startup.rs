@@ -11,8 +11,8 @@ use tokio::sync::watch;
 
 use crate::abuse::{AbuseControls, AbuseSettings};
 use crate::live::LiveCampaigns;
-use crate::metrics::Metrics;
 use crate::routes::{self, Surface};
+use crate::state::AppState;
 use crate::store::{DatabaseFile, DatabaseLock, OpenMode, SignatureStore};
 use crate::transport::tls::{CertStore, TlsFiles};
 use crate::transport::{self, Limits};
@@ -33,18 +33,6 @@ pub struct Settings {
     /// Terminate TLS (HTTP/2 and HTTP/1.1 by ALPN) with these PEM files; plain HTTP/1.1
     /// without.
     pub tls: Option<TlsFiles>,
-}
-
-/// Shared by every handler; cheap to clone.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    pub campaigns: Arc<LiveCampaigns>,
-    pub abuse: Arc<AbuseControls>,
-    pub public_origin: Arc<str>,
-    /// Request counts and latencies for `/metrics`.
-    pub metrics: Arc<Metrics>,
-    /// Flips to `true` on shutdown so long-lived SSE streams end.
-    pub shutdown: watch::Receiver<bool>,
 }
 
 pub struct Application {

@@ -19,7 +19,7 @@ use crate::client_addr::ClientAddr;
 use crate::error::ApiError;
 use crate::live::LiveCampaign;
 use crate::proof::unix_now;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub async fn info(Extension(live): Extension<Arc<LiveCampaign>>) -> Response {
     let mut campaign = live.campaign.clone();

@@ -14,7 +14,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use crate::domain::CampaignSlug;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Options passed through to the widget (`endpoint` and `campaign` are handled apart).
 const PASSED: [&str; 5] = ["lang", "theme", "accent", "layout", "title"];

@@ -21,7 +21,7 @@ use tracing::Level;
 use crate::cors::campaign_cors;
 use crate::error::ApiError;
 use crate::extract::BODY_LIMIT;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub use assets::{content_type_for, widget_file_names};
 

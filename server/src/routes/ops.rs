@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::error::ApiError;
 use crate::metrics::{DatabaseGauges, Gauges};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// `GET /healthz`: 200 while the process serves requests; it reads nothing.
 pub async fn healthz() -> Response {

@@ -21,7 +21,7 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, IdempotencyKeyHeader};
 use crate::live::LiveCampaign;
 use crate::proof::{ProofError, VerifiedProof, unix_now};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{Campaign, SignContext, SignOutcome};
 
 pub async fn create(
