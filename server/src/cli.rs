@@ -10,12 +10,12 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::abuse::AbuseSettings;
-use crate::client_addr::{TrustedProxies, parse_network};
+use crate::abuse::client_addr::{TrustedProxies, parse_network};
 use crate::demo;
 use crate::domain::{CampaignSlug, FieldDefinition, NewCampaign, SignerEmail};
 use crate::export::write_csv;
-use crate::proof::DEFAULT_MAXNUMBER;
-use crate::secret::SecretKey;
+use crate::abuse::proof::DEFAULT_MAXNUMBER;
+use crate::abuse::secret::SecretKey;
 use crate::startup::{Application, Settings, origin_of, shutdown_signal};
 use crate::store::{DatabaseFile, DatabaseLock, OpenMode, SignatureStore};
 use crate::transport::Limits;

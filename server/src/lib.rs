@@ -15,11 +15,12 @@
 //! - [`cors`]: per-campaign CORS allow-lists, as middleware on the campaign routes.
 //! - [`extract`] and [`error`]: extractors that fail with `ApiError`, the one error type
 //!   with the stable JSON codes of `docs/api.md`.
-//! - [`abuse`]: `AbuseControls`, the anti-abuse settings and state handlers consult:
-//!   [`client_addr`] (who is asking, behind trusted proxies; the `ClientAddr` extractor),
-//!   [`rate_limit`] (per client network and per campaign, behind `429 rate_limited`),
-//!   [`streams`] (SSE caps), [`proof`] (signed proof-of-work challenges) and [`secret`]
-//!   (the HMAC key, never printed).
+//! - [`abuse`]: the anti-abuse controls, in one folder: `AbuseControls` (the settings and
+//!   state handlers consult), [`client_addr`](abuse::client_addr) (who is asking, behind
+//!   trusted proxies; the `ClientAddr` extractor), `rate_limit` (per client network and per
+//!   campaign, behind `429 rate_limited`), `streams` (SSE caps), [`proof`](abuse::proof)
+//!   (signed proof-of-work challenges) and [`secret`](abuse::secret) (the HMAC key, never
+//!   printed).
 //! - [`state`]: `AppState`, what every handler shares (built by `startup`, read by `routes`).
 //! - [`startup`]: `Application`, which binds first (so it knows its port) and serves
 //!   until a shutdown future resolves.
@@ -33,7 +34,6 @@
 
 pub mod abuse;
 pub mod cli;
-pub mod client_addr;
 pub(crate) mod cors;
 pub mod demo;
 pub mod domain;
@@ -42,14 +42,10 @@ pub mod export;
 pub(crate) mod extract;
 pub(crate) mod live;
 pub mod metrics;
-pub mod proof;
-pub(crate) mod rate_limit;
 pub mod routes;
-pub mod secret;
 pub mod startup;
 pub mod state;
 pub mod store;
-pub(crate) mod streams;
 pub mod transport;
 
 pub use routes::app;

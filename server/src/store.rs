@@ -9,7 +9,7 @@ use sqlx::Row;
 use sqlx::sqlite::{SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::domain::{FieldDefinition, IdempotencyKey, NewCampaign, NewSignature};
-use crate::proof::VerifiedProof;
+use crate::abuse::proof::VerifiedProof;
 
 mod file;
 mod maintenance;
@@ -298,7 +298,7 @@ impl SignatureStore {
         }
         if let Some(proof) = ctx.proof {
             // Expired rows can go: an expired challenge is refused before it gets here.
-            let now = i64::try_from(crate::proof::unix_now()).unwrap_or(i64::MAX);
+            let now = i64::try_from(crate::abuse::proof::unix_now()).unwrap_or(i64::MAX);
             sqlx::query("DELETE FROM used_challenges WHERE expires_at <= ?")
                 .bind(now)
                 .execute(&mut *tx)

@@ -10,7 +10,7 @@ use super::email::SignerEmail;
 use super::fields::FieldValues;
 use super::name::SignerName;
 use super::text::has_control;
-use crate::proof::ProofRequest;
+use crate::abuse::proof::ProofRequest;
 
 /// The POST body exactly as received. Every member has a default so that a missing
 /// `name` is a 422 with a field reason rather than an opaque 400. It is `Serialize` so a

@@ -15,10 +15,10 @@ use serde_json::json;
 use tokio_stream::wrappers::WatchStream;
 
 use crate::abuse::STREAM_RETRY_AFTER_SECS;
-use crate::client_addr::ClientAddr;
+use crate::abuse::client_addr::ClientAddr;
 use crate::error::ApiError;
 use crate::live::LiveCampaign;
-use crate::proof::unix_now;
+use crate::abuse::proof::unix_now;
 use crate::state::AppState;
 
 pub async fn info(Extension(live): Extension<Arc<LiveCampaign>>) -> Response {

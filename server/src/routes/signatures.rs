@@ -15,12 +15,12 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::client_addr::ClientAddr;
+use crate::abuse::client_addr::ClientAddr;
 use crate::domain::{NewSignature, SignatureRequest};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, IdempotencyKeyHeader};
 use crate::live::LiveCampaign;
-use crate::proof::{ProofError, VerifiedProof, unix_now};
+use crate::abuse::proof::{ProofError, VerifiedProof, unix_now};
 use crate::state::AppState;
 use crate::store::{Campaign, SignContext, SignOutcome};
 

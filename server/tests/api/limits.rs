@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use pledge_server::client_addr::TrustedProxies;
+use pledge_server::abuse::client_addr::TrustedProxies;
 
 use crate::helpers::{TestApp, assert_error, signature, spawn_app, spawn_app_with};
 

@@ -2,15 +2,21 @@
 //! limits, SSE caps, proof-of-work challenges, the honeypot-adjacent fill-time check and
 //! holding signatures for review. Handlers ask it; the store records what it decides.
 
+pub mod client_addr;
+pub mod proof;
+pub(crate) mod rate_limit;
+pub mod secret;
+pub(crate) mod streams;
+
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::client_addr::TrustedProxies;
-use crate::proof::{self, Challenges};
-use crate::rate_limit::RateLimiter;
-use crate::secret::SecretKey;
-use crate::streams::StreamLimits;
+use client_addr::TrustedProxies;
+use proof::Challenges;
+use rate_limit::RateLimiter;
+use secret::SecretKey;
+use streams::StreamLimits;
 
 /// Operator knobs (defaults in `Default`, documented in docs/api.md).
 #[derive(Debug, Clone)]

@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::secret::SecretKey;
+use crate::abuse::secret::SecretKey;
 
 pub const ALGORITHM: &str = "SHA-256";
 /// Default `maxnumber` of new campaigns: ~25k hashes on average, well under a second in a
