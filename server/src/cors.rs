@@ -1,31 +1,25 @@
 //! Per-campaign CORS. A global CORS layer cannot know which partner sites each campaign
-//! allows, so this middleware resolves the campaign first (404 for unknown slugs, before
-//! any body is read) and answers preflights itself.
+//! allows, so this middleware asks for the campaign like a handler does
+//! ([`CampaignFromPath`]: 404 for unknown slugs, before any body is read) and answers
+//! preflights itself.
 
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::extract::CampaignFromPath;
 
-/// Resolves `{slug}` into an `Arc<LiveCampaign>` request extension and adds CORS headers.
+/// Adds the campaign's CORS headers; answers preflights (`OPTIONS`) itself.
 pub async fn campaign_cors(
-    State(state): State<AppState>,
-    slug: Result<Path<String>, PathRejection>,
-    mut req: Request,
+    campaign: Result<CampaignFromPath, ApiError>,
+    req: Request,
     next: Next,
 ) -> Response {
-    // A slug that is not even UTF-8 names no campaign; answer in the app's own shape.
-    let Ok(Path(slug)) = slug else {
-        return with_vary(ApiError::CampaignNotFound.into_response());
-    };
-    let campaign = match state.campaigns.get(&slug).await {
-        Ok(Some(c)) => c,
-        Ok(None) => return with_vary(ApiError::CampaignNotFound.into_response()),
-        Err(e) => return with_vary(ApiError::from(e).into_response()),
+    let campaign = match campaign {
+        Ok(CampaignFromPath(c)) => c,
+        Err(e) => return with_vary(e.into_response()),
     };
     let origin = req
         .headers()
@@ -43,7 +37,6 @@ pub async fn campaign_cors(
     let mut response = if req.method() == Method::OPTIONS {
         StatusCode::NO_CONTENT.into_response()
     } else {
-        req.extensions_mut().insert(campaign);
         next.run(req).await
     };
     let headers = response.headers_mut();

@@ -1,16 +1,47 @@
 //! Extractors that turn request parts into domain values or the app's own `ApiError`,
 //! so axum's plain-text rejections never reach a client.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::{StatusCode, header, request::Parts};
 use serde::de::DeserializeOwned;
 
 use crate::domain::IdempotencyKey;
 use crate::error::ApiError;
+use crate::live::LiveCampaign;
+use crate::state::AppState;
 
 /// Request bodies above this are refused with 413 (docs/api.md).
 pub const BODY_LIMIT: usize = 16 * 1024;
+
+/// The campaign named by the route's `{slug}`: `404 campaign_not_found` when there is none
+/// (or the slug is not even UTF-8). Loaded once per request: the CORS layer asks first, and
+/// the handler then gets the same one from the request's extensions.
+#[derive(Debug, Clone)]
+pub struct CampaignFromPath(pub Arc<LiveCampaign>);
+
+impl FromRequestParts<AppState> for CampaignFromPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(loaded) = parts.extensions.get::<Self>() {
+            return Ok(loaded.clone());
+        }
+        let Ok(Path(slug)) = Path::<String>::from_request_parts(parts, state).await else {
+            return Err(ApiError::CampaignNotFound);
+        };
+        let live = state
+            .campaigns
+            .get(&slug)
+            .await?
+            .ok_or(ApiError::CampaignNotFound)?;
+        let loaded = Self(live);
+        parts.extensions.insert(loaded.clone());
+        Ok(loaded)
+    }
+}
 
 /// Like `axum::Json`, but rejections become `ApiError` (415, 413, 400 with a location).
 #[derive(Debug)]

@@ -12,7 +12,8 @@
 //!   per campaign for the live count (count endpoint and SSE read it, never the DB).
 //! - [`routes`]: `app(state) -> Router`; thin handlers for the API (`campaigns`,
 //!   `signatures`) and the embedded assets (`assets`).
-//! - [`cors`]: per-campaign CORS allow-lists, as middleware on the campaign routes.
+//! - [`cors`]: per-campaign CORS allow-lists, as middleware on the campaign routes; it asks
+//!   for the campaign through the same extractor the handlers use (`CampaignFromPath`).
 //! - [`extract`] and [`error`]: extractors that fail with `ApiError`, the one error type
 //!   with the stable JSON codes of `docs/api.md`.
 //! - [`abuse`]: the anti-abuse controls, in one folder: `AbuseControls` (the settings and

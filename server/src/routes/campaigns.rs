@@ -1,10 +1,8 @@
 //! Read side: campaign info, the cacheable count, and the SSE stream of counts.
 
 use std::convert::Infallible;
-use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Extension;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
@@ -17,17 +15,17 @@ use tokio_stream::wrappers::WatchStream;
 use crate::abuse::STREAM_RETRY_AFTER_SECS;
 use crate::abuse::client_addr::ClientAddr;
 use crate::error::ApiError;
-use crate::live::LiveCampaign;
+use crate::extract::CampaignFromPath;
 use crate::abuse::proof::unix_now;
 use crate::state::AppState;
 
-pub async fn info(Extension(live): Extension<Arc<LiveCampaign>>) -> Response {
+pub async fn info(CampaignFromPath(live): CampaignFromPath) -> Response {
     let mut campaign = live.campaign.clone();
     campaign.count = live.count();
     Json(campaign).into_response()
 }
 
-pub async fn count(Extension(live): Extension<Arc<LiveCampaign>>, headers: HeaderMap) -> Response {
+pub async fn count(CampaignFromPath(live): CampaignFromPath, headers: HeaderMap) -> Response {
     let count = live.count();
     let goal = live.campaign.goal;
     let etag = format!(
@@ -65,7 +63,7 @@ pub fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
 /// be spent once.
 pub async fn challenge(
     State(state): State<AppState>,
-    Extension(live): Extension<Arc<LiveCampaign>>,
+    CampaignFromPath(live): CampaignFromPath,
 ) -> Result<Response, ApiError> {
     let campaign = &live.campaign;
     let pow = campaign.proof_of_work.ok_or(ApiError::ProofNotRequired)?;
@@ -93,7 +91,7 @@ pub fn retry_with_jitter() -> Duration {
 /// `GET .../events`, within the stream caps (past them, `429 too_many_streams`).
 pub async fn events(
     State(state): State<AppState>,
-    Extension(live): Extension<Arc<LiveCampaign>>,
+    CampaignFromPath(live): CampaignFromPath,
     client: ClientAddr,
 ) -> Result<impl IntoResponse, ApiError> {
     let permit = state

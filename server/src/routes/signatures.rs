@@ -5,9 +5,7 @@
 //! then the store answers retries, spends the proof and stores (or holds) the signature
 //! in one transaction.
 
-use std::sync::Arc;
 
-use axum::Extension;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -18,15 +16,14 @@ use sha2::{Digest, Sha256};
 use crate::abuse::client_addr::ClientAddr;
 use crate::domain::{NewSignature, SignatureRequest};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, IdempotencyKeyHeader};
-use crate::live::LiveCampaign;
+use crate::extract::{ApiJson, CampaignFromPath, IdempotencyKeyHeader};
 use crate::abuse::proof::{ProofError, VerifiedProof, unix_now};
 use crate::state::AppState;
 use crate::store::{Campaign, SignContext, SignOutcome};
 
 pub async fn create(
     State(state): State<AppState>,
-    Extension(live): Extension<Arc<LiveCampaign>>,
+    CampaignFromPath(live): CampaignFromPath,
     client: ClientAddr,
     IdempotencyKeyHeader(key): IdempotencyKeyHeader,
     ApiJson(request): ApiJson<SignatureRequest>,
