@@ -11,13 +11,13 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::abuse::AbuseSettings;
 use crate::abuse::client_addr::{TrustedProxies, parse_network};
+use crate::abuse::proof::DEFAULT_MAXNUMBER;
+use crate::abuse::secret::SecretKey;
 use crate::demo;
 use crate::domain::{CampaignSlug, FieldDefinition, NewCampaign, SignerEmail};
 use crate::export::write_csv;
-use crate::abuse::proof::DEFAULT_MAXNUMBER;
-use crate::abuse::secret::SecretKey;
 use crate::startup::{Application, Settings, origin_of, shutdown_signal};
-use crate::store::{DatabaseFile, DatabaseLock, OpenMode, SignatureStore};
+use crate::store::{DatabaseUrl, OpenMode, SignatureStore, Store};
 use crate::transport::Limits;
 use crate::transport::tls::TlsFiles;
 
@@ -473,7 +473,7 @@ async fn export(slug: &str, db: Database) -> anyhow::Result<()> {
         .campaign(slug)
         .await?
         .with_context(|| format!("no campaign {slug:?}"))?;
-    let rows = store.signatures(campaign.id).await?;
+    let rows = store.all_signatures(campaign.id).await?;
     store.close().await;
     let mut stdout = std::io::stdout().lock();
     write_csv(&mut stdout, &campaign, &rows)?;
@@ -523,11 +523,12 @@ async fn approve(slug: &str, email: Option<&str>, db: Database) -> anyhow::Resul
 }
 
 async fn check(db: Database, repair: bool) -> anyhow::Result<()> {
-    let file = DatabaseFile::parse(&db.database_url)?;
+    let file = DatabaseUrl::parse(&db.database_url)?;
     // A running server caches counts: repairing under it would leave it showing the old
-    // ones (and its next signature would write one on top of them).
+    // ones (and its next signature would write one on top of them). On PostgreSQL there is
+    // no lock: the repair is one transaction, announced to running servers like a signature.
     let _lock = repair
-        .then(|| DatabaseLock::acquire(&file, "pledge-server check --repair"))
+        .then(|| file.lock("pledge-server check --repair"))
         .transpose()
         .context("check --repair changes counts a running server keeps in memory")?;
     let mode = if repair {
@@ -535,7 +536,7 @@ async fn check(db: Database, repair: bool) -> anyhow::Result<()> {
     } else {
         OpenMode::ReadOnly
     };
-    let store = SignatureStore::open_file(&file, mode).await?;
+    let store = SignatureStore::open_at(&file, mode).await?;
     let result = check_store(&store, repair).await;
     store.close().await;
     let (damaged, drifted) = result?;
@@ -593,12 +594,18 @@ async fn backup(target: &std::path::Path, db: Database) -> anyhow::Result<()> {
 }
 
 async fn restore(source: &std::path::Path, db: Database) -> anyhow::Result<()> {
-    let file = DatabaseFile::parse(&db.database_url)?;
-    let _lock = DatabaseLock::acquire(&file, "pledge-server restore")
+    let file = match DatabaseUrl::parse(&db.database_url)? {
+        DatabaseUrl::Sqlite(file) => file,
+        DatabaseUrl::Postgres(pg) => bail!(
+            "`restore` replaces a SQLite file; for PostgreSQL use pg_restore on the dump pg_dump wrote: pg_restore --clean --if-exists --dbname '{}' pledges.dump, with the servers stopped (docs/deploy.md, \"PostgreSQL\")",
+            pg.display()
+        ),
+    };
+    let _lock = crate::store::DatabaseLock::acquire(&file, "pledge-server restore")
         .context("restore replaces the file a running server has open")?;
     let (summary, kept) = crate::store::restore_file(source, &file).await?;
     // Bring the restored file to this version's schema now, so a failure shows here.
-    SignatureStore::open_file(&file, OpenMode::Migrate)
+    crate::store::SqliteStore::open_file(&file, OpenMode::Migrate)
         .await?
         .close()
         .await;
@@ -615,15 +622,16 @@ async fn restore(source: &std::path::Path, db: Database) -> anyhow::Result<()> {
 }
 
 async fn migrate(db: Database) -> anyhow::Result<()> {
-    let file = DatabaseFile::parse(&db.database_url)?;
+    let file = DatabaseUrl::parse(&db.database_url)?;
     // A server started before the upgrade runs the old code against the new schema.
-    let _lock = DatabaseLock::acquire(&file, "pledge-server migrate")
+    let _lock = file
+        .lock("pledge-server migrate")
         .context("stop the server before migrating (the new version migrates when it starts)")?;
-    let store = SignatureStore::open_file(&file, OpenMode::Snapshot).await?;
+    let store = SignatureStore::open_at(&file, OpenMode::Snapshot).await?;
     let before = store.migration_state().await;
     store.close().await;
     let pending = before?.pending;
-    SignatureStore::open_file(&file, OpenMode::Migrate)
+    SignatureStore::open_at(&file, OpenMode::Migrate)
         .await?
         .close()
         .await;

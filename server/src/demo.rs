@@ -1,7 +1,7 @@
 //! The demo campaign, modelled on the 2019 "No Music for ICE" artists' pledge.
 
 use crate::domain::{CampaignSlug, FieldDefinition, FieldOption, FieldType, NewCampaign};
-use crate::store::SignatureStore;
+use crate::store::{SignatureStore, Store, StoreResult};
 
 pub const DEMO_SLUG: &str = "no-music-for-ice";
 
@@ -81,7 +81,7 @@ pub async fn seed(
     store: &SignatureStore,
     allowed_origins: &[String],
     pow_maxnumber: u32,
-) -> Result<(), sqlx::Error> {
+) -> StoreResult<()> {
     store
         .create_campaign(&campaign(allowed_origins, pow_maxnumber))
         .await?;

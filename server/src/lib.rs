@@ -10,6 +10,7 @@
 //!   server per file) and its upkeep (backup, restore, integrity, migration state).
 //! - [`live`]: `LiveCampaigns`, an in-memory cache of campaigns with one `watch` channel
 //!   per campaign for the live count (count endpoint and SSE read it, never the DB).
+//! - [`wire`]: what the API sends (`CampaignInfo`), apart from the store's rows.
 //! - [`routes`]: `app(state) -> Router`; thin handlers for the API (`campaigns`,
 //!   `signatures`) and the embedded assets (`assets`).
 //! - [`cors`]: per-campaign CORS allow-lists, as middleware on the campaign routes; it asks
@@ -48,6 +49,7 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod transport;
+pub mod wire;
 
 pub use routes::app;
 pub use startup::{Application, Settings};

@@ -9,7 +9,7 @@ use std::sync::{Arc, RwLock};
 use tokio::sync::watch;
 
 use crate::domain::CampaignSlug;
-use crate::store::{Campaign, SignatureStore};
+use crate::store::{Campaign, SignatureStore, Store, StoreResult};
 
 /// A campaign plus its live count.
 #[derive(Debug)]
@@ -72,7 +72,7 @@ impl LiveCampaigns {
         &self.store
     }
 
-    pub async fn get(&self, slug: &str) -> Result<Option<Arc<LiveCampaign>>, sqlx::Error> {
+    pub async fn get(&self, slug: &str) -> StoreResult<Option<Arc<LiveCampaign>>> {
         if let Some(found) = self.read_cache(slug) {
             return Ok(Some(found));
         }

@@ -13,7 +13,7 @@ use crate::abuse::{AbuseControls, AbuseSettings};
 use crate::live::LiveCampaigns;
 use crate::routes::{self, Surface};
 use crate::state::AppState;
-use crate::store::{DatabaseFile, DatabaseLock, OpenMode, SignatureStore};
+use crate::store::{DatabaseLock, DatabaseUrl, OpenMode, SignatureStore, Store};
 use crate::transport::tls::{CertStore, TlsFiles};
 use crate::transport::{self, Limits};
 
@@ -64,11 +64,11 @@ impl Application {
             .map(CertStore::load)
             .transpose()?
             .map(Arc::new);
-        let db = DatabaseFile::parse(&settings.database_url)?;
+        let db = DatabaseUrl::parse(&settings.database_url)?;
         // The lock first: a missing file is reported before a lock file is made beside it.
         db.require(mode)?;
-        let lock = DatabaseLock::acquire(&db, "pledge-server serve")?;
-        let store = SignatureStore::open_file(&db, mode).await?;
+        let lock = db.lock("pledge-server serve")?;
+        let store = SignatureStore::open_at(&db, mode).await?;
         let listener = TcpListener::bind(settings.addr).await?;
         let local = listener.local_addr()?;
         let public_origin = settings

@@ -12,6 +12,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::store::{HoldCheck, HoldPolicy};
 use client_addr::TrustedProxies;
 use proof::Challenges;
 use rate_limit::RateLimiter;
@@ -68,6 +69,9 @@ pub struct AbuseControls {
     network_key: SecretKey,
 }
 
+/// How far back [`AbuseControls::hold_check`] counts a network's signatures.
+pub const HOLD_WINDOW: Duration = Duration::from_secs(3600);
+
 impl AbuseControls {
     /// `per_client_rate_limit` is `Settings::rate_limit_per_minute`.
     pub fn new(per_client_rate_limit: u32, settings: &AbuseSettings) -> anyhow::Result<Self> {
@@ -98,6 +102,16 @@ impl AbuseControls {
         })
     }
 
+    /// The hold policy, for the store to apply inside the signature's transaction: hold a
+    /// signature when its network already sent `hold_after` to the campaign in the last
+    /// hour. `None` when holding is off.
+    pub fn hold_check(&self) -> Option<HoldCheck<'_>> {
+        (self.hold_after > 0).then_some(HoldCheck {
+            window: HOLD_WINDOW,
+            policy: self,
+        })
+    }
+
     /// Keyed hash of a client network, stored with signatures to count per network without
     /// keeping addresses. Without the key, it cannot be reversed by trying all IPv4s.
     pub fn network_hash(&self, network: IpAddr) -> String {
@@ -106,5 +120,11 @@ impl AbuseControls {
             IpAddr::V6(v6) => v6.octets().to_vec(),
         };
         hex::encode(self.network_key.mac(&[&bytes]))
+    }
+}
+
+impl HoldPolicy for AbuseControls {
+    fn holds(&self, recent_from_network: i64) -> bool {
+        self.hold_after > 0 && recent_from_network >= i64::from(self.hold_after)
     }
 }

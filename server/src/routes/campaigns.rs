@@ -14,15 +14,14 @@ use tokio_stream::wrappers::WatchStream;
 
 use crate::abuse::STREAM_RETRY_AFTER_SECS;
 use crate::abuse::client_addr::ClientAddr;
+use crate::abuse::proof::unix_now;
 use crate::error::ApiError;
 use crate::extract::CampaignFromPath;
-use crate::abuse::proof::unix_now;
 use crate::state::AppState;
+use crate::wire::CampaignInfo;
 
 pub async fn info(CampaignFromPath(live): CampaignFromPath) -> Response {
-    let mut campaign = live.campaign.clone();
-    campaign.count = live.count();
-    Json(campaign).into_response()
+    Json(CampaignInfo::new(&live.campaign, live.count())).into_response()
 }
 
 pub async fn count(CampaignFromPath(live): CampaignFromPath, headers: HeaderMap) -> Response {

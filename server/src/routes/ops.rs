@@ -12,6 +12,7 @@ use serde_json::json;
 use crate::error::ApiError;
 use crate::metrics::{DatabaseGauges, Gauges};
 use crate::state::AppState;
+use crate::store::Store;
 
 /// `GET /healthz`: 200 while the process serves requests; it reads nothing.
 pub async fn healthz() -> Response {

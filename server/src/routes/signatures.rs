@@ -5,7 +5,6 @@
 //! then the store answers retries, spends the proof and stores (or holds) the signature
 //! in one transaction.
 
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,12 +13,12 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::abuse::client_addr::ClientAddr;
+use crate::abuse::proof::{ProofError, VerifiedProof, unix_now};
 use crate::domain::{NewSignature, SignatureRequest};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, CampaignFromPath, IdempotencyKeyHeader};
-use crate::abuse::proof::{ProofError, VerifiedProof, unix_now};
 use crate::state::AppState;
-use crate::store::{Campaign, SignContext, SignOutcome};
+use crate::store::{Campaign, SignContext, SignOutcome, SpentChallenge, Store};
 
 pub async fn create(
     State(state): State<AppState>,
@@ -42,9 +41,12 @@ pub async fn create(
     let proof = check_proof(&state, campaign, &request)?;
     let network_hash = client.network().map(|n| abuse.network_hash(n));
     let ctx = SignContext {
-        proof: proof.as_ref(),
+        challenge: proof.as_ref().map(|p| SpentChallenge {
+            challenge: &p.challenge,
+            expires_at: p.expires,
+        }),
         network_hash: network_hash.as_deref(),
-        hold_after: abuse.hold_after,
+        hold: abuse.hold_check(),
     };
     let outcome = state
         .campaigns

@@ -113,6 +113,11 @@ pub struct DatabaseLock {
 }
 
 impl DatabaseLock {
+    /// No lock: for databases that several servers may share (PostgreSQL).
+    pub fn none() -> Self {
+        Self { _file: None }
+    }
+
     /// Takes the lock, or fails at once (no waiting) saying who holds it. `holder` is
     /// written into the lock file for the next one's message, e.g. `pledge-server serve`.
     pub fn acquire(db: &DatabaseFile, holder: &str) -> anyhow::Result<Self> {

@@ -1,5 +1,7 @@
-//! Keeping the data safe: online backups (`VACUUM INTO`), restores, integrity checks and
-//! the state of the migrations (which a command that only reads never applies).
+//! Keeping the data safe: the state of the migrations (which a command that only reads
+//! never applies) for both stores, and SQLite's online backups (`VACUUM INTO`), restores
+//! and integrity checks. PostgreSQL has its own tools for backups (`pg_dump`, see
+//! docs/deploy.md).
 
 use std::path::{Path, PathBuf};
 
@@ -8,11 +10,11 @@ use sqlx::Row;
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 
-use super::SignatureStore;
 use super::file::{DatabaseFile, sidecar};
+use super::{SqliteStore, StoreError, StoreResult};
 
-/// The schema migrations built into this binary (`server/migrations/`).
-pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+/// The SQLite schema migrations built into this binary (`server/migrations/sqlite/`).
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// Which of this binary's migrations a database has.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -85,33 +87,60 @@ pub struct Integrity {
     pub problems: Vec<String>,
 }
 
-impl SignatureStore {
-    /// Applies pending migrations. Refuses a database a newer binary migrated.
-    pub async fn migrate(&self) -> anyhow::Result<()> {
-        match MIGRATOR.run(&self.pool).await {
-            Ok(()) => Ok(()),
-            Err(MigrateError::VersionMissing(v)) => MigrationState {
-                unknown: vec![v],
-                ..MigrationState::default()
-            }
-            .require_current(),
-            Err(e) => Err(anyhow::Error::new(e).context("applying migrations")),
+/// What applying migrations came to, in the words an operator needs: a database a newer
+/// binary migrated is refused with the way back.
+pub(super) fn migrated(result: Result<(), MigrateError>) -> anyhow::Result<()> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(MigrateError::VersionMissing(v)) => MigrationState {
+            unknown: vec![v],
+            ..MigrationState::default()
+        }
+        .require_current(),
+        Err(e) => Err(anyhow::Error::new(StoreError::from(e)).context("applying migrations")),
+    }
+}
+
+impl MigrationState {
+    /// Compares the `(version, success)` rows of `_sqlx_migrations` with `migrator`.
+    pub(super) fn compare(migrator: &Migrator, applied: &[(i64, bool)]) -> Self {
+        let known = |v: i64| migrator.iter().any(|m| m.version == v);
+        Self {
+            pending: migrator
+                .iter()
+                .filter(|m| !applied.iter().any(|(v, _)| *v == m.version))
+                .map(|m| (m.version, m.description.to_string()))
+                .collect(),
+            unknown: applied
+                .iter()
+                .filter(|(v, _)| !known(*v))
+                .map(|(v, _)| *v)
+                .collect(),
+            failed: applied
+                .iter()
+                .filter(|(_, ok)| !ok)
+                .map(|(v, _)| *v)
+                .collect(),
         }
     }
+}
 
-    /// The migrations applied to the database against those built in; writes nothing.
-    pub async fn migration_state(&self) -> anyhow::Result<MigrationState> {
+impl SqliteStore {
+    pub(super) async fn apply_migrations(&self) -> anyhow::Result<()> {
+        migrated(MIGRATOR.run(&self.pool).await)
+    }
+
+    pub(super) async fn read_migration_state(&self) -> StoreResult<MigrationState> {
         migration_state(&self.pool).await
     }
 
     /// `PRAGMA integrity_check` (every page, index and constraint) and
     /// `PRAGMA foreign_key_check`. A file SQLite cannot read at all is an `Err`.
-    pub async fn integrity(&self) -> Result<Integrity, sqlx::Error> {
-        integrity(&self.pool).await
+    pub(super) async fn check_integrity(&self) -> StoreResult<Integrity> {
+        Ok(integrity(&self.pool).await?)
     }
 
-    /// How many campaigns and signatures (signed, held) the database holds.
-    pub async fn totals(&self) -> Result<Totals, sqlx::Error> {
+    pub(super) async fn count_totals(&self) -> StoreResult<Totals> {
         let row = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM campaigns),
                     (SELECT COUNT(*) FROM signatures WHERE status = 'signed'),
@@ -128,7 +157,7 @@ impl SignatureStore {
 
     /// Signed signatures (the sum of the stored counts, no table scan) and held ones (a
     /// partial index), for `/metrics`.
-    pub async fn signature_totals(&self) -> Result<(i64, i64), sqlx::Error> {
+    pub(super) async fn count_signature_totals(&self) -> StoreResult<(i64, i64)> {
         let row = sqlx::query(
             "SELECT (SELECT COALESCE(SUM(signature_count), 0) FROM campaigns),
                     (SELECT COUNT(*) FROM signatures WHERE status = 'held')",
@@ -142,7 +171,7 @@ impl SignatureStore {
     /// taking signatures: `VACUUM INTO` reads one snapshot (WAL lets writers go on), so the
     /// copy holds exactly the transactions committed before it started. The copy is
     /// written beside `target`, synced, renamed into place, then opened and checked.
-    pub async fn backup_to(&self, target: &Path) -> anyhow::Result<BackupSummary> {
+    pub(super) async fn vacuum_into(&self, target: &Path) -> anyhow::Result<BackupSummary> {
         if target.exists() {
             bail!(
                 "{} already exists; give a new file name (a backup never overwrites)",
@@ -158,6 +187,7 @@ impl SignatureStore {
             .bind(as_text)
             .execute(&self.pool)
             .await
+            .map_err(StoreError::from)
             .with_context(|| format!("writing the backup to {}", partial.display()))?;
         durable_rename(&partial, target)?;
         verify_copy(target).await
@@ -168,7 +198,7 @@ impl SignatureStore {
 pub async fn verify_copy(path: &Path) -> anyhow::Result<BackupSummary> {
     let pool = open_copy(path).await?;
     let result = async {
-        let found = integrity(&pool).await?;
+        let found = integrity(&pool).await.map_err(StoreError::from)?;
         if !found.problems.is_empty() {
             bail!(
                 "{} is damaged: {}",
@@ -180,7 +210,8 @@ pub async fn verify_copy(path: &Path) -> anyhow::Result<BackupSummary> {
             "SELECT (SELECT COUNT(*) FROM campaigns), (SELECT COUNT(*) FROM signatures)",
         )
         .fetch_one(&pool)
-        .await?;
+        .await
+        .map_err(StoreError::from)?;
         Ok(BackupSummary {
             campaigns: row.try_get(0)?,
             signatures: row.try_get(1)?,
@@ -253,6 +284,7 @@ async fn open_copy(path: &Path) -> anyhow::Result<SqlitePool> {
         .max_connections(1)
         .connect_with(options)
         .await
+        .map_err(StoreError::from)
         .with_context(|| format!("opening {}", path.display()))
 }
 
@@ -294,7 +326,7 @@ async fn integrity(pool: &SqlitePool) -> Result<Integrity, sqlx::Error> {
     Ok(Integrity { problems })
 }
 
-async fn migration_state(pool: &SqlitePool) -> anyhow::Result<MigrationState> {
+async fn migration_state(pool: &SqlitePool) -> StoreResult<MigrationState> {
     let has_table: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
     )
@@ -310,22 +342,5 @@ async fn migration_state(pool: &SqlitePool) -> anyhow::Result<MigrationState> {
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .collect::<Result<_, sqlx::Error>>()?
     };
-    let known = |v: i64| MIGRATOR.iter().any(|m| m.version == v);
-    Ok(MigrationState {
-        pending: MIGRATOR
-            .iter()
-            .filter(|m| !applied.iter().any(|(v, _)| *v == m.version))
-            .map(|m| (m.version, m.description.to_string()))
-            .collect(),
-        unknown: applied
-            .iter()
-            .filter(|(v, _)| !known(*v))
-            .map(|(v, _)| *v)
-            .collect(),
-        failed: applied
-            .iter()
-            .filter(|(_, ok)| !ok)
-            .map(|(v, _)| *v)
-            .collect(),
-    })
+    Ok(MigrationState::compare(&MIGRATOR, &applied))
 }

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pledge_server::abuse::AbuseSettings;
-use pledge_server::domain::{CampaignSlug, FieldDefinition, NewCampaign};
 use pledge_server::abuse::proof::hash_hex;
-use pledge_server::store::SignatureStore;
+use pledge_server::domain::{CampaignSlug, FieldDefinition, NewCampaign};
+use pledge_server::store::{SignatureStore, Store};
 use pledge_server::{Application, Settings};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;

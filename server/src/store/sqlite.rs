@@ -1,124 +1,26 @@
-//! All SQL lives here. Handlers and the CLI speak to `SignatureStore` only, so another
-//! database (PostgreSQL) can be added behind the same methods later.
+//! The SQLite store, the embedded default: one file, WAL, `synchronous=FULL`, one writer at
+//! a time. Its migrations are `server/migrations/sqlite/`.
 
 use std::time::Duration;
 
+use std::collections::BTreeMap;
+use std::path::Path;
+
 use anyhow::Context;
-use serde::Serialize;
 use sqlx::Row;
 use sqlx::sqlite::{SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::domain::{FieldDefinition, IdempotencyKey, NewCampaign, NewSignature};
-use crate::abuse::proof::VerifiedProof;
-
-mod file;
-mod maintenance;
-mod translations;
-pub use file::{DatabaseFile, DatabaseLock, OpenMode};
-pub use maintenance::{
-    BackupSummary, Integrity, MIGRATOR, MigrationState, Totals, restore_file, verify_copy,
+use super::{
+    BackupSummary, Campaign, CountDrift, DatabaseFile, Integrity, MigrationState, OpenMode,
+    ProofOfWork, SignContext, SignOutcome, SignatureRecord, Store, StoreResult, Totals,
+    Translation, from_json, to_json,
 };
-pub use translations::{Translation, parse_translation_arg};
-
-/// A campaign as stored, with its current count.
-#[derive(Debug, Clone, Serialize)]
-pub struct Campaign {
-    #[serde(skip)]
-    pub id: i64,
-    pub slug: String,
-    pub title: String,
-    pub text: String,
-    pub goal: Option<i64>,
-    pub count: i64,
-    pub fields: Vec<FieldDefinition>,
-    pub consent_text: String,
-    pub privacy_url: Option<String>,
-    pub share_url: Option<String>,
-    pub allow_public_names: bool,
-    pub languages: Vec<String>,
-    /// Title, text and consent line per language tag (docs/api.md).
-    pub translations: std::collections::BTreeMap<String, Translation>,
-    #[serde(skip)]
-    pub allowed_origins: Vec<String>,
-    /// `null` when signatures need no proof of work.
-    pub proof_of_work: Option<ProofOfWork>,
-    /// Seconds between a challenge's issue and the post; only checked with proof of work.
-    #[serde(skip)]
-    pub min_fill_seconds: u32,
-}
-
-/// The campaign's proof-of-work difficulty, as shown in `GET /campaigns/{slug}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct ProofOfWork {
-    pub maxnumber: u32,
-}
-
-/// What the handler learned about a post besides its body, for `sign`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SignContext<'a> {
-    /// Spent in the same transaction; `None` when the campaign needs no proof.
-    pub proof: Option<&'a VerifiedProof>,
-    /// Keyed hash of the client's network, see `client_addr::network_of`.
-    pub network_hash: Option<&'a str>,
-    /// Hold a signature when this many already came from its network in the last hour
-    /// (0 = never hold).
-    pub hold_after: u32,
-}
-
-/// What a signature attempt came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SignOutcome {
-    Signed {
-        count: i64,
-    },
-    /// Stored as `held` for review: answered like `Signed`, but not counted.
-    Held {
-        count: i64,
-    },
-    AlreadySigned {
-        count: i64,
-    },
-    /// The same key and body were seen before: this is that first answer.
-    Replayed {
-        signed: bool,
-        count: i64,
-    },
-    /// The key was seen before with a different body.
-    KeyReused,
-    /// The proof's challenge was spent by an earlier signature.
-    ProofReplayed,
-}
-
-/// A campaign whose stored count is not its number of signatures.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CountDrift {
-    pub slug: String,
-    /// `campaigns.signature_count`, what the API shows.
-    pub stored: i64,
-    /// Rows in `signatures`, the truth.
-    pub actual: i64,
-}
-
-/// One exported signature.
-#[derive(Debug, Clone)]
-pub struct SignatureRecord {
-    pub signed_at: String,
-    /// `signed` or `held`.
-    pub status: String,
-    pub name: String,
-    pub email: String,
-    pub fields: serde_json::Map<String, serde_json::Value>,
-    pub public: bool,
-    pub locale: Option<String>,
-    pub source_url: Option<String>,
-    pub consent_text: String,
-    pub consent_at: String,
-}
+use crate::domain::{IdempotencyKey, NewCampaign, NewSignature};
 
 /// SQLite-backed storage for campaigns, signatures and idempotency keys.
 #[derive(Debug, Clone)]
-pub struct SignatureStore {
-    pool: SqlitePool,
+pub struct SqliteStore {
+    pub(super) pool: SqlitePool,
     /// Writers queue here (FIFO) instead of in SQLite's busy handler, whose growing sleeps
     /// (up to 100 ms per retry) would put long tails on signature latency.
     write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
@@ -135,7 +37,7 @@ macro_rules! select_campaigns {
     };
 }
 
-impl SignatureStore {
+impl SqliteStore {
     /// Opens the database as `mode` allows: `Create` creates a missing file, `Create` and
     /// `Migrate` apply pending migrations, `ReadOnly` writes nothing and refuses a database
     /// whose migrations differ from this binary's (see docs/deploy.md, "Upgrades").
@@ -174,10 +76,11 @@ impl SignatureStore {
             write_gate: Default::default(),
         };
         let migrated = match mode {
-            OpenMode::Create | OpenMode::Migrate => store.migrate().await,
+            OpenMode::Create | OpenMode::Migrate => store.apply_migrations().await,
             OpenMode::ReadOnly => store
-                .migration_state()
+                .read_migration_state()
                 .await
+                .map_err(anyhow::Error::from)
                 .and_then(MigrationState::require_current),
             OpenMode::Snapshot => Ok(()),
         };
@@ -187,12 +90,14 @@ impl SignatureStore {
         }
         Ok(store)
     }
+}
 
-    pub async fn close(&self) {
+impl Store for SqliteStore {
+    async fn close(&self) {
         self.pool.close().await;
     }
 
-    pub async fn campaign(&self, slug: &str) -> Result<Option<Campaign>, sqlx::Error> {
+    async fn campaign(&self, slug: &str) -> StoreResult<Option<Campaign>> {
         let row = sqlx::query(select_campaigns!(" WHERE slug = ?"))
             .bind(slug)
             .fetch_optional(&self.pool)
@@ -204,7 +109,7 @@ impl SignatureStore {
         Ok(Some(campaign))
     }
 
-    pub async fn campaigns(&self) -> Result<Vec<Campaign>, sqlx::Error> {
+    async fn campaigns(&self) -> StoreResult<Vec<Campaign>> {
         let rows = sqlx::query(select_campaigns!(" ORDER BY slug"))
             .fetch_all(&self.pool)
             .await?;
@@ -212,7 +117,7 @@ impl SignatureStore {
     }
 
     /// Inserts the campaign; `false` if the slug is taken (nothing is changed then).
-    pub async fn create_campaign(&self, c: &NewCampaign) -> Result<bool, sqlx::Error> {
+    async fn create_campaign(&self, c: &NewCampaign) -> StoreResult<bool> {
         let result = sqlx::query(
             "INSERT INTO campaigns (slug, title, body, goal, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING",
@@ -235,11 +140,7 @@ impl SignatureStore {
         Ok(result.rows_affected() == 1)
     }
 
-    pub async fn set_allowed_origins(
-        &self,
-        slug: &str,
-        origins: &[String],
-    ) -> Result<(), sqlx::Error> {
+    async fn set_allowed_origins(&self, slug: &str, origins: &[String]) -> StoreResult<()> {
         sqlx::query("UPDATE campaigns SET allowed_origins_json = ? WHERE slug = ?")
             .bind(to_json(origins))
             .bind(slug)
@@ -250,7 +151,7 @@ impl SignatureStore {
 
     /// Sets the proof-of-work difficulty (0 = off). Running servers keep the value they
     /// cached, so this is for before serving (the demo's `--pow`).
-    pub async fn set_proof_of_work(&self, slug: &str, maxnumber: u32) -> Result<(), sqlx::Error> {
+    async fn set_proof_of_work(&self, slug: &str, maxnumber: u32) -> StoreResult<()> {
         sqlx::query("UPDATE campaigns SET pow_maxnumber = ? WHERE slug = ?")
             .bind(maxnumber)
             .bind(slug)
@@ -269,15 +170,19 @@ impl SignatureStore {
     /// A retry with a known key is answered before the proof is looked at (its proof may
     /// be spent or new); otherwise the proof is spent here, so two posts racing with one
     /// challenge cannot both pass. A signature from a network that already sent
+    async fn set_translation(&self, slug: &str, lang: &str, t: &Translation) -> StoreResult<bool> {
+        self.insert_translation(slug, lang, t).await
+    }
+
     /// `hold_after` in the last hour is stored as `held` and not counted.
-    pub async fn sign(
+    async fn sign(
         &self,
         campaign_id: i64,
         key: &IdempotencyKey,
         request_hash: &str,
         sig: &NewSignature,
         ctx: SignContext<'_>,
-    ) -> Result<SignOutcome, sqlx::Error> {
+    ) -> StoreResult<SignOutcome> {
         let _writer = self.write_gate.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let seen = sqlx::query("SELECT request_hash, response_status, response_count FROM idempotency_keys WHERE campaign_id = ? AND key = ?")
@@ -296,18 +201,16 @@ impl SignatureStore {
                 count: row.try_get(2)?,
             });
         }
-        if let Some(proof) = ctx.proof {
+        if let Some(spent) = ctx.challenge {
             // Expired rows can go: an expired challenge is refused before it gets here.
-            let now = i64::try_from(crate::abuse::proof::unix_now()).unwrap_or(i64::MAX);
-            sqlx::query("DELETE FROM used_challenges WHERE expires_at <= ?")
-                .bind(now)
+            sqlx::query("DELETE FROM used_challenges WHERE expires_at <= CAST(strftime('%s', 'now') AS INTEGER)")
                 .execute(&mut *tx)
                 .await?;
             let fresh = sqlx::query(
                 "INSERT INTO used_challenges (challenge, expires_at) VALUES (?, ?) ON CONFLICT (challenge) DO NOTHING",
             )
-            .bind(&proof.challenge)
-            .bind(i64::try_from(proof.expires).unwrap_or(i64::MAX))
+            .bind(spent.challenge)
+            .bind(i64::try_from(spent.expires_at).unwrap_or(i64::MAX))
             .execute(&mut *tx)
             .await?
             .rows_affected()
@@ -316,17 +219,18 @@ impl SignatureStore {
                 return Ok(SignOutcome::ProofReplayed);
             }
         }
-        let held = match ctx.network_hash {
-            Some(network) if ctx.hold_after > 0 => {
+        let held = match (ctx.network_hash, ctx.hold) {
+            (Some(network), Some(hold)) => {
                 let recent: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM signatures WHERE campaign_id = ? AND network_hash = ?
-                     AND signed_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour')",
+                     AND signed_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)",
                 )
                 .bind(campaign_id)
                 .bind(network)
+                .bind(format!("-{} seconds", hold.window.as_secs()))
                 .fetch_one(&mut *tx)
                 .await?;
-                recent >= i64::from(ctx.hold_after)
+                hold.policy.holds(recent)
             }
             _ => false,
         };
@@ -382,13 +286,13 @@ impl SignatureStore {
     /// Campaigns whose stored count differs from their number of signature rows. Count
     /// and row change in one transaction, so any drift means something outside `sign`
     /// (a restore, a hand edit, a bug) touched the data.
-    pub async fn count_drift(&self) -> Result<Vec<CountDrift>, sqlx::Error> {
-        drift(&self.pool).await
+    async fn count_drift(&self) -> StoreResult<Vec<CountDrift>> {
+        Ok(drift(&self.pool).await?)
     }
 
     /// Sets every drifted count to its number of rows, in one transaction under the write
     /// lock (so no signature lands between the recount and the update). Returns what it fixed.
-    pub async fn repair_counts(&self) -> Result<Vec<CountDrift>, sqlx::Error> {
+    async fn repair_counts(&self) -> StoreResult<Vec<CountDrift>> {
         let _writer = self.write_gate.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let drifted = drift(&mut *tx).await?;
@@ -403,24 +307,10 @@ impl SignatureStore {
         Ok(drifted)
     }
 
-    /// Every signature of a campaign, held ones included, oldest first.
-    pub async fn signatures(&self, campaign_id: i64) -> Result<Vec<SignatureRecord>, sqlx::Error> {
-        self.signatures_where(campaign_id, false).await
-    }
-
-    /// The campaign's signatures held for review, oldest first.
-    pub async fn held(&self, campaign_id: i64) -> Result<Vec<SignatureRecord>, sqlx::Error> {
-        self.signatures_where(campaign_id, true).await
-    }
-
     /// Moves held signatures to `signed` and counts them, in one transaction: all of the
     /// campaign's (`email: None`) or the one with this normalised email. Returns how many
     /// moved. A running server shows the new count after its next signature.
-    pub async fn approve(
-        &self,
-        campaign_id: i64,
-        email_normalised: Option<&str>,
-    ) -> Result<u64, sqlx::Error> {
+    async fn approve(&self, campaign_id: i64, email_normalised: Option<&str>) -> StoreResult<u64> {
         let _writer = self.write_gate.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let moved = sqlx::query(
@@ -442,11 +332,11 @@ impl SignatureStore {
         Ok(moved)
     }
 
-    async fn signatures_where(
+    async fn signatures(
         &self,
         campaign_id: i64,
         held_only: bool,
-    ) -> Result<Vec<SignatureRecord>, sqlx::Error> {
+    ) -> StoreResult<Vec<SignatureRecord>> {
         let rows = sqlx::query(
             "SELECT signed_at, name, email, fields_json, public, locale, source_url, consent_text, consent_at, status FROM signatures
              WHERE campaign_id = ? AND (? = 0 OR status = 'held') ORDER BY id",
@@ -462,7 +352,7 @@ impl SignatureStore {
                     status: r.try_get(9)?,
                     name: r.try_get(1)?,
                     email: r.try_get(2)?,
-                    fields: from_json(r.try_get(3)?)?,
+                    fields: from_json(&r.try_get::<String, _>(3)?)?,
                     public: r.try_get(4)?,
                     locale: r.try_get(5)?,
                     source_url: r.try_get(6)?,
@@ -471,6 +361,39 @@ impl SignatureStore {
                 })
             })
             .collect()
+    }
+
+    async fn counts(&self) -> StoreResult<Vec<(i64, i64)>> {
+        let rows = sqlx::query("SELECT id, signature_count FROM campaigns")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    async fn migrate(&self) -> anyhow::Result<()> {
+        self.apply_migrations().await
+    }
+
+    async fn migration_state(&self) -> StoreResult<MigrationState> {
+        self.read_migration_state().await
+    }
+
+    async fn integrity(&self) -> StoreResult<Integrity> {
+        self.check_integrity().await
+    }
+
+    async fn totals(&self) -> StoreResult<Totals> {
+        self.count_totals().await
+    }
+
+    async fn signature_totals(&self) -> StoreResult<(i64, i64)> {
+        self.count_signature_totals().await
+    }
+
+    async fn backup_to(&self, target: &Path) -> anyhow::Result<BackupSummary> {
+        self.vacuum_into(target).await
     }
 }
 
@@ -498,7 +421,7 @@ where
         .collect()
 }
 
-fn campaign_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Campaign, sqlx::Error> {
+fn campaign_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<Campaign> {
     Ok(Campaign {
         id: r.try_get(0)?,
         slug: r.try_get(1)?,
@@ -506,27 +429,62 @@ fn campaign_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Campaign, sqlx::Erro
         text: r.try_get(3)?,
         goal: r.try_get(4)?,
         count: r.try_get(5)?,
-        fields: from_json(r.try_get(6)?)?,
+        fields: from_json(&r.try_get::<String, _>(6)?)?,
         consent_text: r.try_get(7)?,
         privacy_url: r.try_get(8)?,
         share_url: r.try_get(9)?,
         allow_public_names: r.try_get(10)?,
-        languages: from_json(r.try_get(11)?)?,
-        allowed_origins: from_json(r.try_get(12)?)?,
-        proof_of_work: match r.try_get::<u32, _>(13)? {
-            0 => None,
-            maxnumber => Some(ProofOfWork { maxnumber }),
-        },
+        languages: from_json(&r.try_get::<String, _>(11)?)?,
+        allowed_origins: from_json(&r.try_get::<String, _>(12)?)?,
+        proof_of_work: ProofOfWork::from_maxnumber(r.try_get(13)?),
         min_fill_seconds: r.try_get(14)?,
         translations: Default::default(),
     })
 }
 
-fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
-    // Serialising our own plain data types cannot fail.
-    serde_json::to_string(value).unwrap_or_default()
-}
+impl SqliteStore {
+    /// Stores (or replaces) the `lang` text of campaign `slug`; `false` if there is no such
+    /// campaign.
+    async fn insert_translation(
+        &self,
+        slug: &str,
+        lang: &str,
+        t: &Translation,
+    ) -> StoreResult<bool> {
+        let _gate = self.write_gate.lock().await;
+        let done = sqlx::query(
+            "INSERT INTO campaign_translations (campaign_id, lang, title, body, consent_text)
+             SELECT id, ?, ?, ?, ? FROM campaigns WHERE slug = ?
+             ON CONFLICT (campaign_id, lang) DO UPDATE SET
+               title = excluded.title, body = excluded.body, consent_text = excluded.consent_text",
+        )
+        .bind(lang)
+        .bind(&t.title)
+        .bind(&t.text)
+        .bind(&t.consent_text)
+        .bind(slug)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
 
-fn from_json<T: serde::de::DeserializeOwned>(text: String) -> Result<T, sqlx::Error> {
-    serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    /// Every language's text of a campaign, by language tag.
+    async fn translations(&self, campaign_id: i64) -> StoreResult<BTreeMap<String, Translation>> {
+        let rows = sqlx::query(
+            "SELECT lang, title, body, consent_text FROM campaign_translations WHERE campaign_id = ?",
+        )
+        .bind(campaign_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let t = Translation {
+                    title: r.try_get(1)?,
+                    text: r.try_get(2)?,
+                    consent_text: r.try_get(3)?,
+                };
+                Ok((r.try_get(0)?, t))
+            })
+            .collect()
+    }
 }

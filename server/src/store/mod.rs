@@ -1,0 +1,479 @@
+//! Where campaigns and signatures are kept: the [`Store`] trait (the one contract handlers
+//! and the CLI speak to), with a SQLite and a PostgreSQL implementation, each with its own
+//! `migrations/` folder (the layout atuin uses).
+//!
+//! - [`sqlite`]: the embedded default (`sqlite://…`): one file, one server on it.
+//! - [`postgres`]: `postgres://…`: several `serve` instances on one database.
+//!
+//! [`SignatureStore`] is the store a command opened, chosen by the URL's scheme. No
+//! `sqlx::Error` leaves this module ([`StoreError`]), and no policy lives here: whether to
+//! hold a signature and whether a proof is good are decided by the caller (see
+//! [`SignContext`]); the store only makes each decision atomic with the write.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::domain::{FieldDefinition, IdempotencyKey, NewCampaign, NewSignature};
+
+mod file;
+mod maintenance;
+pub mod postgres;
+pub mod sqlite;
+mod translations;
+
+pub use file::{DatabaseFile, DatabaseLock, OpenMode};
+pub use maintenance::{
+    BackupSummary, Integrity, MIGRATOR, MigrationState, Totals, restore_file, verify_copy,
+};
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+pub use translations::{Translation, parse_translation_arg};
+
+/// A campaign as stored, with its count when it was read. Not a wire type: the routes
+/// decide what of it a client sees.
+#[derive(Debug, Clone)]
+pub struct Campaign {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub text: String,
+    pub goal: Option<i64>,
+    pub count: i64,
+    pub fields: Vec<FieldDefinition>,
+    pub consent_text: String,
+    pub privacy_url: Option<String>,
+    pub share_url: Option<String>,
+    pub allow_public_names: bool,
+    pub languages: Vec<String>,
+    /// Title, text and consent line per language tag.
+    pub translations: BTreeMap<String, Translation>,
+    pub allowed_origins: Vec<String>,
+    /// `None` when signatures need no proof of work.
+    pub proof_of_work: Option<ProofOfWork>,
+    /// Seconds between a challenge's issue and the post; only checked with proof of work.
+    pub min_fill_seconds: u32,
+}
+
+/// The campaign's proof-of-work difficulty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProofOfWork {
+    pub maxnumber: u32,
+}
+
+impl ProofOfWork {
+    /// `None` for 0, how "off" is stored.
+    pub fn from_maxnumber(maxnumber: u32) -> Option<Self> {
+        (maxnumber > 0).then_some(Self { maxnumber })
+    }
+}
+
+/// A proof-of-work challenge to spend with a signature: the caller checked the proof, the
+/// store only makes sure the challenge is spent once (across every instance on the database).
+#[derive(Debug, Clone, Copy)]
+pub struct SpentChallenge<'a> {
+    pub challenge: &'a str,
+    /// Unix seconds; the row may be forgotten after this (an expired proof is refused anyway).
+    pub expires_at: u64,
+}
+
+/// Whether a signature is held for review, decided by the caller (`AbuseControls`) from
+/// how many signatures its network sent to the campaign recently.
+pub trait HoldPolicy: fmt::Debug + Send + Sync {
+    fn holds(&self, recent_from_network: i64) -> bool;
+}
+
+/// The caller's hold policy, applied inside the signature's transaction so two posts from
+/// one network cannot both slip under it: the store counts what the network sent to the
+/// campaign within `window`, and `policy` says whether that is too many.
+#[derive(Debug, Clone, Copy)]
+pub struct HoldCheck<'a> {
+    pub window: Duration,
+    pub policy: &'a dyn HoldPolicy,
+}
+
+/// What the handler learned about a post besides its body, for `sign`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SignContext<'a> {
+    /// Spent in the same transaction; `None` when the campaign needs no proof.
+    pub challenge: Option<SpentChallenge<'a>>,
+    /// Keyed hash of the client's network, stored with the signature.
+    pub network_hash: Option<&'a str>,
+    /// Applied when there is a `network_hash`; `None` = never hold.
+    pub hold: Option<HoldCheck<'a>>,
+}
+
+/// What a signature attempt came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignOutcome {
+    Signed {
+        count: i64,
+    },
+    /// Stored as `held` for review: answered like `Signed`, but not counted.
+    Held {
+        count: i64,
+    },
+    AlreadySigned {
+        count: i64,
+    },
+    /// The same key and body were seen before: this is that first answer.
+    Replayed {
+        signed: bool,
+        count: i64,
+    },
+    /// The key was seen before with a different body.
+    KeyReused,
+    /// The proof's challenge was spent by an earlier signature.
+    ProofReplayed,
+}
+
+/// A campaign whose stored count is not its number of signatures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountDrift {
+    pub slug: String,
+    /// `campaigns.signature_count`, what the API shows.
+    pub stored: i64,
+    /// Rows in `signatures`, the truth.
+    pub actual: i64,
+}
+
+/// One exported signature.
+#[derive(Debug, Clone)]
+pub struct SignatureRecord {
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC), the same text from both stores.
+    pub signed_at: String,
+    /// `signed` or `held`.
+    pub status: String,
+    pub name: String,
+    pub email: String,
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub public: bool,
+    pub locale: Option<String>,
+    pub source_url: Option<String>,
+    pub consent_text: String,
+    pub consent_at: String,
+}
+
+/// Why the store could not do what was asked. Carries text, never the driver's error type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// The database did not answer: connection refused or lost, pool timed out.
+    Unavailable(String),
+    /// A stored value could not be read back as this version's type (a hand edit, damage).
+    Corrupt(String),
+    /// The database refused the statement.
+    Database(String),
+    /// The operation does not exist for this database; the text says what to use instead.
+    Unsupported(String),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unavailable(e) => write!(f, "the database is unavailable: {e}"),
+            Self::Corrupt(e) => write!(f, "a stored value could not be read: {e}"),
+            Self::Database(e) => write!(f, "database: {e}"),
+            Self::Unsupported(e) => f.write_str(e),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        use sqlx::Error as E;
+        match e {
+            E::Io(_) | E::Tls(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed => {
+                Self::Unavailable(e.to_string())
+            }
+            E::Decode(_)
+            | E::ColumnDecode { .. }
+            | E::ColumnNotFound(_)
+            | E::TypeNotFound { .. } => Self::Corrupt(e.to_string()),
+            other => Self::Database(other.to_string()),
+        }
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        Self::Database(format!("migrations: {e}"))
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The store contract: what handlers and the CLI may ask of a database. Both
+/// implementations keep the same promises: a signature and its count change in one
+/// transaction; at most one signature per (campaign, normalised email) and per
+/// idempotency key; a challenge is spent at most once.
+pub trait Store: Send + Sync {
+    fn close(&self) -> impl Future<Output = ()> + Send;
+
+    fn campaign(&self, slug: &str) -> impl Future<Output = StoreResult<Option<Campaign>>> + Send;
+
+    /// Every campaign, by slug (translations not loaded).
+    fn campaigns(&self) -> impl Future<Output = StoreResult<Vec<Campaign>>> + Send;
+
+    /// Inserts the campaign; `false` if the slug is taken (nothing is changed then).
+    fn create_campaign(&self, c: &NewCampaign) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    fn set_allowed_origins(
+        &self,
+        slug: &str,
+        origins: &[String],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Sets the proof-of-work difficulty (0 = off). Running servers keep the value they
+    /// cached, so this is for before serving (the demo's `--pow`).
+    fn set_proof_of_work(
+        &self,
+        slug: &str,
+        maxnumber: u32,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Stores (or replaces) the `lang` text of campaign `slug`; `false` if there is no such
+    /// campaign.
+    fn set_translation(
+        &self,
+        slug: &str,
+        lang: &str,
+        t: &Translation,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Stores a signature at most once per (campaign, normalised email) and at most once
+    /// per idempotency key, bumping the campaign's count in the same transaction. A retry
+    /// with a known key is answered before the proof is looked at; otherwise the challenge
+    /// is spent here, so two posts racing with one challenge cannot both pass.
+    fn sign(
+        &self,
+        campaign_id: i64,
+        key: &IdempotencyKey,
+        request_hash: &str,
+        sig: &NewSignature,
+        ctx: SignContext<'_>,
+    ) -> impl Future<Output = StoreResult<SignOutcome>> + Send;
+
+    /// Campaigns whose stored count differs from their number of signed rows.
+    fn count_drift(&self) -> impl Future<Output = StoreResult<Vec<CountDrift>>> + Send;
+
+    /// Sets every drifted count to its number of rows, atomically with respect to `sign`.
+    fn repair_counts(&self) -> impl Future<Output = StoreResult<Vec<CountDrift>>> + Send;
+
+    /// Every signature of a campaign (held ones included, oldest first), or only the held.
+    fn signatures(
+        &self,
+        campaign_id: i64,
+        held_only: bool,
+    ) -> impl Future<Output = StoreResult<Vec<SignatureRecord>>> + Send;
+
+    /// Moves held signatures to `signed` and counts them, in one transaction: all of the
+    /// campaign's (`None`) or the one with this normalised email. Returns how many moved.
+    fn approve(
+        &self,
+        campaign_id: i64,
+        email_normalised: Option<&str>,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+
+    /// Every campaign's current count, by id: what a server re-reads when it may have
+    /// missed changes (a reconnected listener).
+    fn counts(&self) -> impl Future<Output = StoreResult<Vec<(i64, i64)>>> + Send;
+
+    /// Applies pending migrations. Refuses a database a newer binary migrated.
+    fn migrate(&self) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// The migrations applied to the database against those built in; writes nothing.
+    fn migration_state(&self) -> impl Future<Output = StoreResult<MigrationState>> + Send;
+
+    /// The database's own consistency checks; a database that cannot be read is an `Err`.
+    fn integrity(&self) -> impl Future<Output = StoreResult<Integrity>> + Send;
+
+    /// How many campaigns and signatures (signed, held) the database holds.
+    fn totals(&self) -> impl Future<Output = StoreResult<Totals>> + Send;
+
+    /// Signed (the sum of the stored counts) and held signatures, for `/metrics`.
+    fn signature_totals(&self) -> impl Future<Output = StoreResult<(i64, i64)>> + Send;
+
+    /// A consistent copy of the whole database in the file `target`, taken while serving.
+    fn backup_to(
+        &self,
+        target: &Path,
+    ) -> impl Future<Output = anyhow::Result<BackupSummary>> + Send;
+}
+
+/// Where a `--database-url` points: a SQLite file (or memory) or a PostgreSQL server.
+#[derive(Debug, Clone)]
+pub enum DatabaseUrl {
+    Sqlite(DatabaseFile),
+    Postgres(postgres::PostgresUrl),
+}
+
+impl DatabaseUrl {
+    pub fn parse(database_url: &str) -> anyhow::Result<Self> {
+        if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+            Ok(Self::Postgres(postgres::PostgresUrl::parse(database_url)?))
+        } else {
+            Ok(Self::Sqlite(DatabaseFile::parse(database_url)?))
+        }
+    }
+
+    /// For messages: the file, or the server and database (never the password).
+    pub fn display(&self) -> String {
+        match self {
+            Self::Sqlite(db) => db.display(),
+            Self::Postgres(pg) => pg.display(),
+        }
+    }
+
+    /// Fails when a SQLite file is missing and `mode` may not create it. A PostgreSQL
+    /// database is created by its operator (`createdb`), never by a command.
+    pub fn require(&self, mode: OpenMode) -> anyhow::Result<()> {
+        match self {
+            Self::Sqlite(db) => db.require(mode),
+            Self::Postgres(_) => Ok(()),
+        }
+    }
+
+    /// One server per SQLite file (see [`DatabaseLock`]); PostgreSQL takes several.
+    pub fn lock(&self, holder: &str) -> anyhow::Result<DatabaseLock> {
+        match self {
+            Self::Sqlite(db) => DatabaseLock::acquire(db, holder),
+            Self::Postgres(_) => Ok(DatabaseLock::none()),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres(_))
+    }
+}
+
+/// The store a command opened: SQLite or PostgreSQL, by the URL's scheme. Cheap to clone.
+#[derive(Debug, Clone)]
+pub enum SignatureStore {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+impl SignatureStore {
+    /// Opens `database_url` as `mode` allows (see [`OpenMode`]).
+    pub async fn open(database_url: &str, mode: OpenMode) -> anyhow::Result<Self> {
+        Self::open_at(&DatabaseUrl::parse(database_url)?, mode).await
+    }
+
+    pub async fn open_at(url: &DatabaseUrl, mode: OpenMode) -> anyhow::Result<Self> {
+        Ok(match url {
+            DatabaseUrl::Sqlite(db) => Self::Sqlite(SqliteStore::open_file(db, mode).await?),
+            DatabaseUrl::Postgres(pg) => Self::Postgres(PostgresStore::open(pg, mode).await?),
+        })
+    }
+
+    pub fn as_postgres(&self) -> Option<&PostgresStore> {
+        match self {
+            Self::Postgres(pg) => Some(pg),
+            Self::Sqlite(_) => None,
+        }
+    }
+
+    /// Every signature of a campaign, held ones included, oldest first.
+    pub async fn all_signatures(&self, campaign_id: i64) -> StoreResult<Vec<SignatureRecord>> {
+        self.signatures(campaign_id, false).await
+    }
+
+    /// The campaign's signatures held for review, oldest first.
+    pub async fn held(&self, campaign_id: i64) -> StoreResult<Vec<SignatureRecord>> {
+        self.signatures(campaign_id, true).await
+    }
+}
+
+/// Calls the same method on whichever store this is.
+macro_rules! dispatch {
+    ($self:ident . $method:ident ( $($arg:expr),* )) => {
+        match $self {
+            SignatureStore::Sqlite(s) => s.$method($($arg),*).await,
+            SignatureStore::Postgres(s) => s.$method($($arg),*).await,
+        }
+    };
+}
+
+impl Store for SignatureStore {
+    async fn close(&self) {
+        dispatch!(self.close())
+    }
+    async fn campaign(&self, slug: &str) -> StoreResult<Option<Campaign>> {
+        dispatch!(self.campaign(slug))
+    }
+    async fn campaigns(&self) -> StoreResult<Vec<Campaign>> {
+        dispatch!(self.campaigns())
+    }
+    async fn create_campaign(&self, c: &NewCampaign) -> StoreResult<bool> {
+        dispatch!(self.create_campaign(c))
+    }
+    async fn set_allowed_origins(&self, slug: &str, origins: &[String]) -> StoreResult<()> {
+        dispatch!(self.set_allowed_origins(slug, origins))
+    }
+    async fn set_proof_of_work(&self, slug: &str, maxnumber: u32) -> StoreResult<()> {
+        dispatch!(self.set_proof_of_work(slug, maxnumber))
+    }
+    async fn set_translation(&self, slug: &str, lang: &str, t: &Translation) -> StoreResult<bool> {
+        dispatch!(self.set_translation(slug, lang, t))
+    }
+    async fn sign(
+        &self,
+        campaign_id: i64,
+        key: &IdempotencyKey,
+        request_hash: &str,
+        sig: &NewSignature,
+        ctx: SignContext<'_>,
+    ) -> StoreResult<SignOutcome> {
+        dispatch!(self.sign(campaign_id, key, request_hash, sig, ctx))
+    }
+    async fn count_drift(&self) -> StoreResult<Vec<CountDrift>> {
+        dispatch!(self.count_drift())
+    }
+    async fn repair_counts(&self) -> StoreResult<Vec<CountDrift>> {
+        dispatch!(self.repair_counts())
+    }
+    async fn signatures(
+        &self,
+        campaign_id: i64,
+        held_only: bool,
+    ) -> StoreResult<Vec<SignatureRecord>> {
+        dispatch!(self.signatures(campaign_id, held_only))
+    }
+    async fn approve(&self, campaign_id: i64, email_normalised: Option<&str>) -> StoreResult<u64> {
+        dispatch!(self.approve(campaign_id, email_normalised))
+    }
+    async fn counts(&self) -> StoreResult<Vec<(i64, i64)>> {
+        dispatch!(self.counts())
+    }
+    async fn migrate(&self) -> anyhow::Result<()> {
+        dispatch!(self.migrate())
+    }
+    async fn migration_state(&self) -> StoreResult<MigrationState> {
+        dispatch!(self.migration_state())
+    }
+    async fn integrity(&self) -> StoreResult<Integrity> {
+        dispatch!(self.integrity())
+    }
+    async fn totals(&self) -> StoreResult<Totals> {
+        dispatch!(self.totals())
+    }
+    async fn signature_totals(&self) -> StoreResult<(i64, i64)> {
+        dispatch!(self.signature_totals())
+    }
+    async fn backup_to(&self, target: &Path) -> anyhow::Result<BackupSummary> {
+        dispatch!(self.backup_to(target))
+    }
+}
+
+/// Serialising our own plain data types cannot fail.
+pub(crate) fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("stored JSON: {e}")))
+}
