@@ -69,7 +69,8 @@ impl PostgresUrl {
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
-    url: PostgresUrl,
+    /// The URL without its password, for messages.
+    shown_as: std::sync::Arc<str>,
 }
 
 /// A timestamp column as the text SQLite stores: `YYYY-MM-DDTHH:MM:SS.mmmZ` in UTC.
@@ -110,7 +111,7 @@ impl PostgresStore {
             .with_context(|| format!("connecting to {}", url.display()))?;
         let store = Self {
             pool,
-            url: url.clone(),
+            shown_as: url.display().into(),
         };
         let ready = match mode {
             OpenMode::Create | OpenMode::Migrate => store.migrate().await,
@@ -535,7 +536,7 @@ impl Store for PostgresStore {
     async fn backup_to(&self, _target: &Path) -> anyhow::Result<BackupSummary> {
         bail!(StoreError::Unsupported(format!(
             "`backup` copies a SQLite file; for PostgreSQL use pg_dump, which also takes a consistent copy while the servers run: pg_dump --format=custom --file=pledges.dump '{}' (restore with pg_restore; docs/deploy.md, \"PostgreSQL\")",
-            self.url.display()
+            self.shown_as
         )))
     }
 }

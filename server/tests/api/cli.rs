@@ -33,7 +33,7 @@ async fn run(args: &[&str]) -> std::process::Output {
 #[tokio::test]
 async fn create_list_sign_export_round_trip() {
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let db = crate::helpers::database_url(dir.path(), "cli").await;
     let text_file = dir.path().join("text.txt");
     std::fs::write(&text_file, "We pledge.\n\nSecond paragraph.").unwrap();
     run(&[
@@ -162,7 +162,7 @@ async fn create_list_sign_export_round_trip() {
 #[tokio::test]
 async fn demo_serves_app_and_partner_site_on_two_origins() {
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let db = crate::helpers::database_url(dir.path(), "demo").await;
     let mut child = Command::new(BIN)
         .args([
             "demo",

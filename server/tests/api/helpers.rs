@@ -1,6 +1,6 @@
 //! `spawn_app()` and friends: start the real server on a random loopback port.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,6 +29,62 @@ pub struct TestApp {
     _dir: Arc<tempfile::TempDir>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+/// Whether this run is against PostgreSQL: `PLEDGE_TEST_STORE=postgres`, with
+/// `DATABASE_URL` naming a server the tests may create databases on (`.ci/test-postgres`
+/// starts a throwaway one). Otherwise every test gets a SQLite file.
+pub fn on_postgres() -> bool {
+    std::env::var("PLEDGE_TEST_STORE").is_ok_and(|s| s == "postgres")
+}
+
+/// A fresh, empty database for one test, named `name` within `dir`: a SQLite file there,
+/// or on PostgreSQL a new database `t_<random>` (its URL kept in `dir`, so a server
+/// restarted on `dir` finds the same database).
+pub async fn database_url(dir: &Path, name: &str) -> String {
+    if !on_postgres() {
+        return format!("sqlite://{}", dir.join(format!("{name}.db")).display());
+    }
+    let remembered = dir.join(format!("{name}.postgres-url"));
+    if let Ok(url) = std::fs::read_to_string(&remembered) {
+        return url;
+    }
+    let url = create_postgres_database().await;
+    std::fs::write(&remembered, &url).expect("remember the database URL");
+    url
+}
+
+async fn create_postgres_database() -> String {
+    use sqlx::Connection;
+    let server = std::env::var("DATABASE_URL")
+        .expect("PLEDGE_TEST_STORE=postgres needs DATABASE_URL=postgres://… naming a server");
+    let name = format!("t_{:016x}", fastrand::u64(..));
+    let mut admin = tokio::time::timeout(TIMEOUT, sqlx::PgConnection::connect(&server))
+        .await
+        .expect("PostgreSQL answers in time")
+        .expect("connect to DATABASE_URL");
+    // A name of our own making: hex digits only, so it is safe to splice in.
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("CREATE DATABASE");
+    let _ = admin.close().await;
+    with_database(&server, &name)
+}
+
+/// `server` (a `postgres://` URL) with its database replaced by `name`.
+fn with_database(server: &str, name: &str) -> String {
+    let (base, query) = server.split_once('?').unwrap_or((server, ""));
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[after_scheme..]
+        .find('/')
+        .map_or(base.len(), |i| after_scheme + i);
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
+    format!("{}/{name}{query}", &base[..host_end])
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -65,8 +121,7 @@ async fn start(
     configure: impl FnOnce(&mut Settings),
     demo_pages: bool,
 ) -> TestApp {
-    let db_path: PathBuf = dir.path().join("pledges.db");
-    let db_url = format!("sqlite://{}", db_path.display());
+    let db_url = database_url(dir.path(), "pledges").await;
     let mut settings = Settings {
         addr: "127.0.0.1:0".parse().expect("addr"),
         database_url: db_url.clone(),

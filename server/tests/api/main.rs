@@ -1,4 +1,7 @@
-//! Integration tests: the real server on 127.0.0.1:0 with a fresh SQLite file per test.
+//! Integration tests: the real server on 127.0.0.1:0 with a fresh database per test: a SQLite
+//! file, or with `PLEDGE_TEST_STORE=postgres` a new PostgreSQL database (`.ci/test-postgres`).
+//! `crash`, `operators` and `cli::acknowledged_signature_survives_kill_9` are about the
+//! SQLite file (kill -9 on it, backup/restore, locks, permissions) and are skipped there.
 
 mod assets;
 mod cli;

@@ -84,7 +84,7 @@ async fn a_scrape_after_a_signature_shows_it_counted() {
 #[tokio::test]
 async fn metrics_on_their_own_address_leave_the_public_one() {
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("m.db").display());
+    let db = crate::helpers::database_url(dir.path(), "m").await;
     let mut child = Command::new(BIN)
         .args(["serve", "--create", "--addr", "127.0.0.1:0"])
         .args(["--metrics-addr", "127.0.0.1:0", "--database-url", &db])
@@ -143,7 +143,7 @@ async fn metrics_on_their_own_address_leave_the_public_one() {
 #[tokio::test]
 async fn logs_carry_a_request_id_and_never_a_query_string() {
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("log.db").display());
+    let db = crate::helpers::database_url(dir.path(), "log").await;
     let mut child = Command::new(BIN)
         .args([
             "serve",

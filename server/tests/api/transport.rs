@@ -26,7 +26,7 @@ impl Server {
     async fn start(dir: tempfile::TempDir, limits: Limits, tls: Option<TlsFiles>) -> Self {
         let settings = Settings {
             addr: "127.0.0.1:0".parse().unwrap(),
-            database_url: format!("sqlite://{}", dir.path().join("t.db").display()),
+            database_url: crate::helpers::database_url(dir.path(), "t").await,
             public_origin: None,
             rate_limit_per_minute: 0,
             abuse: pledge_server::abuse::AbuseSettings::default(),
