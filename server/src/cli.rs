@@ -98,7 +98,8 @@ pub struct AbuseArgs {
     )]
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// File with the HMAC key for challenges and network hashes (hex, or raw bytes; at
-    /// least 16 bytes). Or set PLEDGE_SECRET_KEY. Without either, a random key per start.
+    /// least 16 bytes that look random: `openssl rand -hex 32`). Or set PLEDGE_SECRET_KEY.
+    /// Without either, a random key per start.
     #[arg(long)]
     pub secret_key_file: Option<PathBuf>,
     /// How long a proof-of-work challenge stays usable, in seconds.

@@ -5,6 +5,7 @@ mod attacks;
 mod cli;
 mod cors;
 mod crash;
+mod email_rule;
 mod errors;
 mod held;
 mod helpers;
