@@ -16,8 +16,8 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-loading = import(new URL("pledge_widget-64cebf7a.js", base).href).then(function (m) {
-return m.default({ module_or_path: new URL("pledge_widget-26b265fe.wasm", base).href }).then(function () { return m; });
+loading = import(new URL("pledge_widget-46976994.js", base).href).then(function (m) {
+return m.default({ module_or_path: new URL("pledge_widget-ea3ea4cd.wasm", base).href }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
 }
