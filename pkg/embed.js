@@ -16,8 +16,8 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-loading = import(new URL("pledge_widget-8da6c645.js", base).href).then(function (m) {
-return m.default({ module_or_path: new URL("pledge_widget-d776632f.wasm", base).href }).then(function () { return m; });
+loading = import(new URL("pledge_widget-51c6e221.js", base).href).then(function (m) {
+return m.default({ module_or_path: new URL("pledge_widget-c6878611.wasm", base).href }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
 }
