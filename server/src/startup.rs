@@ -82,6 +82,9 @@ impl Application {
         db.require(mode)?;
         let lock = DatabaseLock::acquire(&db, "pledge-server serve")?;
         let store = SignatureStore::open_file(&db, mode).await?;
+        // Expired idempotency keys go before the server answers anything (so what expired
+        // while it was down is gone when `build` returns), then every hour while it runs.
+        sweep_idempotency_keys(&store).await;
         let listener = TcpListener::bind(settings.addr).await?;
         let local = listener.local_addr()?;
         let public_origin = settings
@@ -201,9 +204,8 @@ impl Application {
         if let Some(l) = metrics_listener {
             all.push((l, routes::ops_site(state.clone()), None));
         }
-        // Expired idempotency keys go before serving and then every hour, so the table
-        // holds about a day of posts however long the server runs.
-        sweep_idempotency_keys(&store).await;
+        // Swept at build, then hourly: the table holds about a day of posts however long
+        // the server runs.
         tokio::spawn(sweep_idempotency_keys_hourly(
             store.clone(),
             state.shutdown.clone(),
