@@ -92,6 +92,10 @@ test('a <pledge-widget> added, changed and removed at run time mounts, remounts 
   await page.evaluate(() => document.querySelector('pledge-widget').setAttribute('theme', 'dark'));
   await expect(root(w)).toHaveAttribute('data-theme', 'dark');
   await expect(root(w)).toHaveCount(1);
+  // This mount's own stream, before the next change: a mount that is replaced sooner rightly
+  // never opens one, and the count of three below would then be two.
+  await expect.poll(() => page.evaluate(() => window.__probe.opened)).toBe(2);
+  await expect.poll(() => openStreams(page)).toBe(1);
 
   await page.evaluate(() => document.querySelector('pledge-widget').setAttribute('campaign', 'second-pledge'));
   await expect(title(w)).toHaveText('Second pledge');
