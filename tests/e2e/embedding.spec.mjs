@@ -155,7 +155,8 @@ test('a campaign answer that arrives after a remount is dropped: no trap, no eve
   await expect(root(w)).toHaveAttribute('data-theme', 'dark');
   expect(await heard(page, 'ready')).toHaveLength(1);
 
-  expect(await page.evaluate(() => window.__campaignRead)).toBe(1);
+  // Only the new mount's answer has been read; the old one is still held.
+  await page.waitForFunction(() => window.__campaignRead === 1);
   release();
   // The old mount's answer has been read and its task has resumed.
   await page.waitForFunction(() => window.__campaignRead === 2);
