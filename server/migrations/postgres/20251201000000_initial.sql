@@ -19,6 +19,9 @@ CREATE TABLE campaigns (
     -- Proof of work (0 = off) and the minimum fill time, in seconds.
     pow_maxnumber        BIGINT      NOT NULL DEFAULT 0 CHECK (pow_maxnumber BETWEEN 0 AND 4294967295),
     min_fill_seconds     BIGINT      NOT NULL DEFAULT 0 CHECK (min_fill_seconds BETWEEN 0 AND 4294967295),
+    -- Whether a repeated email is answered `200 already_signed` (TRUE) or exactly like a new
+    -- signature (FALSE: nobody learns from the answer whether an address signed).
+    reveal_already_signed BOOLEAN    NOT NULL DEFAULT FALSE,
     created_at           TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
@@ -43,6 +46,9 @@ CREATE TABLE signatures (
     locale           TEXT,
     source_url       TEXT,
     consent_text     TEXT        NOT NULL,
+    -- Which consent text the signer saw: its language and version (16 hex digits of its SHA-256).
+    consent_lang     TEXT,
+    consent_version  TEXT,
     consent_at       TIMESTAMPTZ NOT NULL,
     signed_at        TIMESTAMPTZ NOT NULL,
     -- 'signed' counts; 'held' waits for `campaign approve` and does not count.
@@ -66,6 +72,8 @@ CREATE TABLE idempotency_keys (
     created_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
     PRIMARY KEY (campaign_id, key)
 );
+-- Keys expire after 24 h; the sweep deletes by age.
+CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
 
 -- Challenges already spent (by any instance), kept until they expire (unix seconds).
 CREATE TABLE used_challenges (

@@ -16,7 +16,7 @@ use std::future::Future;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::domain::{FieldDefinition, IdempotencyKey, NewCampaign, NewSignature};
+use crate::domain::{FieldDefinition, IdempotencyKey, NewCampaign, NewSignature, ShownConsent};
 
 mod file;
 mod maintenance;
@@ -55,7 +55,30 @@ pub struct Campaign {
     pub proof_of_work: Option<ProofOfWork>,
     /// Seconds between a challenge's issue and the post; only checked with proof of work.
     pub min_fill_seconds: u32,
+    /// Answer a repeated email `200 already_signed` instead of like a new signature.
+    pub reveal_already_signed: bool,
 }
+
+impl Campaign {
+    /// The consent texts a signer may have seen: the campaign's own (in its first
+    /// language), then each translation's.
+    pub fn consent_texts(&self) -> Vec<ShownConsent<'_>> {
+        let own = ShownConsent {
+            lang: self.languages.first().map_or("en", String::as_str),
+            text: &self.consent_text,
+        };
+        let translated = self.translations.iter().filter_map(|(lang, t)| {
+            t.consent_text
+                .as_deref()
+                .map(|text| ShownConsent { lang, text })
+        });
+        std::iter::once(own).chain(translated).collect()
+    }
+}
+
+/// How long an `Idempotency-Key` is remembered (docs/api.md): long enough for the widget's
+/// outbox to retry across a day offline, short enough that fresh keys cannot fill the disk.
+pub const IDEMPOTENCY_KEY_HOURS: u32 = 24;
 
 /// The campaign's proof-of-work difficulty.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +134,8 @@ pub enum SignOutcome {
     Signed {
         count: i64,
     },
-    /// Stored as `held` for review: answered like `Signed`, but not counted.
+    /// Stored as `held` for review, not counted. `count` is the public count; the sender
+    /// is answered as if counted (`count + 1`), and that is what a retry replays.
     Held {
         count: i64,
     },
@@ -153,6 +177,10 @@ pub struct SignatureRecord {
     pub locale: Option<String>,
     pub source_url: Option<String>,
     pub consent_text: String,
+    /// Language and version of the consent text (absent for signatures stored before
+    /// they were recorded).
+    pub consent_lang: Option<String>,
+    pub consent_version: Option<String>,
     pub consent_at: String,
 }
 
@@ -256,6 +284,10 @@ pub trait Store: Send + Sync {
         sig: &NewSignature,
         ctx: SignContext<'_>,
     ) -> impl Future<Output = StoreResult<SignOutcome>> + Send;
+
+    /// Deletes the idempotency keys older than [`IDEMPOTENCY_KEY_HOURS`]; returns how many.
+    /// The server runs this at start and hourly; `sign` also ignores an expired key.
+    fn expire_idempotency_keys(&self) -> impl Future<Output = StoreResult<u64>> + Send;
 
     /// Campaigns whose stored count differs from their number of signed rows.
     fn count_drift(&self) -> impl Future<Output = StoreResult<Vec<CountDrift>>> + Send;
@@ -429,6 +461,9 @@ impl Store for SignatureStore {
         ctx: SignContext<'_>,
     ) -> StoreResult<SignOutcome> {
         dispatch!(self.sign(campaign_id, key, request_hash, sig, ctx))
+    }
+    async fn expire_idempotency_keys(&self) -> StoreResult<u64> {
+        dispatch!(self.expire_idempotency_keys())
     }
     async fn count_drift(&self) -> StoreResult<Vec<CountDrift>> {
         dispatch!(self.count_drift())

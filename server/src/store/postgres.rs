@@ -84,10 +84,17 @@ macro_rules! utc_text {
     };
 }
 
+/// The condition for an expired `idempotency_keys` row (24 = `IDEMPOTENCY_KEY_HOURS`).
+macro_rules! key_expired {
+    () => {
+        "created_at <= now() - INTERVAL '24 hours'"
+    };
+}
+
 macro_rules! select_campaigns {
     ($tail:literal) => {
         concat!(
-            "SELECT id, slug, title, body, goal, signature_count, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds FROM campaigns",
+            "SELECT id, slug, title, body, goal, signature_count, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed FROM campaigns",
             $tail
         )
     };
@@ -197,8 +204,8 @@ impl Store for PostgresStore {
 
     async fn create_campaign(&self, c: &NewCampaign) -> StoreResult<bool> {
         let result = sqlx::query(
-            "INSERT INTO campaigns (slug, title, body, goal, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (slug) DO NOTHING",
+            "INSERT INTO campaigns (slug, title, body, goal, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (slug) DO NOTHING",
         )
         .bind(c.slug.as_ref())
         .bind(&c.title)
@@ -213,6 +220,7 @@ impl Store for PostgresStore {
         .bind(to_json(&c.allowed_origins))
         .bind(i64::from(c.pow_maxnumber))
         .bind(i64::from(c.min_fill_seconds))
+        .bind(c.reveal_already_signed)
         .execute(&self.pool)
         .await?;
         Ok(result.rows_affected() == 1)
@@ -262,6 +270,16 @@ impl Store for PostgresStore {
         ctx: SignContext<'_>,
     ) -> StoreResult<SignOutcome> {
         let mut tx = self.pool.begin().await?;
+        // An expired key is forgotten here too, not only by the sweep: past 24 h a retry
+        // is a new attempt (and the email rule still stops a second signature).
+        sqlx::query(concat!(
+            "DELETE FROM idempotency_keys WHERE campaign_id = $1 AND key = $2 AND ",
+            key_expired!()
+        ))
+        .bind(campaign_id)
+        .bind(key.as_ref())
+        .execute(&mut *tx)
+        .await?;
         // Claim the key. A post holding it in an open transaction makes this wait until
         // that one commits (then the key is seen) or rolls back (then it is ours).
         let claimed = sqlx::query(
@@ -334,8 +352,8 @@ impl Store for PostgresStore {
             _ => false,
         };
         let inserted = sqlx::query(
-            "INSERT INTO signatures (campaign_id, name, email, email_normalised, fields_json, public, locale, source_url, consent_text, status, network_hash, consent_at, signed_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now(), now())
+            "INSERT INTO signatures (campaign_id, name, email, email_normalised, fields_json, public, locale, source_url, consent_text, consent_lang, consent_version, status, network_hash, consent_at, signed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now(), now())
              ON CONFLICT (campaign_id, email_normalised) DO NOTHING",
         )
         .bind(campaign_id)
@@ -347,6 +365,8 @@ impl Store for PostgresStore {
         .bind(sig.locale.as_ref().map(|l| l.as_ref().to_owned()))
         .bind(sig.source_url.as_ref().map(|u| u.as_ref().to_owned()))
         .bind(&sig.consent.text)
+        .bind(&sig.consent.lang)
+        .bind(&sig.consent.version)
         .bind(if held { "held" } else { "signed" })
         .bind(ctx.network_hash)
         .execute(&mut *tx)
@@ -366,11 +386,13 @@ impl Store for PostgresStore {
                 .fetch_one(&mut *tx)
                 .await?
         };
+        // A held signature's sender was told it counted; a retry must hear the same.
+        let answered_count = if inserted && held { count + 1 } else { count };
         sqlx::query("UPDATE idempotency_keys SET response_status = $3, response_count = $4 WHERE campaign_id = $1 AND key = $2")
             .bind(campaign_id)
             .bind(key.as_ref())
             .bind(if inserted { 201_i32 } else { 200 })
-            .bind(count)
+            .bind(answered_count)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -381,6 +403,16 @@ impl Store for PostgresStore {
         } else {
             SignOutcome::AlreadySigned { count }
         })
+    }
+
+    async fn expire_idempotency_keys(&self) -> StoreResult<u64> {
+        let done = sqlx::query(concat!(
+            "DELETE FROM idempotency_keys WHERE ",
+            key_expired!()
+        ))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     async fn count_drift(&self) -> StoreResult<Vec<CountDrift>> {
@@ -419,7 +451,7 @@ impl Store for PostgresStore {
             utc_text!("signed_at"),
             ", name, email, fields_json, public, locale, source_url, consent_text, ",
             utc_text!("consent_at"),
-            ", status FROM signatures WHERE campaign_id = $1 AND (NOT $2 OR status = 'held') ORDER BY id"
+            ", status, consent_lang, consent_version FROM signatures WHERE campaign_id = $1 AND (NOT $2 OR status = 'held') ORDER BY id"
         ))
         .bind(campaign_id)
         .bind(held_only)
@@ -437,6 +469,8 @@ impl Store for PostgresStore {
                     locale: r.try_get(5)?,
                     source_url: r.try_get(6)?,
                     consent_text: r.try_get(7)?,
+                    consent_lang: r.try_get(10)?,
+                    consent_version: r.try_get(11)?,
                     consent_at: r.try_get(8)?,
                 })
             })
@@ -586,6 +620,7 @@ fn campaign_from_row(r: &PgRow) -> StoreResult<Campaign> {
         allowed_origins: from_json(&r.try_get::<String, _>(12)?)?,
         proof_of_work: ProofOfWork::from_maxnumber(small(13)?),
         min_fill_seconds: small(14)?,
+        reveal_already_signed: r.try_get(15)?,
         translations: BTreeMap::new(),
     })
 }

@@ -82,7 +82,10 @@ async fn embed_js_is_public_short_cached_and_revalidates() {
     assert_eq!(r.headers()["cache-control"], "public, max-age=300");
     let etag = r.headers()["etag"].to_str().unwrap().to_owned();
     let body = r.text().await.unwrap();
-    assert!(body.contains("pledge_widget-"), "embed.js names the hashed module");
+    assert!(
+        body.contains("pledge_widget-"),
+        "embed.js names the hashed module"
+    );
     let again = app
         .client
         .get(format!("{}/widget/embed.js", app.address))
