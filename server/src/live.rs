@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use tokio::sync::watch;
 
@@ -93,11 +94,71 @@ impl LiveCampaigns {
         Ok(Some(cache.entry(slug.to_owned()).or_insert(live).clone()))
     }
 
+    /// Publishes a count committed by any instance (this one's own come back too, and
+    /// change nothing: only a larger count is published).
+    pub fn publish_by_id(&self, campaign_id: i64, count: i64) {
+        let cache = self
+            .cache
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(live) = cache.values().find(|l| l.campaign.id == campaign_id) {
+            live.publish(count);
+        }
+    }
+
+    /// Re-reads every campaign's count and publishes it: what a listener does after
+    /// (re)connecting, since notifications sent while it was away are not replayed.
+    pub async fn resync(&self) -> StoreResult<()> {
+        for (id, count) in self.store.counts().await? {
+            self.publish_by_id(id, count);
+        }
+        Ok(())
+    }
+
     fn read_cache(&self, slug: &str) -> Option<Arc<LiveCampaign>> {
         let cache = self
             .cache
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         cache.get(slug).cloned()
+    }
+}
+
+/// How long the count listener waits before connecting again after losing PostgreSQL.
+const RELISTEN_AFTER: Duration = Duration::from_millis(500);
+
+/// On PostgreSQL, until `stop`: hears the count changes every instance commits (`LISTEN`
+/// on `pledge_counts`) and publishes them to this instance's viewers, so a signature taken
+/// by another instance reaches them too. Each (re)connection listens first and then
+/// re-reads all counts, so nothing committed while it was away is missed. On SQLite (one
+/// server per file) there is nothing to hear and this returns at once.
+pub async fn follow_other_instances(
+    campaigns: Arc<LiveCampaigns>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let Some(pg) = campaigns.store().as_postgres().cloned() else {
+        return;
+    };
+    loop {
+        let listening = async {
+            let mut listener = pg.count_listener().await?;
+            campaigns.resync().await?;
+            // `None`: the connection was lost; start over with a fresh one.
+            while let Some(payload) = crate::store::postgres::next_count(&mut listener).await? {
+                campaigns.publish_by_id(payload.0, payload.1);
+            }
+            Ok::<(), crate::store::StoreError>(())
+        };
+        tokio::select! {
+            result = listening => match result {
+                Ok(()) => tracing::warn!("count listener lost PostgreSQL; listening again"),
+                Err(e) => tracing::warn!(error = %e, "count listener failed; listening again"),
+            },
+            () = crate::transport::stopped(&mut stop) => return,
+        }
+        tokio::select! {
+            () = tokio::time::sleep(RELISTEN_AFTER) => {}
+            () = crate::transport::stopped(&mut stop) => return,
+        }
     }
 }

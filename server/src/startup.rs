@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::bail;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -68,8 +69,22 @@ impl Application {
         let db = DatabaseUrl::parse(&settings.database_url)?;
         // The lock first: a missing file is reported before a lock file is made beside it.
         db.require(mode)?;
+        if db.is_postgres() && settings.abuse.secret_key.is_none() {
+            bail!(
+                "on PostgreSQL every instance needs the same secret key (a challenge one issues is checked by another): set PLEDGE_SECRET_KEY or --secret-key-file, the same on each instance (docs/deploy.md, \"Several instances\")"
+            );
+        }
         let lock = db.lock("pledge-server serve")?;
         let store = SignatureStore::open_at(&db, mode).await?;
+        if let (Some(pg), Some(key)) = (store.as_postgres(), &settings.abuse.secret_key) {
+            let fingerprint = hex::encode(key.derive(b"pledge-instances").mac(&[b"fingerprint"]));
+            if !pg.agree_on_key(&fingerprint).await? {
+                store.close().await;
+                bail!(
+                    "another instance on this database uses a different secret key: give every instance the same PLEDGE_SECRET_KEY (to change the key, stop them all and delete the row secret_key_fingerprint from instance_settings; docs/deploy.md)"
+                );
+            }
+        }
         // Expired idempotency keys go before the server answers anything (so what expired
         // while it was down is gone when `build` returns), then every hour while it runs.
         sweep_idempotency_keys(&store).await;
@@ -196,6 +211,11 @@ impl Application {
         // the server runs.
         tokio::spawn(sweep_idempotency_keys_hourly(
             store.clone(),
+            state.shutdown.clone(),
+        ));
+        // Other instances' signatures reach this one's viewers (PostgreSQL only).
+        tokio::spawn(crate::live::follow_other_instances(
+            Arc::clone(&state.campaigns),
             state.shutdown.clone(),
         ));
         for (listener, router, acceptor) in all {

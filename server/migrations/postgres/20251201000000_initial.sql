@@ -81,3 +81,10 @@ CREATE TABLE used_challenges (
     expires_at BIGINT NOT NULL
 );
 CREATE INDEX used_challenges_expiry ON used_challenges (expires_at);
+
+-- What every instance on this database must agree on: the secret key's fingerprint
+-- (an HMAC of a fixed label, not the key), recorded by the first instance to start.
+CREATE TABLE instance_settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);

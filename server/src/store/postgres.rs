@@ -144,6 +144,26 @@ impl PostgresStore {
         Ok(listener)
     }
 
+    /// Records the secret key's fingerprint the first time an instance starts on this
+    /// database; `false` when an earlier instance recorded another one. Instances must
+    /// share the key: a challenge one issues is checked by another, and network hashes
+    /// (holds) must agree.
+    pub async fn agree_on_key(&self, fingerprint: &str) -> StoreResult<bool> {
+        sqlx::query(
+            "INSERT INTO instance_settings (name, value) VALUES ('secret_key_fingerprint', $1)
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(fingerprint)
+        .execute(&self.pool)
+        .await?;
+        let recorded: String = sqlx::query_scalar(
+            "SELECT value FROM instance_settings WHERE name = 'secret_key_fingerprint'",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(recorded == fingerprint)
+    }
+
     async fn translations(&self, campaign_id: i64) -> StoreResult<BTreeMap<String, Translation>> {
         let rows = sqlx::query(
             "SELECT lang, title, body, consent_text FROM campaign_translations WHERE campaign_id = $1",
@@ -161,6 +181,24 @@ impl PostgresStore {
                 Ok((r.try_get(0)?, t))
             })
             .collect()
+    }
+}
+
+/// The next `(campaign id, count)` announced on [`COUNTS_CHANNEL`]; `None` when the
+/// connection was lost (notifications sent meanwhile are gone: re-read the counts).
+/// Payloads that do not parse are skipped.
+pub async fn next_count(listener: &mut PgListener) -> StoreResult<Option<(i64, i64)>> {
+    loop {
+        let Some(n) = listener.try_recv().await? else {
+            return Ok(None);
+        };
+        let parsed = n
+            .payload()
+            .split_once(' ')
+            .and_then(|(id, count)| Some((id.parse().ok()?, count.parse().ok()?)));
+        if parsed.is_some() {
+            return Ok(parsed);
+        }
     }
 }
 

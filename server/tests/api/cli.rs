@@ -89,7 +89,10 @@ async fn create_list_sign_export_round_trip() {
         database_url: db.clone(),
         public_origin: None,
         rate_limit_per_minute: 0,
-        abuse: pledge_server::abuse::AbuseSettings::default(),
+        abuse: pledge_server::abuse::AbuseSettings {
+            secret_key: crate::helpers::on_postgres().then(crate::helpers::test_secret_key),
+            ..Default::default()
+        },
         limits: Default::default(),
         tls: None,
     };

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use pledge_server::abuse::AbuseSettings;
 use pledge_server::abuse::proof::hash_hex;
+use pledge_server::abuse::secret::SecretKey;
 use pledge_server::domain::{CampaignSlug, FieldDefinition, NewCampaign};
 use pledge_server::store::{SignatureStore, Store};
 use pledge_server::{Application, Settings};
@@ -89,6 +90,13 @@ fn with_database(server: &str, name: &str) -> String {
     format!("{}/{name}{query}", &base[..host_end])
 }
 
+/// The secret key of in-process test servers on PostgreSQL (each test has its own database,
+/// so one key for all is enough).
+pub fn test_secret_key() -> SecretKey {
+    SecretKey::parse(b"59b1476c572d74c12a84e0d57fd6c954c2edc68ed61c73280f6f4c4003afd374")
+        .expect("test key")
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_in(Arc::new(tempfile::tempdir().expect("temp dir")), 0).await
 }
@@ -137,6 +145,10 @@ async fn start(
         limits: Default::default(),
         tls: None,
     };
+    if on_postgres() {
+        // PostgreSQL asks for a key every instance shares; restarts on one database reuse it.
+        settings.abuse.secret_key = Some(test_secret_key());
+    }
     configure(&mut settings);
     let mut app = Application::build(settings).await.expect("app builds");
     if demo_pages {

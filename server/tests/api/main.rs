@@ -13,6 +13,7 @@ mod email_rule;
 mod errors;
 mod held;
 mod helpers;
+mod instances;
 mod limits;
 mod live;
 mod observe;

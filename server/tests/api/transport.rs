@@ -29,7 +29,10 @@ impl Server {
             database_url: crate::helpers::database_url(dir.path(), "t").await,
             public_origin: None,
             rate_limit_per_minute: 0,
-            abuse: pledge_server::abuse::AbuseSettings::default(),
+            abuse: pledge_server::abuse::AbuseSettings {
+                secret_key: crate::helpers::on_postgres().then(crate::helpers::test_secret_key),
+                ..Default::default()
+            },
             limits,
             tls,
         };
