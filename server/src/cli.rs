@@ -53,7 +53,8 @@ pub enum Command {
         repair: bool,
     },
     /// Write a consistent copy of the database to FILE while the server keeps running
-    /// (`VACUUM INTO`), then check the copy. Never overwrites FILE.
+    /// (`VACUUM INTO`), then check the copy. Never overwrites FILE. SQLite only (PostgreSQL:
+    /// pg_dump).
     Backup {
         file: PathBuf,
         #[command(flatten)]
@@ -61,6 +62,7 @@ pub enum Command {
     },
     /// Replace the database with the backup FILE, after checking it. Refused while a server
     /// holds the database. The replaced database is kept as `<db>.before-restore-<time>`.
+    /// SQLite only (PostgreSQL: pg_restore).
     Restore {
         file: PathBuf,
         #[command(flatten)]
@@ -75,8 +77,9 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct Database {
-    /// SQLite database URL. The file must exist, except for commands that create one
-    /// (`campaign create`, `demo`, `restore`, `serve --create`).
+    /// `sqlite://FILE` (the default store) or `postgres://…` (several instances may share
+    /// it). A SQLite file must exist, except for commands that create one (`campaign
+    /// create`, `demo`, `restore`, `serve --create`); a PostgreSQL database must exist.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://pledges.db")]
     pub database_url: String,
 }

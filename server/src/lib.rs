@@ -4,12 +4,16 @@
 //!
 //! - [`domain`]: newtypes that parse a signature once at the edge (`SignerName`,
 //!   `SignerEmail`, campaign `FieldValues`, `Consent`, ...). Nothing else validates input.
-//! - [`store`]: `SignatureStore`, the only place with SQL (SQLite via sqlx, WAL +
-//!   `synchronous=FULL`). Count and signature change in one transaction. Also the
-//!   database as a file (`OpenMode`: who may create or migrate it; `DatabaseLock`: one
-//!   server per file) and its upkeep (backup, restore, integrity, migration state).
+//! - [`store`]: the only place with SQL. The `Store` trait, implemented by `SqliteStore`
+//!   (the default: WAL + `synchronous=FULL`, one server per file) and `PostgresStore`
+//!   (several instances on one database; count changes announced by NOTIFY), each with its
+//!   own `migrations/` folder; `SignatureStore` is the one a URL selects. Count and
+//!   signature change in one transaction; no `sqlx::Error` leaves (`StoreError`). Also
+//!   `OpenMode` (who may create or migrate), `DatabaseLock` and the SQLite file's upkeep
+//!   (backup, restore, integrity, migration state).
 //! - [`live`]: `LiveCampaigns`, an in-memory cache of campaigns with one `watch` channel
-//!   per campaign for the live count (count endpoint and SSE read it, never the DB).
+//!   per campaign for the live count (count endpoint and SSE read it, never the DB); on
+//!   PostgreSQL it also hears other instances' counts (`follow_other_instances`).
 //! - [`wire`]: what the API sends (`CampaignInfo`), apart from the store's rows.
 //! - [`routes`]: `app(state) -> Router`; thin handlers for the API (`campaigns`,
 //!   `signatures`) and the embedded assets (`assets`).
