@@ -26,6 +26,7 @@ if (new URL(f.src, location.href).origin !== e.origin) return;
 return;
 }
 f.style.setProperty("height", Math.max(0, Math.min(Math.ceil(d.height), 20000)) + "px");
+f.style.setProperty("border", "0");
 return;
 }
 });

@@ -3,8 +3,9 @@
  *   parent the page's height whenever it changes: postMessage({type: "pledge:resize", height}).
  *   The height is no secret, so any parent may hear it ("*").
  * - on the partner page it listens for those messages and sets the height of the iframe that
- *   sent one, only if the message comes from that iframe's own origin. It sets the height
- *   through CSSOM (allowed by a strict style-src), never a style attribute.
+ *   sent one, only if the message comes from that iframe's own origin, and removes its border
+ *   (so the snippet needs no style attribute). Both through CSSOM (allowed by a strict
+ *   style-src), never a style attribute.
  * Partner page:
  *   <iframe src="https://HOST/embed/SLUG?lang=es" title="Sign the pledge" width="100%" height="520"></iframe>
  *   <script src="https://HOST/widget/iframe.js" async></script> */
@@ -36,6 +37,7 @@
         return;
       }
       f.style.setProperty("height", Math.max(0, Math.min(Math.ceil(d.height), 20000)) + "px");
+      f.style.setProperty("border", "0");
       return;
     }
   });
