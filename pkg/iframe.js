@@ -13,6 +13,13 @@ window.parent.postMessage({ type: "pledge:resize", height: h }, "*");
 }).observe(doc);
 return;
 }
+var script = document.currentScript;
+var own;
+try {
+own = new URL(script && script.src).origin;
+} catch (err) {
+return; // not loaded from a server (inlined?): no frame to trust
+}
 window.addEventListener("message", function (e) {
 var d = e.data;
 if (!d || d.type !== "pledge:resize" || typeof d.height !== "number") return;
@@ -21,7 +28,8 @@ for (var i = 0; i < frames.length; i++) {
 var f = frames[i];
 if (f.contentWindow !== e.source) continue;
 try {
-if (new URL(f.src, location.href).origin !== e.origin) return;
+var src = new URL(f.src, location.href);
+if (src.origin !== own || e.origin !== own || src.pathname.indexOf("/embed/") !== 0) return;
 } catch (err) {
 return;
 }

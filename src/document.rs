@@ -44,7 +44,12 @@ pub fn campaign<J: Json>(v: &J) -> Option<Campaign> {
         text: string(v, "text").unwrap_or_default(),
         goal: uint(v, "goal"),
         count: uint(v, "count"),
-        fields: v.member("fields").items().iter().filter_map(field).collect(),
+        fields: v
+            .member("fields")
+            .items()
+            .iter()
+            .filter_map(field)
+            .collect(),
         consent_text: string(v, "consent_text"),
         privacy_url: string(v, "privacy_url"),
         share_url: string(v, "share_url"),

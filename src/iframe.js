@@ -3,9 +3,10 @@
  *   parent the page's height whenever it changes: postMessage({type: "pledge:resize", height}).
  *   The height is no secret, so any parent may hear it ("*").
  * - on the partner page it listens for those messages and sets the height of the iframe that
- *   sent one, only if the message comes from that iframe's own origin, and removes its border
- *   (so the snippet needs no style attribute). Both through CSSOM (allowed by a strict
- *   style-src), never a style attribute.
+ *   sent one, only if that iframe's src is this server's /embed/ page (the origin this script
+ *   came from) and the message comes from that origin: other frames on the page cannot use it
+ *   to resize themselves. It also removes that iframe's border, so the snippet needs no style
+ *   attribute. Both through CSSOM (allowed by a strict style-src), never a style attribute.
  * Partner page:
  *   <iframe src="https://HOST/embed/SLUG?lang=es" title="Sign the pledge" width="100%" height="520"></iframe>
  *   <script src="https://HOST/widget/iframe.js" async></script> */
@@ -24,6 +25,13 @@
     }).observe(doc);
     return;
   }
+  var script = document.currentScript;
+  var own;
+  try {
+    own = new URL(script && script.src).origin;
+  } catch (err) {
+    return; // not loaded from a server (inlined?): no frame to trust
+  }
   window.addEventListener("message", function (e) {
     var d = e.data;
     if (!d || d.type !== "pledge:resize" || typeof d.height !== "number") return;
@@ -32,7 +40,8 @@
       var f = frames[i];
       if (f.contentWindow !== e.source) continue;
       try {
-        if (new URL(f.src, location.href).origin !== e.origin) return;
+        var src = new URL(f.src, location.href);
+        if (src.origin !== own || e.origin !== own || src.pathname.indexOf("/embed/") !== 0) return;
       } catch (err) {
         return;
       }

@@ -10,8 +10,20 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use pledge_server::domain::{
-    FieldDefinition, IdempotencyKey, NewSignature, SignatureRequest, SignerEmail,
+    FieldDefinition, IdempotencyKey, NewSignature, ShownConsent, SignatureRequest, SignerEmail,
 };
+
+/// The campaign's consent texts: its own and one translation.
+const CONSENTS: &[ShownConsent<'static>] = &[
+    ShownConsent {
+        lang: "en",
+        text: "I agree.",
+    },
+    ShownConsent {
+        lang: "es",
+        text: "Acepto.",
+    },
+];
 
 /// One field of each type, required and optional, as `campaign create --field` takes them.
 static FIELDS: LazyLock<Vec<FieldDefinition>> = LazyLock::new(|| {
@@ -32,10 +44,11 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(request) = serde_json::from_slice::<SignatureRequest>(data) {
         let _ = serde_json::to_vec(&request);
         for allow_public_names in [true, false] {
-            if let Ok(signature) = NewSignature::parse(&request, &FIELDS, allow_public_names) {
+            if let Ok(signature) = NewSignature::parse(&request, &FIELDS, allow_public_names, CONSENTS) {
                 // Parsed values must be what the store is told they are.
                 assert!(!signature.name.as_ref().trim().is_empty());
                 assert!(signature.email.normalised().contains('@'));
+                assert!(CONSENTS.iter().any(|c| c.text == signature.consent.text));
             }
         }
     }

@@ -129,7 +129,8 @@ pub struct AbuseArgs {
     )]
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// File with the HMAC key for challenges and network hashes (hex, or raw bytes; at
-    /// least 16 bytes). Or set PLEDGE_SECRET_KEY. Without either, a random key per start.
+    /// least 16 bytes that look random: `openssl rand -hex 32`). Or set PLEDGE_SECRET_KEY.
+    /// Without either, a random key per start.
     #[arg(long)]
     pub secret_key_file: Option<PathBuf>,
     /// How long a proof-of-work challenge stays usable, in seconds.
@@ -207,9 +208,16 @@ pub struct LimitArgs {
     /// Largest request head in bytes (at least 8192); larger gets 431.
     #[arg(long, env = "PLEDGE_MAX_HEADER_BYTES", default_value_t = 16 * 1024)]
     pub max_header_bytes: usize,
+    /// Seconds a client has to send a request's whole body (after its head); later is 408.
+    #[arg(long, env = "PLEDGE_BODY_TIMEOUT", default_value_t = 20)]
+    pub body_timeout: u64,
     /// Open connections at most; more wait in the accept queue.
     #[arg(long, env = "PLEDGE_MAX_CONNECTIONS", default_value_t = 20_000)]
     pub max_connections: usize,
+    /// Open connections per client address (IPv6: per /64); more are closed at once.
+    /// Trusted proxies are exempt. 0 = no cap.
+    #[arg(long, env = "PLEDGE_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 256)]
+    pub max_connections_per_client: usize,
     /// Seconds without a byte in either direction before a connection is closed.
     #[arg(long, env = "PLEDGE_IDLE_TIMEOUT", default_value_t = 60)]
     pub idle_timeout: u64,
@@ -226,7 +234,9 @@ impl LimitArgs {
         Limits {
             header_read_timeout: Duration::from_secs(self.header_timeout.max(1)),
             max_header_bytes: self.max_header_bytes,
+            body_timeout: Duration::from_secs(self.body_timeout.max(1)),
             max_connections: self.max_connections,
+            max_connections_per_client: self.max_connections_per_client,
             idle_timeout: Duration::from_secs(self.idle_timeout.max(1)),
             h2_max_concurrent_streams: self.h2_max_streams,
             h2_keep_alive_interval: Duration::from_secs(self.h2_ping_interval.max(1)),
@@ -308,6 +318,10 @@ pub struct CreateArgs {
     /// proof of work; earlier posts get 429 too_fast).
     #[arg(long, default_value_t = 3)]
     pub min_fill_seconds: u32,
+    /// Answer a repeated email `200 already_signed` instead of exactly like a new signature.
+    /// Off by default: with it on, anyone can learn whether an address signed (docs/api.md).
+    #[arg(long)]
+    pub reveal_already_signed: bool,
     /// Campaign text in another language: `LANG:FILE`, FILE a JSON object with optional
     /// `title`, `text` and `consent_text`. Repeatable.
     #[arg(long = "translation", value_parser = crate::store::parse_translation_arg)]
@@ -422,6 +436,18 @@ async fn create(args: CreateArgs) -> anyhow::Result<()> {
     {
         bail!("field {:?} given twice", dup.1.key);
     }
+    // Signatures store the campaign's consent text (and export prints it): keep terminal
+    // escapes and other control characters out of it.
+    let consent_texts = std::iter::once(&args.consent_text).chain(
+        args.translations
+            .iter()
+            .filter_map(|(_, t)| t.consent_text.as_ref()),
+    );
+    for text in consent_texts {
+        if text.trim().is_empty() || text.chars().any(char::is_control) {
+            bail!("a consent text must be one line without control characters: {text:?}");
+        }
+    }
     let campaign = NewCampaign {
         slug,
         title: args.title.trim().to_owned(),
@@ -440,6 +466,7 @@ async fn create(args: CreateArgs) -> anyhow::Result<()> {
             .collect::<anyhow::Result<_>>()?,
         pow_maxnumber: args.pow_maxnumber,
         min_fill_seconds: args.min_fill_seconds,
+        reveal_already_signed: args.reveal_already_signed,
     };
     let store = SignatureStore::open(&args.db.database_url, OpenMode::Create).await?;
     let created = store.create_campaign(&campaign).await?;

@@ -72,6 +72,7 @@ fn campaign(allowed_origins: &[String], pow_maxnumber: u32) -> NewCampaign {
         allowed_origins: allowed_origins.to_vec(),
         pow_maxnumber,
         min_fill_seconds: 3,
+        reveal_already_signed: false,
     }
 }
 

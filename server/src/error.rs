@@ -17,6 +17,8 @@ pub enum ApiError {
     NotFound,
     MethodNotAllowed,
     PayloadTooLarge,
+    /// The body was still arriving at `--body-timeout`.
+    BodyTimeout,
     UnsupportedMediaType,
     Validation(BTreeMap<String, String>),
     IdempotencyKeyReused,
@@ -67,6 +69,7 @@ impl ApiError {
             }
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_)
             | Self::IdempotencyKeyReused
@@ -93,6 +96,7 @@ impl ApiError {
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::BodyTimeout => "request_timeout",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Validation(_) => "validation",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
@@ -123,6 +127,7 @@ impl ApiError {
             Self::NotFound => "Nothing is here.",
             Self::MethodNotAllowed => "This address does not accept that method.",
             Self::PayloadTooLarge => "The request body is larger than 16 KiB.",
+            Self::BodyTimeout => "The request body took too long to arrive; send it again.",
             Self::UnsupportedMediaType => "Send the body as Content-Type: application/json.",
             Self::Validation(_) => "Some fields need attention.",
             Self::IdempotencyKeyReused => {
@@ -171,6 +176,12 @@ impl IntoResponse for ApiError {
         };
         let mut response = (self.status(), Json(body)).into_response();
         response.extensions_mut().insert(ErrorCode(self.code()));
+        if matches!(self, Self::BodyTimeout) {
+            // The rest of the body may still trickle in: this connection is done.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if let Self::RateLimited { retry_after_secs }
         | Self::TooFast { retry_after_secs }
         | Self::TooManyStreams { retry_after_secs } = self

@@ -24,6 +24,8 @@ pub fn write_csv(
         "source_url",
         "consent_text",
         "consent_at",
+        "consent_lang",
+        "consent_version",
     ]
     .iter()
     .map(|s| (*s).to_owned())
@@ -41,6 +43,8 @@ pub fn write_csv(
             r.source_url.clone().unwrap_or_default(),
             r.consent_text.clone(),
             r.consent_at.clone(),
+            r.consent_lang.clone().unwrap_or_default(),
+            r.consent_version.clone().unwrap_or_default(),
         ];
         cells.extend(campaign.fields.iter().map(|f| match r.fields.get(&f.key) {
             Some(Value::String(s)) => s.clone(),

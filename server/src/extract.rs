@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 
 use crate::domain::IdempotencyKey;
 use crate::error::ApiError;
+use crate::transport::BodyDeadlineExceeded;
 
 /// Request bodies above this are refused with 413 (docs/api.md).
 pub const BODY_LIMIT: usize = 16 * 1024;
@@ -30,14 +31,34 @@ where
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge
+            } else if caused_by_deadline(&rejection) {
+                ApiError::BodyTimeout
             } else {
                 ApiError::MalformedJson("The request body could not be read.".into())
             }
         })?;
+        // serde would read a struct from a JSON array of its members; the API takes objects.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::MalformedJson(
+                "The body must be a JSON object.".into(),
+            ));
+        }
         serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
             ApiError::MalformedJson(format!("The body is not the expected JSON: {e}."))
         })
     }
+}
+
+/// Whether a body error comes from the transport's body deadline (somewhere in its chain).
+fn caused_by_deadline(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if e.is::<BodyDeadlineExceeded>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 fn is_json(value: Option<&header::HeaderValue>) -> bool {

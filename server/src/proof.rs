@@ -4,8 +4,13 @@
 //! `challenge = hex(SHA-256(salt + decimal(number)))` for a secret random `number` in
 //! `0..=maxnumber`; `signature = hex(HMAC-SHA256(k, challenge))`, where `k` is derived from
 //! the server key and the campaign slug, so a challenge from an easy campaign is no good on
-//! a hard one. The salt carries `?expires=<unix>&issued=<unix>`; since the salt is hashed
-//! into the signed challenge, neither time can be changed. Whether a challenge was already
+//! a hard one. The salt carries `?expires=<unix>&issued=<unix>&`; since the salt is hashed
+//! into the signed challenge, neither time can be changed. The trailing `&` matters: the
+//! hash covers `salt + decimal(number)`, so a salt ending in a digit would let a client move
+//! digits between the salt and the number (`…issued=1767225000` + `4` hashes like
+//! `…issued=176722500` + `04`…) and post an earlier `issued` with the same hash. A salt that
+//! must end in a non-digit splits `salt + number` one way only. ALTCHA's own libraries end
+//! their salts with `&` for the same reason, so they still solve these challenges. Whether a challenge was already
 //! used is the store's job (`used_challenges`, checked in the signature's transaction).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -71,15 +76,19 @@ pub struct SaltParams {
     pub expires: u64,
 }
 
-/// Reads `<random>?expires=<unix>&issued=<unix>[&...]`. Other parameters are ignored;
-/// a repeated or unreadable `expires`/`issued` makes the salt unreadable.
+/// Reads `<random>?expires=<unix>&issued=<unix>[&...]&`. Other parameters are ignored;
+/// a repeated or unreadable `expires`/`issued`, or a salt ending in a digit (see the module
+/// docs), makes the salt unreadable.
 pub fn parse_salt(salt: &str) -> Option<SaltParams> {
+    if salt.ends_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
     let (random, query) = salt.split_once('?')?;
     if random.is_empty() {
         return None;
     }
     let (mut issued, mut expires) = (None, None);
-    for pair in query.split('&') {
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let slot = match k {
             "issued" => &mut issued,
@@ -127,7 +136,7 @@ impl Challenges {
         getrandom::fill(&mut random)?;
         let number = getrandom::u64()? % (u64::from(maxnumber) + 1);
         let expires = now.saturating_add(self.ttl.as_secs());
-        let salt = format!("{}?expires={expires}&issued={now}", hex::encode(random));
+        let salt = format!("{}?expires={expires}&issued={now}&", hex::encode(random));
         let challenge = hash_hex(&salt, number);
         let signature = hex::encode(self.campaign_key(slug).mac(&[challenge.as_bytes()]));
         Ok(Challenge {
@@ -157,10 +166,11 @@ impl Challenges {
         {
             return Err(ProofError::Invalid);
         }
+        // The salt's shape first: one ending in a digit could be a shifted split.
+        let params = parse_salt(&proof.salt).ok_or(ProofError::Invalid)?;
         if hash_hex(&proof.salt, proof.number) != proof.challenge {
             return Err(ProofError::Invalid);
         }
-        let params = parse_salt(&proof.salt).ok_or(ProofError::Invalid)?;
         if now >= params.expires {
             return Err(ProofError::Expired);
         }
@@ -224,6 +234,18 @@ mod tests {
             ..proof.clone()
         };
         assert_eq!(ch.verify("camp", &wrong, 1001), Err(ProofError::Invalid));
+        assert!(c.salt.ends_with('&'), "{}", c.salt);
+        // Moving digits of the number into the salt gives the same hash, and is refused.
+        let digits = proof.number.to_string();
+        if digits.len() > 1 {
+            let shifted = ProofRequest {
+                salt: format!("{}{}", proof.salt, &digits[..1]),
+                number: digits[1..].parse().unwrap(),
+                ..proof.clone()
+            };
+            assert_eq!(hash_hex(&shifted.salt, shifted.number), proof.challenge);
+            assert_eq!(ch.verify("camp", &shifted, 1001), Err(ProofError::Invalid));
+        }
         // A later expiry in the salt no longer hashes to the signed challenge.
         let stretched = ProofRequest {
             salt: proof.salt.replace("expires=1600", "expires=9999"),
@@ -243,14 +265,14 @@ mod tests {
     #[test]
     fn salts() {
         assert_eq!(
-            parse_salt("ab?expires=20&issued=10"),
+            parse_salt("ab?expires=20&issued=10&"),
             Some(SaltParams {
                 issued: 10,
                 expires: 20
             })
         );
         assert_eq!(
-            parse_salt("ab?issued=10&x=y&expires=20"),
+            parse_salt("ab?issued=10&x=y&expires=20&"),
             Some(SaltParams {
                 issued: 10,
                 expires: 20
@@ -258,12 +280,14 @@ mod tests {
         );
         for bad in [
             "ab",
-            "?expires=20&issued=10",
-            "ab?expires=20",
-            "ab?expires=20&issued=30",
-            "ab?expires=20&expires=21&issued=1",
-            "ab?expires=+20&issued=1",
-            "ab?expires=99999999999999999999999&issued=1",
+            "ab?expires=20&issued=10",
+            "ab?expires=20&issued=10&5",
+            "?expires=20&issued=10&",
+            "ab?expires=20&",
+            "ab?expires=20&issued=30&",
+            "ab?expires=20&expires=21&issued=1&",
+            "ab?expires=+20&issued=1&",
+            "ab?expires=99999999999999999999999&issued=1&",
         ] {
             assert_eq!(parse_salt(bad), None, "{bad}");
         }

@@ -71,13 +71,23 @@ impl RateLimiter {
         }
     }
 
-    /// `network` is the client's `client_addr::network_of` (absent without connect info).
-    /// A post refused for its client does not use up the campaign's window.
-    pub fn check(&self, network: Option<IpAddr>, campaign_id: i64) -> Result<(), u64> {
-        if let Some(network) = network {
-            self.per_client.check(network)?;
-        }
+    /// Takes one post from the client's window, first thing. `network` is the client's
+    /// `client_addr::network_of` (absent without connect info).
+    pub fn check_client(&self, network: Option<IpAddr>) -> Result<(), u64> {
+        network.map_or(Ok(()), |n| self.per_client.check(n))
+    }
+
+    /// Takes one post from the campaign's window: only for posts that passed validation
+    /// and proof of work, so refused junk cannot lock out real signers.
+    pub fn check_campaign(&self, campaign_id: i64) -> Result<(), u64> {
         self.per_campaign.check(campaign_id)
+    }
+
+    /// Both, in order; a post refused for its client does not use up the campaign's window.
+    #[cfg(test)]
+    pub fn check(&self, network: Option<IpAddr>, campaign_id: i64) -> Result<(), u64> {
+        self.check_client(network)?;
+        self.check_campaign(campaign_id)
     }
 }
 

@@ -34,6 +34,12 @@ impl SecretKey {
                 Self::MIN_BYTES
             ));
         }
+        if looks_chosen(&bytes) {
+            return Err(
+                "the secret key does not look random (too few different bytes, or a repeating or counting pattern); generate one with `openssl rand -hex 32`"
+                    .into(),
+            );
+        }
         Ok(Self(bytes.into()))
     }
 
@@ -77,6 +83,17 @@ impl SecretKey {
     }
 }
 
+/// Whether a key is obviously not random: fewer than 8 different byte values (all zeros,
+/// `abababab…`), or fewer than 8 different steps between neighbours (`0001020304…`,
+/// `0123456789abcdef` repeated). 16 random bytes fail this with a probability below 10⁻¹⁰;
+/// a typed passphrase of 16+ characters passes unless it is a pattern.
+fn looks_chosen(bytes: &[u8]) -> bool {
+    use std::collections::BTreeSet;
+    let values: BTreeSet<u8> = bytes.iter().copied().collect();
+    let steps: BTreeSet<u8> = bytes.windows(2).map(|w| w[1].wrapping_sub(w[0])).collect();
+    values.len() < 8 || steps.len() < 8
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,12 +101,29 @@ mod tests {
 
     #[test]
     fn hex_or_raw() {
-        let hex_key = SecretKey::parse(b"00112233445566778899aabbccddeeff\n").unwrap();
+        let hex_key = SecretKey::parse(b"9f3c1a77e0b45d2c8e61f0a3b7d94c25\n").unwrap();
         assert_eq!(hex_key.0.len(), 16);
         let raw = SecretKey::parse(b"a passphrase that is long enough").unwrap();
         assert_eq!(raw.0.len(), 32);
         assert!(SecretKey::parse(b"short").is_err());
         assert!(SecretKey::parse(b"0011").is_err());
+    }
+
+    #[test]
+    fn obviously_chosen_keys_are_refused() {
+        for bad in [
+            "0".repeat(64),
+            "00".repeat(16),
+            "ab".repeat(32),
+            "0123456789abcdef".repeat(4),
+            (0u8..32).map(|b| format!("{b:02x}")).collect::<String>(),
+            "a".repeat(40),
+            "passwordpasswordpassword".to_owned(),
+        ] {
+            let e = SecretKey::parse(bad.as_bytes()).err();
+            assert!(e.is_some_and(|e| e.contains("random")), "{bad} accepted");
+        }
+        assert!(SecretKey::parse(b"ee2a8e36c2c1f3f1c1d0b6e3ea4fbe1b").is_ok());
     }
 
     #[test]

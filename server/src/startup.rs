@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use tokio::net::TcpListener;
@@ -81,6 +82,9 @@ impl Application {
         db.require(mode)?;
         let lock = DatabaseLock::acquire(&db, "pledge-server serve")?;
         let store = SignatureStore::open_file(&db, mode).await?;
+        // Expired idempotency keys go before the server answers anything (so what expired
+        // while it was down is gone when `build` returns), then every hour while it runs.
+        sweep_idempotency_keys(&store).await;
         let listener = TcpListener::bind(settings.addr).await?;
         let local = listener.local_addr()?;
         let public_origin = settings
@@ -200,6 +204,12 @@ impl Application {
         if let Some(l) = metrics_listener {
             all.push((l, routes::ops_site(state.clone()), None));
         }
+        // Swept at build, then hourly: the table holds about a day of posts however long
+        // the server runs.
+        tokio::spawn(sweep_idempotency_keys_hourly(
+            store.clone(),
+            state.shutdown.clone(),
+        ));
         for (listener, router, acceptor) in all {
             let stopped = state.shutdown.clone();
             servers.spawn(transport::serve(
@@ -207,6 +217,7 @@ impl Application {
                 router,
                 acceptor,
                 limits.clone(),
+                state.abuse.trusted_proxies.clone(),
                 stopped,
             ));
         }
@@ -225,6 +236,27 @@ impl Application {
         store.close().await;
         drop(_lock);
         result
+    }
+}
+
+async fn sweep_idempotency_keys(store: &SignatureStore) {
+    match store.expire_idempotency_keys().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(removed = n, "expired idempotency keys removed"),
+        // A failed sweep only means more rows until the next one.
+        Err(e) => tracing::warn!(error = %e, "sweeping expired idempotency keys failed"),
+    }
+}
+
+async fn sweep_idempotency_keys_hourly(store: SignatureStore, mut stop: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    every.tick().await; // the first tick is immediate; the startup sweep already ran
+    loop {
+        tokio::select! {
+            _ = every.tick() => sweep_idempotency_keys(&store).await,
+            () = transport::stopped(&mut stop) => return,
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::sqlite::{SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::domain::{FieldDefinition, IdempotencyKey, NewCampaign, NewSignature};
+use crate::domain::{FieldDefinition, IdempotencyKey, NewCampaign, NewSignature, ShownConsent};
 use crate::proof::VerifiedProof;
 
 mod file;
@@ -45,6 +45,26 @@ pub struct Campaign {
     /// Seconds between a challenge's issue and the post; only checked with proof of work.
     #[serde(skip)]
     pub min_fill_seconds: u32,
+    /// Answer a repeated email `200 already_signed` instead of like a new signature.
+    #[serde(skip)]
+    pub reveal_already_signed: bool,
+}
+
+impl Campaign {
+    /// The consent texts a signer may have seen: the campaign's own (in its first
+    /// language), then each translation's.
+    pub fn consent_texts(&self) -> Vec<ShownConsent<'_>> {
+        let own = ShownConsent {
+            lang: self.languages.first().map_or("en", String::as_str),
+            text: &self.consent_text,
+        };
+        let translated = self.translations.iter().filter_map(|(lang, t)| {
+            t.consent_text
+                .as_deref()
+                .map(|text| ShownConsent { lang, text })
+        });
+        std::iter::once(own).chain(translated).collect()
+    }
 }
 
 /// The campaign's proof-of-work difficulty, as shown in `GET /campaigns/{slug}`.
@@ -71,7 +91,8 @@ pub enum SignOutcome {
     Signed {
         count: i64,
     },
-    /// Stored as `held` for review: answered like `Signed`, but not counted.
+    /// Stored as `held` for review, not counted. `count` is the public count; the sender
+    /// is answered as if counted (`count + 1`), and that is what a retry replays.
     Held {
         count: i64,
     },
@@ -112,6 +133,10 @@ pub struct SignatureRecord {
     pub locale: Option<String>,
     pub source_url: Option<String>,
     pub consent_text: String,
+    /// Language and version of the consent text (absent for signatures stored before
+    /// they were recorded).
+    pub consent_lang: Option<String>,
+    pub consent_version: Option<String>,
     pub consent_at: String,
 }
 
@@ -124,12 +149,23 @@ pub struct SignatureStore {
     write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
+/// How long an `Idempotency-Key` is remembered (docs/api.md): long enough for the widget's
+/// outbox to retry across a day offline, short enough that fresh keys cannot fill the disk.
+pub const IDEMPOTENCY_KEY_HOURS: u32 = 24;
+
+/// The SQL condition for an expired `idempotency_keys` row (24 = `IDEMPOTENCY_KEY_HOURS`).
+macro_rules! key_expired {
+    () => {
+        "created_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-24 hours')"
+    };
+}
+
 /// The campaign SELECT with a literal tail; a macro because `concat!` needs literals and
 /// sqlx 0.9 wants `&'static str` queries.
 macro_rules! select_campaigns {
     ($tail:literal) => {
         concat!(
-            "SELECT id, slug, title, body, goal, signature_count, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds FROM campaigns",
+            "SELECT id, slug, title, body, goal, signature_count, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed FROM campaigns",
             $tail
         )
     };
@@ -164,6 +200,11 @@ impl SignatureStore {
         } else {
             options.journal_mode(SqliteJournalMode::Wal)
         };
+        // A new file holds emails: create it 0600 before SQLite does (its -wal and -shm
+        // files take the database file's permissions).
+        if let (OpenMode::Create, Some(path)) = (mode, db.path()) {
+            create_private(path).with_context(|| format!("creating {}", db.display()))?;
+        }
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -214,8 +255,8 @@ impl SignatureStore {
     /// Inserts the campaign; `false` if the slug is taken (nothing is changed then).
     pub async fn create_campaign(&self, c: &NewCampaign) -> Result<bool, sqlx::Error> {
         let result = sqlx::query(
-            "INSERT INTO campaigns (slug, title, body, goal, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING",
+            "INSERT INTO campaigns (slug, title, body, goal, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING",
         )
         .bind(c.slug.as_ref())
         .bind(&c.title)
@@ -230,6 +271,7 @@ impl SignatureStore {
         .bind(to_json(&c.allowed_origins))
         .bind(c.pow_maxnumber)
         .bind(c.min_fill_seconds)
+        .bind(c.reveal_already_signed)
         .execute(&self.pool)
         .await?;
         Ok(result.rows_affected() == 1)
@@ -280,6 +322,16 @@ impl SignatureStore {
     ) -> Result<SignOutcome, sqlx::Error> {
         let _writer = self.write_gate.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // An expired key is forgotten here too, not only by the sweep: past 24 h a retry
+        // is a new attempt (and the email rule still stops a second signature).
+        sqlx::query(concat!(
+            "DELETE FROM idempotency_keys WHERE campaign_id = ? AND key = ? AND ",
+            key_expired!()
+        ))
+        .bind(campaign_id)
+        .bind(key.as_ref())
+        .execute(&mut *tx)
+        .await?;
         let seen = sqlx::query("SELECT request_hash, response_status, response_count FROM idempotency_keys WHERE campaign_id = ? AND key = ?")
             .bind(campaign_id)
             .bind(key.as_ref())
@@ -331,8 +383,8 @@ impl SignatureStore {
             _ => false,
         };
         let inserted = sqlx::query(
-            "INSERT INTO signatures (campaign_id, name, email, email_normalised, fields_json, public, locale, source_url, consent_text, status, network_hash, consent_at, signed_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+            "INSERT INTO signatures (campaign_id, name, email, email_normalised, fields_json, public, locale, source_url, consent_text, consent_lang, consent_version, status, network_hash, consent_at, signed_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
              ON CONFLICT (campaign_id, email_normalised) DO NOTHING",
         )
         .bind(campaign_id)
@@ -344,6 +396,8 @@ impl SignatureStore {
         .bind(sig.locale.as_ref().map(|l| l.as_ref().to_owned()))
         .bind(sig.source_url.as_ref().map(|u| u.as_ref().to_owned()))
         .bind(&sig.consent.text)
+        .bind(&sig.consent.lang)
+        .bind(&sig.consent.version)
         .bind(if held { "held" } else { "signed" })
         .bind(ctx.network_hash)
         .execute(&mut *tx)
@@ -361,12 +415,14 @@ impl SignatureStore {
                 .fetch_one(&mut *tx)
                 .await?
         };
+        // A held signature's sender was told it counted; a retry must hear the same.
+        let answered_count = if inserted && held { count + 1 } else { count };
         sqlx::query("INSERT INTO idempotency_keys (campaign_id, key, request_hash, response_status, response_count) VALUES (?, ?, ?, ?, ?)")
             .bind(campaign_id)
             .bind(key.as_ref())
             .bind(request_hash)
             .bind(if inserted { 201_i64 } else { 200 })
-            .bind(count)
+            .bind(answered_count)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -377,6 +433,19 @@ impl SignatureStore {
         } else {
             SignOutcome::AlreadySigned { count }
         })
+    }
+
+    /// Deletes the idempotency keys older than [`IDEMPOTENCY_KEY_HOURS`]; returns how many.
+    /// The server runs this at start and hourly; `sign` also ignores an expired key.
+    pub async fn expire_idempotency_keys(&self) -> Result<u64, sqlx::Error> {
+        let _writer = self.write_gate.lock().await;
+        let done = sqlx::query(concat!(
+            "DELETE FROM idempotency_keys WHERE ",
+            key_expired!()
+        ))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// Campaigns whose stored count differs from their number of signature rows. Count
@@ -448,7 +517,7 @@ impl SignatureStore {
         held_only: bool,
     ) -> Result<Vec<SignatureRecord>, sqlx::Error> {
         let rows = sqlx::query(
-            "SELECT signed_at, name, email, fields_json, public, locale, source_url, consent_text, consent_at, status FROM signatures
+            "SELECT signed_at, name, email, fields_json, public, locale, source_url, consent_text, consent_at, status, consent_lang, consent_version FROM signatures
              WHERE campaign_id = ? AND (? = 0 OR status = 'held') ORDER BY id",
         )
         .bind(campaign_id)
@@ -467,10 +536,27 @@ impl SignatureStore {
                     locale: r.try_get(5)?,
                     source_url: r.try_get(6)?,
                     consent_text: r.try_get(7)?,
+                    consent_lang: r.try_get(10)?,
+                    consent_version: r.try_get(11)?,
                     consent_at: r.try_get(8)?,
                 })
             })
             .collect()
+    }
+}
+
+/// The database holds names and emails: a new file is created readable and writable by
+/// its owner only (0600). SQLite gives the `-wal` and `-shm` files the database file's
+/// permissions, so they follow. An existing file keeps the permissions it has.
+fn create_private(path: &std::path::Path) -> std::io::Result<()> {
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    match open.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
@@ -518,6 +604,7 @@ fn campaign_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Campaign, sqlx::Erro
             maxnumber => Some(ProofOfWork { maxnumber }),
         },
         min_fill_seconds: r.try_get(14)?,
+        reveal_already_signed: r.try_get(15)?,
         translations: Default::default(),
     })
 }

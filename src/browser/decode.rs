@@ -4,8 +4,8 @@
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::JsValue;
 
-pub use crate::document::{campaign, count, reply, translate};
 use crate::document::Json;
+pub use crate::document::{campaign, count, reply, translate};
 
 impl Json for JsValue {
     fn member(&self, key: &str) -> Self {

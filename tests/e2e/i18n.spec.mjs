@@ -17,7 +17,7 @@ test.beforeAll(async () => {
   writeFileSync(es, JSON.stringify({ title: 'Paren las redadas', text: 'Texto en español.', consent_text: 'Acepto que guarden mis datos.' }));
   stack = await startStack({ campaigns: [
     // Signed straight through the API below, so without proof of work.
-    ['plural-check', '--title', 'Plural check', '--pow', '0'],
+    ['plural-check', '--title', 'Plural check', '--pow', '0', '--consent-text', 'ok'],
     ['translated', '--title', 'Stop the raids', '--text', 'English text.', '--translation', `es:${es}`],
   ] });
 });

@@ -45,18 +45,37 @@ test('a resize message from another origin than the iframe src is ignored', asyn
   expect(await height(page)).toBe(before);
 });
 
-test('the embed page is frameable, escapes query values, and defaults the endpoint to its own API', async ({ request }) => {
+test('only frames showing this server\'s /embed/ page are resized (issue 11)', async ({ page }) => {
+  await page.goto(`${stack.partnerOrigin}/iframe.html`);
+  await expect.poll(() => height(page)).toBeGreaterThan(400);
+  const other = page.locator('#other-frame');
+  const before = await other.evaluate((f) => f.clientHeight);
+  // A same-origin frame of the partner page asks for a silly height, then the real embed
+  // frame for a known one: messages arrive in order, so once the second is applied the first
+  // was seen (and must have been ignored).
+  await page.frame({ url: /spoof\.html/ }).evaluate(() => window.parent.postMessage({ type: 'pledge:resize', height: 4321 }, '*'));
+  await page.frame({ url: /\/embed\// }).evaluate(() => window.parent.postMessage({ type: 'pledge:resize', height: 777 }, '*'));
+  await expect.poll(() => height(page)).toBe(777);
+  expect(await other.evaluate((f) => f.clientHeight)).toBe(before);
+});
+
+test('the embed page is frameable by the campaign\'s origins, escapes query values, and talks only to its own API', async ({ request }) => {
   const evil = '"><script>window.pwned=1</script>';
-  const res = await request.get(`${stack.pledgeOrigin}/embed/no-music-for-ice?title=${encodeURIComponent(evil)}&lang=es`);
+  const res = await request.get(`${stack.pledgeOrigin}/embed/no-music-for-ice?title=${encodeURIComponent(evil)}&lang=es&endpoint=https://evil.example/api/v1`);
   expect(res.status()).toBe(200);
   expect(res.headers()['x-frame-options']).toBeUndefined();
-  expect(res.headers()['content-security-policy'] ?? '').not.toContain('frame-ancestors');
+  const csp = res.headers()['content-security-policy'] ?? '';
+  expect(csp).toMatch(/frame-ancestors [^;]*'self'/);
+  expect(csp).toContain(stack.partnerOrigin);
+  expect(csp).toContain("connect-src 'self'");
   const html = await res.text();
   expect(html).not.toContain('<script>window.pwned');
   expect(html).toContain('data-title="&quot;&gt;&lt;script&gt;window.pwned=1&lt;/script&gt;"');
   expect(html).toContain(`endpoint="${stack.pledgeOrigin}/api/v1"`);
   expect(html).toContain('<html lang="es"');
+  expect(html).not.toContain('evil.example');
   expect((await request.get(`${stack.pledgeOrigin}/embed/Not%20A%20Slug`)).status()).toBe(404);
+  expect((await request.get(`${stack.pledgeOrigin}/embed/no-such-campaign`)).status()).toBe(404);
 });
 
 test('the embed page renders the escaped title as text', async ({ page }) => {

@@ -171,6 +171,9 @@ pub struct NewCampaign {
     pub pow_maxnumber: u32,
     /// Minimum seconds from a challenge's issue to the post (with proof of work only).
     pub min_fill_seconds: u32,
+    /// Answer a repeated email `200 already_signed` (`true`) instead of exactly like a new
+    /// signature (`false`, the default). See docs/api.md for the risk.
+    pub reveal_already_signed: bool,
 }
 
 #[cfg(test)]

@@ -14,4 +14,6 @@ pub use email::SignerEmail;
 pub use fields::FieldValues;
 pub use idempotency::IdempotencyKey;
 pub use name::SignerName;
-pub use signature::{Consent, Locale, NewSignature, SignatureRequest, SourceUrl};
+pub use signature::{
+    Consent, Locale, NewSignature, ShownConsent, SignatureRequest, SourceUrl, consent_version,
+};

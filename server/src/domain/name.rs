@@ -1,8 +1,9 @@
 //! A signer's name as it will be shown (if public) and exported.
 
-use super::text::{char_len, has_control};
+use super::text::{char_len, has_control, has_invisible};
 
-/// Trimmed, 1–200 characters, no control characters.
+/// Trimmed, 1–200 characters, no control characters, no zero-width or bidi-control
+/// characters (see `text::is_invisible`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignerName(String);
 
@@ -19,6 +20,12 @@ impl SignerName {
         }
         if has_control(trimmed) {
             return Err("Remove line breaks and control characters.".into());
+        }
+        if has_invisible(trimmed) {
+            return Err(
+                "Remove invisible characters (zero-width spaces, direction marks and overrides)."
+                    .into(),
+            );
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -50,6 +57,21 @@ mod tests {
         assert!(SignerName::parse(&"é".repeat(200)).is_ok());
         assert!(SignerName::parse("Ada\nLovelace").is_err());
         assert!(SignerName::parse("Ada\u{7}").is_err());
+    }
+
+    #[test]
+    fn rejects_bidi_overrides_and_zero_width() {
+        for c in [
+            '\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}', '\u{200B}', '\u{200F}', '\u{FEFF}',
+        ] {
+            let name = format!("Ada{c}Lovelace");
+            assert!(SignerName::parse(&name).is_err(), "{c:?} accepted");
+        }
+        // Right-to-left scripts and combining marks are fine; only the invisible controls go.
+        assert!(SignerName::parse("أحمد").is_ok());
+        // Persian with a zero-width non-joiner (U+200C), as keyboards type it.
+        assert!(SignerName::parse("نیلوفر می\u{200C}رود").is_ok());
+        assert!(SignerName::parse("Zoë").is_ok());
     }
 
     proptest! {

@@ -198,19 +198,29 @@ pub async fn page_or_not_found(
 /// exist to be framed by partner sites, so only other pages refuse framing.
 fn page_security_headers(headers: &mut HeaderMap, path: &str, app_origin: &str) {
     let frameable = path.starts_with("embed/");
+    let csp = content_security_policy(app_origin, (!frameable).then_some("'none'"));
+    if !frameable {
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+}
+
+/// The policy of the server's HTML pages (see `page_security_headers`), with
+/// `frame-ancestors <ancestors>` when given.
+pub(super) fn content_security_policy(app_origin: &str, ancestors: Option<&str>) -> String {
     let mut csp = format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {app_origin}; \
          connect-src 'self' {app_origin}; style-src 'self' 'unsafe-inline' {app_origin}; \
          img-src 'self' data: {app_origin}; font-src 'self' {app_origin}; object-src 'none'; \
          base-uri 'none'; form-action 'self'"
     );
-    if !frameable {
-        csp.push_str("; frame-ancestors 'none'");
-        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if let Some(ancestors) = ancestors {
+        csp.push_str("; frame-ancestors ");
+        csp.push_str(ancestors);
     }
-    if let Ok(v) = HeaderValue::from_str(&csp) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, v);
-    }
+    csp
 }
 
 fn file_response(

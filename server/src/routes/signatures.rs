@@ -1,9 +1,9 @@
 //! Write side: `POST /campaigns/{slug}/signatures`.
 //!
-//! Checks run cheapest and least revealing first (docs/api.md lists the order): rate
-//! limits, the honeypot, the body's values, the proof of work, the minimum fill time;
-//! then the store answers retries, spends the proof and stores (or holds) the signature
-//! in one transaction.
+//! Checks run cheapest and least revealing first (docs/api.md lists the order): the
+//! client's rate limit, the honeypot, the body's values, the proof of work, the minimum
+//! fill time, the campaign's rate limit; then the store answers retries, spends the proof
+//! and stores (or holds) the signature in one transaction.
 
 use std::sync::Arc;
 
@@ -33,16 +33,28 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let abuse = &state.abuse;
     let campaign = &live.campaign;
+    let limited = |retry_after_secs| ApiError::RateLimited { retry_after_secs };
     abuse
         .rate_limiter
-        .check(client.network(), campaign.id)
-        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
+        .check_client(client.network())
+        .map_err(limited)?;
     if request.website.as_deref().is_some_and(|w| !w.is_empty()) {
         return Err(ApiError::Rejected);
     }
-    let signature = NewSignature::parse(&request, &campaign.fields, campaign.allow_public_names)
-        .map_err(ApiError::Validation)?;
+    let signature = NewSignature::parse(
+        &request,
+        &campaign.fields,
+        campaign.allow_public_names,
+        &campaign.consent_texts(),
+    )
+    .map_err(ApiError::Validation)?;
     let proof = check_proof(&state, campaign, &request)?;
+    // Only posts that could be stored use up the campaign's ceiling: junk refused above
+    // must not lock real signers out.
+    abuse
+        .rate_limiter
+        .check_campaign(campaign.id)
+        .map_err(limited)?;
     let network_hash = client.network().map(|n| abuse.network_hash(n));
     let ctx = SignContext {
         proof: proof.as_ref(),
@@ -54,27 +66,73 @@ pub async fn create(
         .store()
         .sign(campaign.id, &key, &request_hash(&request), &signature, ctx)
         .await?;
-    // A held signature is answered exactly like a counted one: the sender learns nothing.
-    let (status, word, count) = match outcome {
-        SignOutcome::Signed { count }
-        | SignOutcome::Held { count }
-        | SignOutcome::Replayed {
-            signed: true,
-            count,
-        } => (StatusCode::CREATED, "signed", count),
-        SignOutcome::AlreadySigned { count }
-        | SignOutcome::Replayed {
-            signed: false,
-            count,
-        } => (StatusCode::OK, "already_signed", count),
-        SignOutcome::KeyReused => return Err(ApiError::IdempotencyKeyReused),
-        SignOutcome::ProofReplayed => return Err(ApiError::ProofReplayed),
-    };
-    if matches!(outcome, SignOutcome::Held { .. }) {
-        tracing::info!(campaign = %campaign.slug, "signature held for review");
+    let answer = Answer::of(outcome, campaign.reveal_already_signed)?;
+    match outcome {
+        SignOutcome::Signed { count } => live.publish(count),
+        SignOutcome::Held { .. } => {
+            tracing::info!(campaign = %campaign.slug, "signature held for review");
+        }
+        _ => {}
     }
-    live.publish(count);
-    Ok((status, Json(json!({ "status": word, "count": count }))).into_response())
+    Ok(answer.into_response())
+}
+
+/// What the sender of a signature is told. Nobody may learn from it what others cannot
+/// see anyway: a held signature is answered as if counted (the public count plus one, what a
+/// counted one would have shown), and so is a repeated email unless the campaign reveals
+/// repeats (`campaign create --reveal-already-signed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Answer {
+    already_signed: bool,
+    count: i64,
+}
+
+impl Answer {
+    fn of(outcome: SignOutcome, reveal_already_signed: bool) -> Result<Self, ApiError> {
+        let hidden_repeat = |count: i64| {
+            if reveal_already_signed {
+                Self {
+                    already_signed: true,
+                    count,
+                }
+            } else {
+                Self::signed(count + 1)
+            }
+        };
+        Ok(match outcome {
+            SignOutcome::Signed { count }
+            | SignOutcome::Replayed {
+                signed: true,
+                count,
+            } => Self::signed(count),
+            SignOutcome::Held { count } => Self::signed(count + 1),
+            SignOutcome::AlreadySigned { count }
+            | SignOutcome::Replayed {
+                signed: false,
+                count,
+            } => hidden_repeat(count),
+            SignOutcome::KeyReused => return Err(ApiError::IdempotencyKeyReused),
+            SignOutcome::ProofReplayed => return Err(ApiError::ProofReplayed),
+        })
+    }
+
+    fn signed(count: i64) -> Self {
+        Self {
+            already_signed: false,
+            count,
+        }
+    }
+}
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        let (status, word) = if self.already_signed {
+            (StatusCode::OK, "already_signed")
+        } else {
+            (StatusCode::CREATED, "signed")
+        };
+        (status, Json(json!({ "status": word, "count": self.count }))).into_response()
+    }
 }
 
 /// The proof of work and the minimum fill time; `None` when the campaign asks for no proof
@@ -88,6 +146,11 @@ fn check_proof(
         return Ok(None);
     }
     let proof = request.proof.as_ref().ok_or(ApiError::ProofRequired)?;
+    let maxnumber = campaign.proof_of_work.map_or(0, |p| p.maxnumber);
+    // The number is searched for in 0..=maxnumber; a larger one solved another puzzle.
+    if proof.number > u64::from(maxnumber) {
+        return Err(ApiError::ProofInvalid);
+    }
     let now = unix_now();
     let verified = state
         .abuse

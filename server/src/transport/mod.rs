@@ -1,6 +1,7 @@
 //! The accept loop: our own hyper-util loop instead of `axum::serve`, so connection-level
-//! limits live in one place (head timeout, header size, connection cap, idle timeout,
-//! HTTP/2 streams and pings) and the same loop can terminate TLS ([`tls`]).
+//! limits live in one place (head timeout, body deadline, header size, connection caps
+//! overall and per client, idle timeout, HTTP/2 streams and pings) and the same loop can
+//! terminate TLS ([`tls`]).
 //!
 //! Plain listeners speak HTTP/1.1 only (no h2c). TLS listeners pick HTTP/2 or HTTP/1.1 by
 //! ALPN, so hyper never has to sniff the protocol: its version sniffing has no timeout
@@ -8,17 +9,19 @@
 
 pub mod tls;
 
+use std::collections::HashMap;
 use std::convert::Infallible;
-use std::net::SocketAddr;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
-use hyper::body::Incoming;
+use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -27,6 +30,8 @@ use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 use tower_service::Service;
+
+use crate::client_addr::{TrustedProxies, network_of};
 
 /// Connection-level limits; every default is in `docs/api.md` ("Limits").
 #[derive(Debug, Clone)]
@@ -38,9 +43,17 @@ pub struct Limits {
     /// Largest request head (request line and headers); bigger ones get `431`.
     /// Default 16 KiB; hyper's floor is 8 KiB.
     pub max_header_bytes: usize,
+    /// Time a client has to send a request's whole body, counted from the end of its
+    /// head. The idle timeout alone would let a body trickle in a byte at a time for
+    /// days. Past it the request fails with `408` and the connection closes. Default 20 s.
+    pub body_timeout: Duration,
     /// Open connections at most; past it new connections wait in the kernel's accept
     /// queue. Default 20 000.
     pub max_connections: usize,
+    /// Open connections per client network (IPv4 address, IPv6 /64) at most, so one
+    /// client cannot take all of `max_connections`; past it a new connection from that
+    /// network is closed at once. Trusted proxies are not capped. 0 = no cap. Default 256.
+    pub max_connections_per_client: usize,
     /// A connection with no bytes read or written for this long is closed (gracefully,
     /// then forcibly after as long again). SSE keep-alives every 15 s keep streams open.
     /// Default 60 s.
@@ -57,7 +70,9 @@ impl Default for Limits {
         Self {
             header_read_timeout: Duration::from_secs(10),
             max_header_bytes: 16 * 1024,
+            body_timeout: Duration::from_secs(20),
             max_connections: 20_000,
+            max_connections_per_client: 256,
             idle_timeout: Duration::from_secs(60),
             h2_max_concurrent_streams: 100,
             h2_keep_alive_interval: Duration::from_secs(20),
@@ -95,16 +110,57 @@ impl Protocols {
     }
 }
 
+/// Open connections per client network, for `Limits::max_connections_per_client`.
+#[derive(Default)]
+struct PerClient(Mutex<HashMap<IpAddr, usize>>);
+
+impl PerClient {
+    /// Counts a connection from `network`, unless it already has `cap` open.
+    fn try_open(self: &Arc<Self>, network: IpAddr, cap: usize) -> Option<ClientSlot> {
+        let mut open = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let n = open.entry(network).or_insert(0);
+        if *n >= cap {
+            return None;
+        }
+        *n += 1;
+        Some(ClientSlot {
+            all: self.clone(),
+            network,
+        })
+    }
+}
+
+/// One open connection of a client network; gives its place back when dropped.
+struct ClientSlot {
+    all: Arc<PerClient>,
+    network: IpAddr,
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let mut open = self.all.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = open.get_mut(&self.network) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.network);
+            }
+        }
+    }
+}
+
 /// Serves `router` on `listener` (over TLS when `tls` is given) until `stop` turns true,
-/// then closes every connection gracefully and returns once all are gone.
+/// then closes every connection gracefully and returns once all are gone. Connections
+/// from `uncapped` (the trusted proxies, which carry many clients) are not capped per client.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     tls: Option<TlsAcceptor>,
     limits: Limits,
+    uncapped: TrustedProxies,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     let protocols = Arc::new(Protocols::new(&limits));
+    let per_client = Arc::new(PerClient::default());
     let max = limits.max_connections.clamp(1, u32::MAX as usize);
     let permits = Arc::new(Semaphore::new(max));
     let mut warned_full = false;
@@ -138,6 +194,19 @@ pub async fn serve(
         if permits.available_permits() > max / 2 {
             warned_full = false;
         }
+        let cap = limits.max_connections_per_client;
+        let slot = if cap == 0 || uncapped.contains(peer.ip()) {
+            None
+        } else {
+            match per_client.try_open(network_of(peer.ip()), cap) {
+                Some(slot) => Some(slot),
+                None => {
+                    // Dropping the socket closes it; the permit goes back with this turn.
+                    tracing::debug!(peer = %peer, cap, "per-client connection cap reached");
+                    continue;
+                }
+            }
+        };
         let _ = tcp.set_nodelay(true);
         let connection = Connection {
             protocols: protocols.clone(),
@@ -150,6 +219,7 @@ pub async fn serve(
         tokio::spawn(async move {
             let _open = crate::metrics::OpenConnection::count();
             connection.run(tcp, tls).await;
+            drop(slot);
             drop(permit);
         });
     }
@@ -216,6 +286,7 @@ impl Connection {
         let service = PeerService {
             router: self.router.clone(),
             peer: self.peer,
+            body_timeout: self.limits.body_timeout,
         };
         let builder = if h2 {
             &self.protocols.http2
@@ -252,11 +323,12 @@ impl Connection {
 }
 
 /// The router with the peer address put where `ConnectInfo<SocketAddr>` extractors
-/// look, as `into_make_service_with_connect_info` did.
+/// look, as `into_make_service_with_connect_info` did, and the body under its deadline.
 #[derive(Clone)]
 struct PeerService {
     router: Router,
     peer: SocketAddr,
+    body_timeout: Duration,
 }
 
 impl hyper::service::Service<hyper::Request<Incoming>> for PeerService {
@@ -266,8 +338,70 @@ impl hyper::service::Service<hyper::Request<Incoming>> for PeerService {
 
     fn call(&self, mut request: hyper::Request<Incoming>) -> Self::Future {
         request.extensions_mut().insert(ConnectInfo(self.peer));
+        let deadline = Instant::now() + self.body_timeout;
+        let request = request.map(|body| DeadlineBody {
+            inner: body,
+            deadline,
+            timer: None,
+        });
         // Router is always ready, so `call` without `poll_ready` is fine.
         self.router.clone().call(request)
+    }
+}
+
+/// The error a request body fails with when it is still arriving at its deadline; the
+/// JSON extractor turns it into `408 request_timeout` (`error::ApiError::BodyTimeout`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyDeadlineExceeded;
+
+impl std::fmt::Display for BodyDeadlineExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the request body did not arrive in time")
+    }
+}
+
+impl std::error::Error for BodyDeadlineExceeded {}
+
+/// A request body that fails once `deadline` passes while it is still waiting for bytes.
+/// The timer is only made if the body ever has to wait, so bodiless requests cost nothing.
+struct DeadlineBody<B> {
+    inner: B,
+    deadline: Instant,
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<B> Body for DeadlineBody<B>
+where
+    B: Body + Unpin,
+    B::Error: Into<axum::BoxError>,
+{
+    type Data = B::Data;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = self.get_mut();
+        if let Poll::Ready(frame) = Pin::new(&mut this.inner).poll_frame(cx) {
+            return Poll::Ready(frame.map(|r| r.map_err(Into::into)));
+        }
+        let deadline = this.deadline;
+        let timer = this
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(BodyDeadlineExceeded)))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
     }
 }
 

@@ -142,7 +142,7 @@ async fn create_list_sign_export_round_trip() {
     assert_eq!(lines.len(), 2, "{csv}");
     assert_eq!(
         lines[0],
-        "\"signed_at\",\"status\",\"name\",\"email\",\"public\",\"locale\",\"source_url\",\"consent_text\",\"consent_at\",\"field:role\",\"field:band\""
+        "\"signed_at\",\"status\",\"name\",\"email\",\"public\",\"locale\",\"source_url\",\"consent_text\",\"consent_at\",\"consent_lang\",\"consent_version\",\"field:role\",\"field:band\""
     );
     let row = lines[1];
     assert!(
@@ -298,6 +298,8 @@ async fn acknowledged_signature_survives_kill_9() {
         "Durable",
         "--pow",
         "0",
+        "--consent-text",
+        "Yes.",
         "--database-url",
         &db,
     ])

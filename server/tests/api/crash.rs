@@ -72,6 +72,8 @@ async fn acknowledged_signatures_survive_sigkill() {
         "Crash",
         "--pow",
         "0",
+        "--consent-text",
+        "I agree.",
         "--database-url",
         &db,
     ])

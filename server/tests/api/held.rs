@@ -25,6 +25,35 @@ async fn cli(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Issue 11, item 7: a held signature was answered `201` with an unchanged count, so its
+/// sender could tell it was held. Now the answer is the one a counted signature would have
+/// got at that moment, and a retry replays it; the public count does not move.
+#[tokio::test]
+async fn a_held_signature_is_answered_like_a_counted_one() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let app = spawn_app_with(dir, |s| s.abuse.hold_after = 1).await;
+    let counted: Value = app
+        .post_signature("key-hold-a", &signature("a@example.org"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(counted, json!({"status": "signed", "count": 1}));
+    let r = app
+        .post_signature("key-hold-b", &signature("b@example.org"))
+        .await;
+    assert_eq!(r.status(), 201);
+    let held: Value = r.json().await.unwrap();
+    // Exactly what a counted second signature answers.
+    assert_eq!(held, json!({"status": "signed", "count": 2}));
+    let replay = app
+        .post_signature("key-hold-b", &signature("b@example.org"))
+        .await;
+    assert_eq!(replay.status(), 201);
+    assert_eq!(replay.json::<Value>().await.unwrap(), held);
+    assert_eq!(app.count().await, 1);
+}
+
 #[tokio::test]
 async fn past_hold_after_signatures_are_held_then_approved() {
     let dir = Arc::new(tempfile::tempdir().unwrap());
@@ -44,17 +73,17 @@ async fn past_hold_after_signatures_are_held_then_approved() {
         .await;
     assert_eq!(r.status(), 201);
     let body: Value = r.json().await.unwrap();
-    assert_eq!(body, json!({"status": "signed", "count": 2}));
+    assert_eq!(body, json!({"status": "signed", "count": 3}));
     let r = app
         .post_signature("key-held-3", &signature("h3@example.org"))
         .await;
     assert_eq!(r.status(), 201);
     assert_eq!(app.count().await, 2);
-    // Held emails are taken: signing again is "already signed", still uncounted.
+    // Held emails are taken: signing again is answered like a new signature, uncounted.
     let r = app
         .post_signature("key-held-2b", &signature("H2@example.org"))
         .await;
-    assert_eq!(r.status(), 200);
+    assert_eq!(r.status(), 201);
 
     let db = app.db_url.clone();
     let export = cli(&["campaign", "export", "test-pledge", "--database-url", &db]).await;

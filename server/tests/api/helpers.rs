@@ -18,6 +18,8 @@ pub const SLUG: &str = "test-pledge";
 pub const POW_SLUG: &str = "pow-pledge";
 /// Proof of work and a 2 s minimum fill time.
 pub const SLOW_SLUG: &str = "slow-pledge";
+/// No proof; a repeated email is answered `200 already_signed` (`--reveal-already-signed`).
+pub const REVEAL_SLUG: &str = "reveal-pledge";
 pub const PARTNER: &str = "https://partner.example";
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -88,6 +90,7 @@ async fn start(
     create_test_campaign(app.store(), SLUG, 0, 0).await;
     create_test_campaign(app.store(), POW_SLUG, 2000, 0).await;
     create_test_campaign(app.store(), SLOW_SLUG, 200, 2).await;
+    create_campaign_with(app.store(), REVEAL_SLUG, |c| c.reveal_already_signed = true).await;
     let port = app.port();
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async {
@@ -119,6 +122,19 @@ pub fn client_builder() -> reqwest::ClientBuilder {
 }
 
 pub async fn create_test_campaign(store: &SignatureStore, slug: &str, pow: u32, min_fill: u32) {
+    create_campaign_with(store, slug, |c| {
+        c.pow_maxnumber = pow;
+        c.min_fill_seconds = min_fill;
+    })
+    .await;
+}
+
+/// The test campaign's fields and texts, then `configure`; created if the slug is free.
+pub async fn create_campaign_with(
+    store: &SignatureStore,
+    slug: &str,
+    configure: impl FnOnce(&mut NewCampaign),
+) {
     let fields = [
         "role:select:I am:required:artist=An artist|industry=An industry worker|fan=A fan",
         "organisation:text:Band or organisation:optional:50",
@@ -127,7 +143,7 @@ pub async fn create_test_campaign(store: &SignatureStore, slug: &str, pow: u32, 
     .iter()
     .map(|s| FieldDefinition::from_spec(s).expect("spec"))
     .collect();
-    let campaign = NewCampaign {
+    let mut campaign = NewCampaign {
         slug: CampaignSlug::parse(slug).expect("slug"),
         title: "Test pledge".into(),
         text: "We pledge.\n\nA second paragraph.".into(),
@@ -139,9 +155,11 @@ pub async fn create_test_campaign(store: &SignatureStore, slug: &str, pow: u32, 
         allow_public_names: true,
         languages: vec!["en".into()],
         allowed_origins: vec![PARTNER.into()],
-        pow_maxnumber: pow,
-        min_fill_seconds: min_fill,
+        pow_maxnumber: 0,
+        min_fill_seconds: 0,
+        reveal_already_signed: false,
     };
+    configure(&mut campaign);
     store.create_campaign(&campaign).await.expect("campaign");
 }
 

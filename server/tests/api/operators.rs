@@ -71,6 +71,9 @@ async fn create_campaign(db: &str) {
         "Ops",
         "--pow",
         "0",
+        // The text `sign` sends: the server stores only a consent text the campaign shows.
+        "--consent-text",
+        "I agree.",
         "--database-url",
         db,
     ])

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_error, signature, spawn_app, spawn_app_in};
+use crate::helpers::{REVEAL_SLUG, assert_error, signature, spawn_app, spawn_app_in};
 
 #[tokio::test]
 async fn valid_signature_is_201_and_counted() {
@@ -18,8 +18,11 @@ async fn valid_signature_is_201_and_counted() {
     assert_eq!(app.count().await, 1);
 }
 
+/// Issue 11, item 5: `200 already_signed` told anyone whether an address had signed. By
+/// default a repeated email now gets exactly the answer a new one would have: `201 signed`
+/// with the count as if this signature had counted (the public count plus one).
 #[tokio::test]
-async fn same_email_any_case_or_spacing_is_200_already_signed() {
+async fn repeated_email_gets_the_same_answer_as_a_new_one() {
     let app = spawn_app().await;
     assert_eq!(
         app.post_signature("key-dedupe-1", &signature("ada@example.org"))
@@ -31,14 +34,47 @@ async fn same_email_any_case_or_spacing_is_200_already_signed() {
         .iter()
         .enumerate()
     {
-        let r = app
-            .post_signature(&format!("key-dedupe-x{i}"), &signature(email))
-            .await;
-        assert_eq!(r.status(), 200);
-        let body: Value = r.json().await.unwrap();
-        assert_eq!(body, json!({"status": "already_signed", "count": 1}));
+        let key = format!("key-dedupe-x{i}");
+        let r = app.post_signature(&key, &signature(email)).await;
+        assert_eq!(r.status(), 201);
+        let repeated: Value = r.json().await.unwrap();
+        // What a new address gets at this moment, on a twin campaign with the same count.
+        assert_eq!(repeated, json!({"status": "signed", "count": 2}));
+        // A retry of the same post replays that answer.
+        let again: Value = app
+            .post_signature(&key, &signature(email))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(again, repeated);
     }
+    // Still one signature: dedupe by email is unchanged.
     assert_eq!(app.count().await, 1);
+    let new: Value = app
+        .post_signature("key-dedupe-new", &signature("new@example.org"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(new, json!({"status": "signed", "count": 2}));
+}
+
+/// An organiser who wants repeats told apart turns it on per campaign.
+#[tokio::test]
+async fn a_campaign_may_reveal_already_signed() {
+    let app = spawn_app().await;
+    let first = app
+        .post_to(REVEAL_SLUG, "key-reveal-1", &signature("ada@example.org"))
+        .await;
+    assert_eq!(first.status(), 201);
+    let r = app
+        .post_to(REVEAL_SLUG, "key-reveal-2", &signature(" ADA@example.org"))
+        .await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body, json!({"status": "already_signed", "count": 1}));
+    assert_eq!(app.campaign_count(REVEAL_SLUG).await, 1);
 }
 
 #[tokio::test]
@@ -103,16 +139,8 @@ async fn twenty_concurrent_posts_of_one_email_count_once() {
     while let Some(status) = tasks.join_next().await {
         statuses.push(status.unwrap());
     }
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 201).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 200).count(),
-        19,
-        "{statuses:?}"
-    );
+    // Every post is answered alike (repeats look new), and one is counted.
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
     assert_eq!(app.count().await, 1);
 }
 
@@ -135,12 +163,12 @@ async fn count_survives_a_restart_on_the_same_database() {
     app.stop().await;
     let app = spawn_app_in(dir, 0).await;
     assert_eq!(app.count().await, 2);
-    // Dedupe and idempotency records survived too.
+    // Dedupe and idempotency records survived too (a repeat is answered like a new one).
     assert_eq!(
         app.post_signature("key-restart-3", &signature("A@example.org"))
             .await
             .status(),
-        200
+        201
     );
     assert_eq!(
         app.post_signature("key-restart-1", &signature("a@example.org"))

@@ -502,7 +502,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_3511(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_3513(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -532,7 +532,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_3511(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_3513(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -737,32 +737,32 @@ function __wbg_get_imports() {
         },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 237, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_3505);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_3507);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 5, ret: NamedExternref("Promise<any>"), inner_ret: Some(NamedExternref("Promise<any>")) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_469);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_471);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Event")], shim_idx: 207, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1514);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1516);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("MessageEvent")], shim_idx: 207, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1514_16);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1516_16);
             return ret;
         },
         __wbindgen_generic_0000000000000005: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 208, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1513);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1515);
             return ret;
         },
         __wbindgen_generic_0000000000000006: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 212, ret: Unit, inner_ret: Some(Unit) }, mutable: false }) -> Externref`.
-            const ret = makeClosure(arg0, arg1, __wasm_bindgen_func_elem_1529);
+            const ret = makeClosure(arg0, arg1, __wasm_bindgen_func_elem_1531);
             return ret;
         },
         __wbindgen_generic_0000000000000007: function(arg0) {
@@ -790,35 +790,35 @@ function __wbg_get_imports() {
     };
 }
 
-function __wasm_bindgen_func_elem_1513(arg0, arg1) {
-    wasm.__wasm_bindgen_func_elem_1513(arg0, arg1);
+function __wasm_bindgen_func_elem_1515(arg0, arg1) {
+    wasm.__wasm_bindgen_func_elem_1515(arg0, arg1);
 }
 
-function __wasm_bindgen_func_elem_1529(arg0, arg1) {
-    wasm.__wasm_bindgen_func_elem_1529(arg0, arg1);
+function __wasm_bindgen_func_elem_1531(arg0, arg1) {
+    wasm.__wasm_bindgen_func_elem_1531(arg0, arg1);
 }
 
-function __wasm_bindgen_func_elem_1514(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_1514(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_1516(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_1516(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_1514_16(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_1514_16(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_1516_16(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_1516_16(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_469(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_469(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_471(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_471(arg0, arg1, arg2);
     return ret;
 }
 
-function __wasm_bindgen_func_elem_3511(arg0, arg1, arg2, arg3) {
-    wasm.__wasm_bindgen_func_elem_3511(arg0, arg1, arg2, arg3);
+function __wasm_bindgen_func_elem_3513(arg0, arg1, arg2, arg3) {
+    wasm.__wasm_bindgen_func_elem_3513(arg0, arg1, arg2, arg3);
 }
 
-function __wasm_bindgen_func_elem_3505(arg0, arg1, arg2) {
+function __wasm_bindgen_func_elem_3507(arg0, arg1, arg2) {
     try {
         const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
-        wasm.__wasm_bindgen_func_elem_3505(retptr, arg0, arg1, arg2);
+        wasm.__wasm_bindgen_func_elem_3507(retptr, arg0, arg1, arg2);
         var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
         var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
         if (r1) {
@@ -1167,7 +1167,7 @@ async function __wbg_init_once(module_or_path) {
     }
 
     if (module_or_path === undefined) {
-        module_or_path = new URL('pledge_widget-50522598.wasm', import.meta.url);
+        module_or_path = new URL('pledge_widget-32726631.wasm', import.meta.url);
     }
     const imports = __wbg_get_imports();
 
