@@ -99,7 +99,7 @@ impl Encoding {
             .filter(|&(_, q)| q > 0)
             .collect();
         // Stable: equal q-values keep the order of ALL.
-        wanted.sort_by(|a, b| b.1.cmp(&a.1));
+        wanted.sort_by_key(|&(_, q)| std::cmp::Reverse(q));
         wanted.into_iter().map(|(e, _)| e).collect()
     }
 }
