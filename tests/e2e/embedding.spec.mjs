@@ -92,6 +92,10 @@ test('a <pledge-widget> added, changed and removed at run time mounts, remounts 
   await page.evaluate(() => document.querySelector('pledge-widget').setAttribute('theme', 'dark'));
   await expect(root(w)).toHaveAttribute('data-theme', 'dark');
   await expect(root(w)).toHaveCount(1);
+  // This mount's own stream, before the next change: a mount that is replaced sooner rightly
+  // never opens one, and the count of three below would then be two.
+  await expect.poll(() => page.evaluate(() => window.__probe.opened)).toBe(2);
+  await expect.poll(() => openStreams(page)).toBe(1);
 
   await page.evaluate(() => document.querySelector('pledge-widget').setAttribute('campaign', 'second-pledge'));
   await expect(title(w)).toHaveText('Second pledge');
@@ -104,6 +108,62 @@ test('a <pledge-widget> added, changed and removed at run time mounts, remounts 
   // One stream per mount: first, after the theme change, after the campaign change.
   expect(await page.evaluate(() => window.__probe.opened)).toBe(3);
   expect(errors).toEqual([]);
+});
+
+test('a campaign answer that arrives after a remount is dropped: no trap, no event from the old widget', async ({ page }) => {
+  // Holds the first answer for the campaign document until the widget has been remounted: the
+  // old mount's task then resumes with its signals disposed. (It used to read them, panic, and
+  // trap the wasm in the host page: the run-time add/change/remove test above, now and then.)
+  let release;
+  const held = new Promise((ok) => { release = ok; });
+  let first = true;
+  await page.route((url) => url.pathname === `/api/v1/campaigns/${SLUG}`, async (route) => {
+    if (first) {
+      first = false;
+      await held;
+    }
+    await route.continue();
+  });
+  // Counts campaign documents the page has read, once the tasks waiting on each have run (a
+  // timer queued when the body is parsed fires after the microtasks that resume the wasm).
+  await page.addInitScript((slug) => {
+    window.__campaignRead = 0;
+    const json = Response.prototype.json;
+    Response.prototype.json = function () {
+      const read = json.call(this);
+      if (new URL(this.url).pathname.endsWith(`/campaigns/${slug}`)) {
+        read.finally(() => setTimeout(() => { window.__campaignRead += 1; }));
+      }
+      return read;
+    };
+  }, SLUG);
+  await page.goto(`${stack.partnerOrigin}/dynamic.html`);
+  await page.waitForFunction(() => window.PledgeWidget);
+  const asked = page.waitForRequest((r) => new URL(r.url()).pathname === `/api/v1/campaigns/${SLUG}`);
+  await page.evaluate((endpoint) => {
+    const el = document.createElement('pledge-widget');
+    el.setAttribute('endpoint', endpoint);
+    el.setAttribute('campaign', 'no-music-for-ice');
+    document.getElementById('slot').append(el);
+  }, stack.endpoint);
+  await asked;
+  const w = page.locator('pledge-widget');
+  await expect(w.locator('[part~="widget"] [role="status"]')).toBeVisible();
+
+  await page.evaluate(() => document.querySelector('pledge-widget').setAttribute('theme', 'dark'));
+  await expect(title(w)).toHaveText(/no music for ice/i);
+  await expect(root(w)).toHaveAttribute('data-theme', 'dark');
+  expect(await heard(page, 'ready')).toHaveLength(1);
+
+  // Only the new mount's answer has been read; the old one is still held.
+  await page.waitForFunction(() => window.__campaignRead === 1);
+  release();
+  // The old mount's answer has been read and its task has resumed.
+  await page.waitForFunction(() => window.__campaignRead === 2);
+  expect(errors).toEqual([]);
+  expect(await heard(page, 'ready')).toHaveLength(1);
+  await expect(root(w)).toHaveCount(1);
+  await expect(title(w)).toHaveText(/no music for ice/i);
 });
 
 test('PledgeWidget.mount: callbacks mirror the events, the email never leaves, unmount cleans up', async ({ page }) => {

@@ -79,7 +79,7 @@ test('exact count phrases from the real server: 0, then 1 and 2 after signatures
   };
   // Arabic digits as this browser's Intl writes them for `ar`.
   const [d0, d1, d2] = await page.evaluate(() => [0, 1, 2].map((n) => new Intl.NumberFormat('ar').format(n)));
-  expected.ar = [`${d0} توقيع حتى الآن`, `توقيع واحد (${d1})`, `توقيعان (${d2})`];
+  expected.ar = [`${d0} توقيع حتى الآن`, `عدد التوقيعات حتى الآن: ${d1}`, `عدد التوقيعات حتى الآن: ${d2}`];
   const slug = 'plural-check';
   for (let signed = 0; signed < 3; signed++) {
     for (const [lang, phrases] of Object.entries(expected)) {
