@@ -9,7 +9,9 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 
-use crate::abuse::AbuseSettings;
+use crate::abuse::{
+    AbuseSettings, DEFAULT_CLIENT_RATE_LIMIT, DEFAULT_HOLD_AFTER, DEFAULT_POW_RAISE_AFTER,
+};
 use crate::client_addr::{TrustedProxies, parse_network};
 use crate::demo;
 use crate::domain::{CampaignSlug, FieldDefinition, NewCampaign, SignerEmail};
@@ -98,12 +100,14 @@ pub struct ServeArgs {
     /// Origin that pages use to reach this server (default: http://<addr>).
     #[arg(long, env = "PLEDGE_PUBLIC_ORIGIN")]
     pub public_origin: Option<String>,
-    /// Signature posts per minute per client address (IPv6: per /64) (0 = unlimited).
-    #[arg(long, env = "PLEDGE_RATE_LIMIT", default_value_t = 30)]
+    /// Signature posts per minute per client address (IPv6: per /64) (0 = unlimited). High
+    /// enough for a crowd on one network (venue Wi-Fi, a carrier's NAT).
+    #[arg(long, env = "PLEDGE_RATE_LIMIT", default_value_t = DEFAULT_CLIENT_RATE_LIMIT)]
     pub rate_limit: u32,
     /// Hold a signature for review when its client network already sent this many to the
-    /// campaign in the last hour (0 = never hold).
-    #[arg(long, env = "PLEDGE_HOLD_AFTER", default_value_t = 5)]
+    /// campaign in the last hour (0 = never hold). High enough for a rally of 2,000 on one
+    /// network.
+    #[arg(long, env = "PLEDGE_HOLD_AFTER", default_value_t = DEFAULT_HOLD_AFTER)]
     pub hold_after: u32,
     #[command(flatten)]
     pub abuse: AbuseArgs,
@@ -136,6 +140,11 @@ pub struct AbuseArgs {
     /// How long a proof-of-work challenge stays usable, in seconds.
     #[arg(long, default_value_t = 600)]
     pub challenge_ttl_seconds: u64,
+    /// Challenges per minute per client address (IPv6: per /64) at the campaign's own
+    /// difficulty; past it, the difficulty doubles each time the address's rate doubles, up
+    /// to 16× (0 = never raised).
+    #[arg(long, env = "PLEDGE_POW_RAISE_AFTER", default_value_t = DEFAULT_POW_RAISE_AFTER)]
+    pub pow_raise_after: u32,
     /// Open live-count streams (SSE) per client address (0 = no cap).
     #[arg(long, default_value_t = 8)]
     pub max_streams_per_client: usize,
@@ -170,6 +179,7 @@ impl AbuseArgs {
             hold_after,
             max_streams_per_client: self.max_streams_per_client,
             max_streams: self.max_streams,
+            pow_raise_after: self.pow_raise_after,
             ..AbuseSettings::default()
         })
     }
