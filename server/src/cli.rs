@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::abuse::{
     AbuseSettings, DEFAULT_CLIENT_RATE_LIMIT, DEFAULT_HOLD_AFTER, DEFAULT_POW_RAISE_AFTER,
@@ -30,8 +30,27 @@ use crate::transport::tls::TlsFiles;
     about = "Reference endpoint for the pledge widget"
 )]
 pub struct Cli {
+    /// Log lines on stderr as `text` (for people) or `json` (one object a line, for log
+    /// collectors). `RUST_LOG` sets the level. stdout keeps the command's own output.
+    #[arg(
+        long,
+        global = true,
+        env = "PLEDGE_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text
+    )]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How log lines are written (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// `INFO request{id=… method=GET path=…}: message key=value`
+    Text,
+    /// `{"timestamp":…,"level":"INFO","fields":{…},"target":…,"span":{"id":…},"spans":[…]}`
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
