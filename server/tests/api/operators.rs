@@ -71,6 +71,9 @@ async fn create_campaign(db: &str) {
         "Ops",
         "--pow",
         "0",
+        // What `sign` sends: the consent text must be one the campaign shows (issue 11).
+        "--consent-text",
+        "I agree.",
         "--database-url",
         db,
     ])
