@@ -431,6 +431,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut app = Application::build_with(settings, mode)
         .await
         .context("starting the server")?;
+    // Signal handlers before the lines that tell the world we are up.
+    let stopped = shutdown_signal();
     if let Some(addr) = args.metrics_addr {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -439,7 +441,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         app = app.with_metrics_listener(listener);
     }
     say(&format!("pledge-server listening on {}", app.origin()))?;
-    app.run_until_stopped(shutdown_signal()).await?;
+    app.run_until_stopped(stopped).await?;
     Ok(())
 }
 
@@ -726,10 +728,11 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     }
     demo::seed(app.store(), &origins, args.pow_maxnumber).await?;
     let partner_origin = origin_of(partner.local_addr()?);
+    let stopped = shutdown_signal();
     say(&format!("pledge-server listening on {}", app.origin()))?;
     say(&format!("partner site on {partner_origin}"))?;
     let partner_router = crate::routes::partner_site(app.state().clone());
-    app.run_with(vec![(partner, partner_router)], shutdown_signal())
+    app.run_with(vec![(partner, partner_router)], stopped)
         .await?;
     Ok(())
 }
