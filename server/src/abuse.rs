@@ -71,78 +71,6 @@ impl Default for AbuseSettings {
 /// What a streams-capped client is told to wait before trying SSE again.
 pub const STREAM_RETRY_AFTER_SECS: u64 = 30;
 
-/// Shared by all handlers through `AppState`.
-#[derive(Debug)]
-pub struct AbuseControls {
-    pub rate_limiter: RateLimiter,
-    pub streams: Arc<StreamLimits>,
-    pub challenges: Challenges,
-    pub trusted_proxies: TrustedProxies,
-    pub hold_after: u32,
-    pub clock: Clock,
-    /// Challenges issued per client network in about the last minute.
-    challenge_rate: RecentUses<IpAddr>,
-    pow_raise_after: u32,
-    network_key: SecretKey,
-}
-
-impl AbuseControls {
-    /// `per_client_rate_limit` is `Settings::rate_limit_per_minute`.
-    pub fn new(per_client_rate_limit: u32, settings: &AbuseSettings) -> anyhow::Result<Self> {
-        let key = match &settings.secret_key {
-            Some(key) => key.clone(),
-            None => {
-                tracing::warn!(
-                    "no secret key configured (PLEDGE_SECRET_KEY or --secret-key-file): using a random one, so challenges issued before a restart will be refused after it and holds count afresh"
-                );
-                SecretKey::random()
-                    .map_err(|e| anyhow::anyhow!("no random numbers for a secret key: {e}"))?
-            }
-        };
-        Ok(Self {
-            rate_limiter: RateLimiter::new(
-                per_client_rate_limit,
-                settings.campaign_rate_limit,
-                settings.rate_limit_window,
-            ),
-            streams: Arc::new(StreamLimits::new(
-                settings.max_streams_per_client,
-                settings.max_streams,
-            )),
-            challenges: Challenges::new(&key, settings.challenge_ttl),
-            trusted_proxies: settings.trusted_proxies.clone(),
-            hold_after: settings.hold_after,
-            clock: settings.clock.clone(),
-            challenge_rate: RecentUses::new(Duration::from_secs(60)),
-            pow_raise_after: settings.pow_raise_after,
-            network_key: key.derive(b"pledge-network"),
-        })
-    }
-
-    /// The difficulty of a challenge for `network` now, counting this challenge: the
-    /// campaign's `base` up to `pow_raise_after` challenges a minute from the network, then
-    /// doubled each time the rate doubles, at most [`proof::MAX_DOUBLINGS`] times. A crowd on
-    /// one network pays a few times more hashes than one person; a script that fetches
-    /// challenges as fast as it can pays the most, without anyone being refused or held.
-    pub fn challenge_maxnumber(&self, network: Option<IpAddr>, base: u32) -> u32 {
-        let Some(network) = network else {
-            return base;
-        };
-        let rate = self.challenge_rate.record(network, self.clock.now());
-        proof::scaled_maxnumber(base, doublings(rate, self.pow_raise_after))
-    }
-
-    /// Keyed hash of a client network, stored with signatures to count per network without
-    /// keeping addresses. Without the key, it cannot be reversed by trying all IPv4s.
-    pub fn network_hash(&self, network: IpAddr) -> String {
-        let bytes = match network {
-            IpAddr::V4(v4) => v4.octets().to_vec(),
-            IpAddr::V6(v6) => v6.octets().to_vec(),
-        };
-        hex::encode(self.network_key.mac(&[&bytes]))
-    }
-}
-
 /// How many times to double the difficulty at `rate` challenges a minute: none below
 /// `raise_after`, then one more each time the rate doubles (`raise_after` → 1,
 /// `2 × raise_after` → 2, ...), at most [`proof::MAX_DOUBLINGS`].
@@ -182,6 +110,78 @@ impl Clock {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.saturating_add(self.offset()).as_secs())
+    }
+}
+
+/// Shared by all handlers through `AppState`.
+#[derive(Debug)]
+pub struct AbuseControls {
+    pub rate_limiter: RateLimiter,
+    pub streams: Arc<StreamLimits>,
+    pub challenges: Challenges,
+    pub trusted_proxies: TrustedProxies,
+    pub hold_after: u32,
+    pub clock: Clock,
+    /// Challenges issued per client network in about the last minute.
+    challenge_rate: RecentUses<IpAddr>,
+    pow_raise_after: u32,
+    network_key: SecretKey,
+}
+
+impl AbuseControls {
+    /// The difficulty of a challenge for `network` now, counting this challenge: the
+    /// campaign's `base` up to `pow_raise_after` challenges a minute from the network, then
+    /// doubled each time the rate doubles, at most [`proof::MAX_DOUBLINGS`] times. A crowd on
+    /// one network pays a few times more hashes than one person; a script that fetches
+    /// challenges as fast as it can pays the most, without anyone being refused or held.
+    pub fn challenge_maxnumber(&self, network: Option<IpAddr>, base: u32) -> u32 {
+        let Some(network) = network else {
+            return base;
+        };
+        let rate = self.challenge_rate.record(network, self.clock.now());
+        proof::scaled_maxnumber(base, doublings(rate, self.pow_raise_after))
+    }
+
+    /// `per_client_rate_limit` is `Settings::rate_limit_per_minute`.
+    pub fn new(per_client_rate_limit: u32, settings: &AbuseSettings) -> anyhow::Result<Self> {
+        let key = match &settings.secret_key {
+            Some(key) => key.clone(),
+            None => {
+                tracing::warn!(
+                    "no secret key configured (PLEDGE_SECRET_KEY or --secret-key-file): using a random one, so challenges issued before a restart will be refused after it and holds count afresh"
+                );
+                SecretKey::random()
+                    .map_err(|e| anyhow::anyhow!("no random numbers for a secret key: {e}"))?
+            }
+        };
+        Ok(Self {
+            rate_limiter: RateLimiter::new(
+                per_client_rate_limit,
+                settings.campaign_rate_limit,
+                settings.rate_limit_window,
+            ),
+            streams: Arc::new(StreamLimits::new(
+                settings.max_streams_per_client,
+                settings.max_streams,
+            )),
+            challenges: Challenges::new(&key, settings.challenge_ttl),
+            trusted_proxies: settings.trusted_proxies.clone(),
+            hold_after: settings.hold_after,
+            clock: settings.clock.clone(),
+            challenge_rate: RecentUses::new(Duration::from_secs(60)),
+            pow_raise_after: settings.pow_raise_after,
+            network_key: key.derive(b"pledge-network"),
+        })
+    }
+
+    /// Keyed hash of a client network, stored with signatures to count per network without
+    /// keeping addresses. Without the key, it cannot be reversed by trying all IPv4s.
+    pub fn network_hash(&self, network: IpAddr) -> String {
+        let bytes = match network {
+            IpAddr::V4(v4) => v4.octets().to_vec(),
+            IpAddr::V6(v6) => v6.octets().to_vec(),
+        };
+        hex::encode(self.network_key.mac(&[&bytes]))
     }
 }
 

@@ -63,9 +63,9 @@ pub fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
 /// `GET .../challenge`: a fresh proof-of-work challenge, harder for a network that fetches
 /// many (`AbuseControls::challenge_maxnumber`); never cached, since each one can be spent once.
 pub async fn challenge(
+    client: ClientAddr,
     State(state): State<AppState>,
     Extension(live): Extension<Arc<LiveCampaign>>,
-    client: ClientAddr,
 ) -> Result<Response, ApiError> {
     let campaign = &live.campaign;
     let pow = campaign.proof_of_work.ok_or(ApiError::ProofNotRequired)?;

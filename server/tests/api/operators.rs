@@ -71,7 +71,7 @@ async fn create_campaign(db: &str) {
         "Ops",
         "--pow",
         "0",
-        // What `sign` sends: the consent text must be one the campaign shows (issue 11).
+        // The text `sign` sends: the server stores only a consent text the campaign shows.
         "--consent-text",
         "I agree.",
         "--database-url",
