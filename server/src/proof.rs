@@ -30,8 +30,8 @@ pub const ALGORITHM: &str = "SHA-256";
 /// browser, a real cost for someone posting thousands.
 pub const DEFAULT_MAXNUMBER: u32 = 50_000;
 /// How many times the difficulty may double for a network that fetches challenges fast:
-/// 16× the campaign's at most (800,000 at the default, under a second of hashing for a
-/// laptop, a few seconds for an older phone).
+/// 16× the campaign's at most (800,000 at the default, 400,000 hashes on average: well
+/// inside the widget's limit, [`WIDGET_MAXNUMBER`]).
 pub const MAX_DOUBLINGS: u32 = 4;
 /// The widget gives up on a `maxnumber` above this (minutes of hashing on a phone), so a
 /// raised difficulty never goes past it (a campaign's own may).
