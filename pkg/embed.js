@@ -16,8 +16,8 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-loading = import(new URL("pledge_widget-51c6e221.js", base).href).then(function (m) {
-return m.default({ module_or_path: new URL("pledge_widget-c6878611.wasm", base).href }).then(function () { return m; });
+loading = import(new URL("pledge_widget-3d457207.js", base).href).then(function (m) {
+return m.default({ module_or_path: new URL("pledge_widget-32726631.wasm", base).href }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
 }
@@ -85,6 +85,7 @@ if (v != null) o[k] = v;
 });
 return o;
 }
+if (!existing) window.PledgeWidget = api;
 if (window.customElements && !customElements.get("pledge-widget")) {
 customElements.define("pledge-widget", class extends HTMLElement {
 static get observedAttributes() { return OPTS.concat(OPTS.map(function (k) { return "data-" + k; })); }
@@ -119,7 +120,6 @@ if (!targets[i].__pledgeHandle) api.mount(targets[i], fromAttributes(targets[i],
 console.error(TAG + e);
 }
 }
-if (!existing) window.PledgeWidget = api;
 if (document.readyState === "loading") {
 document.addEventListener("DOMContentLoaded", function () { scan(null); });
 }

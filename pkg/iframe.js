@@ -34,6 +34,7 @@ if (src.origin !== own || e.origin !== own || src.pathname.indexOf("/embed/") !=
 return;
 }
 f.style.setProperty("height", Math.max(0, Math.min(Math.ceil(d.height), 20000)) + "px");
+f.style.setProperty("border", "0");
 return;
 }
 });

@@ -5,7 +5,9 @@
  *   2. <pledge-widget endpoint="…" campaign="…"></pledge-widget> anywhere, at any time
  *      (attributes are observed: changing one remounts; removing the element unmounts);
  *   3. window.PledgeWidget.mount(element, {endpoint, campaign, …, onReady, onSigned, onError})
- *      -> Promise<{element, unmount()}>.
+ *      -> Promise<{element, unmount()}>. Snippets load this file `async`, so page code waits
+ *      for it with `await customElements.whenDefined("pledge-widget")`: the element is defined
+ *      only once window.PledgeWidget is set (both below), loaded once or twice.
  * <div data-pledge-widget data-endpoint=… data-campaign=…> targets present at load also mount.
  * Each widget lives in an open shadow root; the wasm module loads once per page. The only
  * global is window.PledgeWidget = { mount, version }. Nothing here throws into the host page.
@@ -109,6 +111,10 @@
     return o;
   }
 
+  // Set before <pledge-widget> is defined: customElements.whenDefined() tells the page the
+  // API is there (docs/embedding.md, "The JS API").
+  if (!existing) window.PledgeWidget = api;
+
   // <pledge-widget>: mounts when connected, remounts when an option attribute changes,
   // unmounts (listeners, live-count stream) when removed. Defined once per page.
   if (window.customElements && !customElements.get("pledge-widget")) {
@@ -149,7 +155,6 @@
     }
   }
 
-  if (!existing) window.PledgeWidget = api;
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { scan(null); });
   }

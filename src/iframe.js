@@ -5,8 +5,8 @@
  * - on the partner page it listens for those messages and sets the height of the iframe that
  *   sent one, only if that iframe's src is this server's /embed/ page (the origin this script
  *   came from) and the message comes from that origin: other frames on the page cannot use it
- *   to resize themselves. It sets the height through CSSOM (allowed by a strict style-src),
- *   never a style attribute.
+ *   to resize themselves. It also removes that iframe's border, so the snippet needs no style
+ *   attribute. Both through CSSOM (allowed by a strict style-src), never a style attribute.
  * Partner page:
  *   <iframe src="https://HOST/embed/SLUG?lang=es" title="Sign the pledge" width="100%" height="520"></iframe>
  *   <script src="https://HOST/widget/iframe.js" async></script> */
@@ -46,6 +46,7 @@
         return;
       }
       f.style.setProperty("height", Math.max(0, Math.min(Math.ceil(d.height), 20000)) + "px");
+      f.style.setProperty("border", "0");
       return;
     }
   });

@@ -7,12 +7,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::abuse::AbuseSettings;
 use crate::abuse::client_addr::{TrustedProxies, parse_network};
 use crate::abuse::proof::DEFAULT_MAXNUMBER;
 use crate::abuse::secret::SecretKey;
+use crate::abuse::{
+    AbuseSettings, DEFAULT_CLIENT_RATE_LIMIT, DEFAULT_HOLD_AFTER, DEFAULT_POW_RAISE_AFTER,
+};
 use crate::demo;
 use crate::domain::{CampaignSlug, FieldDefinition, NewCampaign, SignerEmail};
 use crate::export::write_csv;
@@ -28,8 +30,27 @@ use crate::transport::tls::TlsFiles;
     about = "Reference endpoint for the pledge widget"
 )]
 pub struct Cli {
+    /// Log lines on stderr as `text` (for people) or `json` (one object a line, for log
+    /// collectors). `RUST_LOG` sets the level. stdout keeps the command's own output.
+    #[arg(
+        long,
+        global = true,
+        env = "PLEDGE_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text
+    )]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How log lines are written (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// `INFO request{id=… method=GET path=…}: message key=value`
+    Text,
+    /// `{"timestamp":…,"level":"INFO","fields":{…},"target":…,"span":{"id":…},"spans":[…]}`
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,12 +122,14 @@ pub struct ServeArgs {
     /// Origin that pages use to reach this server (default: http://<addr>).
     #[arg(long, env = "PLEDGE_PUBLIC_ORIGIN")]
     pub public_origin: Option<String>,
-    /// Signature posts per minute per client address (IPv6: per /64) (0 = unlimited).
-    #[arg(long, env = "PLEDGE_RATE_LIMIT", default_value_t = 30)]
+    /// Signature posts per minute per client address (IPv6: per /64) (0 = unlimited). High
+    /// enough for a crowd on one network (venue Wi-Fi, a carrier's NAT).
+    #[arg(long, env = "PLEDGE_RATE_LIMIT", default_value_t = DEFAULT_CLIENT_RATE_LIMIT)]
     pub rate_limit: u32,
     /// Hold a signature for review when its client network already sent this many to the
-    /// campaign in the last hour (0 = never hold).
-    #[arg(long, env = "PLEDGE_HOLD_AFTER", default_value_t = 5)]
+    /// campaign in the last hour (0 = never hold). High enough for a rally of 2,000 on one
+    /// network.
+    #[arg(long, env = "PLEDGE_HOLD_AFTER", default_value_t = DEFAULT_HOLD_AFTER)]
     pub hold_after: u32,
     #[command(flatten)]
     pub abuse: AbuseArgs,
@@ -139,6 +162,11 @@ pub struct AbuseArgs {
     /// How long a proof-of-work challenge stays usable, in seconds.
     #[arg(long, default_value_t = 600)]
     pub challenge_ttl_seconds: u64,
+    /// Challenges per minute per client address (IPv6: per /64) at the campaign's own
+    /// difficulty; past it, the difficulty doubles each time the address's rate doubles, up
+    /// to 16× (0 = never raised).
+    #[arg(long, env = "PLEDGE_POW_RAISE_AFTER", default_value_t = DEFAULT_POW_RAISE_AFTER)]
+    pub pow_raise_after: u32,
     /// Open live-count streams (SSE) per client address (0 = no cap).
     #[arg(long, default_value_t = 8)]
     pub max_streams_per_client: usize,
@@ -173,6 +201,7 @@ impl AbuseArgs {
             hold_after,
             max_streams_per_client: self.max_streams_per_client,
             max_streams: self.max_streams,
+            pow_raise_after: self.pow_raise_after,
             ..AbuseSettings::default()
         })
     }
@@ -405,6 +434,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut app = Application::build_with(settings, mode)
         .await
         .context("starting the server")?;
+    // Signal handlers before the lines that tell the world we are up.
+    let stopped = shutdown_signal();
     if let Some(addr) = args.metrics_addr {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -413,7 +444,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         app = app.with_metrics_listener(listener);
     }
     say(&format!("pledge-server listening on {}", app.origin()))?;
-    app.run_until_stopped(shutdown_signal()).await?;
+    app.run_until_stopped(stopped).await?;
     Ok(())
 }
 
@@ -708,10 +739,11 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     }
     demo::seed(app.store(), &origins, args.pow_maxnumber).await?;
     let partner_origin = origin_of(partner.local_addr()?);
+    let stopped = shutdown_signal();
     say(&format!("pledge-server listening on {}", app.origin()))?;
     say(&format!("partner site on {partner_origin}"))?;
     let partner_router = crate::routes::partner_site(app.state().clone());
-    app.run_with(vec![(partner, partner_router)], shutdown_signal())
+    app.run_with(vec![(partner, partner_router)], stopped)
         .await?;
     Ok(())
 }

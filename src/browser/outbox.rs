@@ -1,7 +1,8 @@
-//! The outbox: a signature is written to `localStorage` (exact body, idempotency key, campaign
-//! URL, time) before it is sent, and stays there until the endpoint acknowledges it (`201`/`200`)
-//! or refuses it for good. [`deliver`] sends it, with back-off and at once when the browser
-//! comes back online, even after a reload: a widget for the same campaign finds it on mount.
+//! The outbox: a signature is written to `localStorage` (exact body, idempotency key, time; the
+//! campaign URL is in the storage key) before it is sent, and stays there until the endpoint
+//! acknowledges it (`201`/`200`) or refuses it for good (then it is deleted at once). [`deliver`]
+//! sends it, with back-off and at once when the browser comes back online, even after a reload:
+//! a widget for the same campaign finds it on mount.
 //! Several widgets or tabs may find the same entry; a Web Lock on the entry's storage key lets
 //! one send at a time, and the idempotency key makes the endpoint count it once regardless.
 
@@ -49,7 +50,6 @@ pub fn save(base: &str, key: &str, body: &str) {
     for (k, v) in [
         ("key", JsValue::from_str(key)),
         ("body", body.into()),
-        ("url", base.into()),
         ("at", js_sys::Date::now().into()),
     ] {
         let _ = Reflect::set(&o, &k.into(), &v);
@@ -64,8 +64,7 @@ pub fn load(base: &str) -> Option<Pending> {
     let text = storage()?.get_item(&slot(base)).ok()??;
     let o = JSON::parse(&text).unwrap_or_default();
     let at = field(&o, "at").as_f64().unwrap_or(0.0);
-    let entry = (field(&o, "url").as_string().as_deref() == Some(base)
-        && js_sys::Date::now() - at < MAX_AGE_MS)
+    let entry = (js_sys::Date::now() - at < MAX_AGE_MS)
         .then(|| {
             Some(Pending {
                 key: field(&o, "key").as_string()?,

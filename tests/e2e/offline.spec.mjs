@@ -28,6 +28,10 @@ test('signed offline, kept across a reload, stored exactly once when the network
   await expect(w.getByRole('alert')).toContainText(/saved/i);
   await expect(w.getByRole('button', { name: /cancel/i })).toBeVisible();
   expect(await outboxKeys(page)).toHaveLength(1);
+  // Only what resending needs (docs/embedding.md, "What waits in the visitor's browser").
+  const entry = await page.evaluate((k) => JSON.parse(localStorage.getItem(k)), (await outboxKeys(page))[0]);
+  expect(Object.keys(entry).sort()).toEqual(['at', 'body', 'key']);
+  expect(JSON.parse(entry.body)).toMatchObject({ name: 'Offline Olga', email: 'offline@example.org' });
 
   // The network is back, but this page's attempts still fail until after the reload: only the
   // stored entry can deliver the signature.
@@ -109,3 +113,23 @@ test('a definitive refusal drops the saved entry and shows why, with the values 
   expect(await outboxKeys(page)).toEqual([]);
   expect(await stack.exportRows(SLUG)).toHaveLength(0);
 });
+
+for (const [status, error] of [[404, 'campaign_not_found'], [410, 'campaign_closed']]) {
+  test(`a ${status} refusal deletes the saved entry at once`, async ({ page }) => {
+    const stored = [];
+    await page.route('**/signatures', async (route) => {
+      // The real answer's CORS headers, a refusal for good as its status and body.
+      const real = await route.fetch({ postData: '{}' });
+      stored.push(await outboxKeys(page));
+      await route.fulfill({ response: real, status, body: JSON.stringify({ error, message: 'No.' }) });
+    });
+    const w = await open(page);
+    await fillPledge(w, { email: `refused-${status}@example.org` });
+    await submit(w);
+    await expect(w.getByRole('alert')).toBeVisible();
+    await expect(w.getByRole('alert')).not.toContainText(/saved/i);
+    // It was there while the request was out, and is gone with the answer.
+    expect(stored).toEqual([[expect.stringMatching(/^pledge-outbox:/)]]);
+    expect(await outboxKeys(page)).toEqual([]);
+  });
+}

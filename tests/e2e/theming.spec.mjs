@@ -59,6 +59,19 @@ test('--pledge-* properties set on an ancestor and ::part() rules theme the widg
   await expect(w.locator('[part~="title"]')).toHaveCSS('text-decoration-line', 'underline');
 });
 
+test('--pledge-error colours the border of a field the failed submit marks invalid', async ({ page }) => {
+  await page.goto(`${stack.partnerOrigin}/plain.html`);
+  const w = widget(page);
+  await ready(w);
+  await page.addStyleTag({ content: 'body { --pledge-error: rgb(200, 0, 100); --pledge-border: rgb(1, 2, 3); }' });
+  const name = w.getByLabel(/^name/i);
+  await expect(name).toHaveCSS('border-top-color', 'rgb(1, 2, 3)');
+  await w.getByRole('button', { name: /sign/i }).click();
+  await expect(name).toHaveAttribute('aria-invalid', 'true');
+  await expect(name).toHaveCSS('border-top-color', 'rgb(200, 0, 100)');
+  await expect(name).toHaveCSS('border-top-width', '2px');
+});
+
 test('theme auto follows prefers-color-scheme; light and dark do not', async ({ page }) => {
   await page.goto(`${stack.partnerOrigin}/dynamic.html`);
   await page.waitForFunction(() => window.PledgeWidget);

@@ -12,6 +12,11 @@
 //! must end in a non-digit splits `salt + number` one way only. ALTCHA's own libraries end
 //! their salts with `&` for the same reason, so they still solve these challenges. Whether a challenge was already
 //! used is the store's job (`used_challenges`, checked in the signature's transaction).
+//!
+//! A challenge's `maxnumber` can be the campaign's or a multiple of it (`abuse` raises it
+//! for a network that fetches many), so the salt carries it too (`&maxnumber=<n>&`): the
+//! posted `number` must not exceed it, and it must be one of the campaign's levels
+//! ([`scaled_maxnumber`]).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -24,6 +29,13 @@ pub const ALGORITHM: &str = "SHA-256";
 /// Default `maxnumber` of new campaigns: ~25k hashes on average, well under a second in a
 /// browser, a real cost for someone posting thousands.
 pub const DEFAULT_MAXNUMBER: u32 = 50_000;
+/// How many times the difficulty may double for a network that fetches challenges fast:
+/// 16× the campaign's at most (800,000 at the default, 400,000 hashes on average: well
+/// inside the widget's limit, [`WIDGET_MAXNUMBER`]).
+pub const MAX_DOUBLINGS: u32 = 4;
+/// The widget gives up on a `maxnumber` above this (minutes of hashing on a phone), so a
+/// raised difficulty never goes past it (a campaign's own may).
+pub const WIDGET_MAXNUMBER: u32 = 10_000_000;
 /// Default lifetime of a challenge.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(600);
 
@@ -69,16 +81,24 @@ pub struct VerifiedProof {
     pub expires: u64,
 }
 
-/// The times carried in a salt.
+/// The times (and difficulty) carried in a salt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SaltParams {
     pub issued: u64,
     pub expires: u64,
+    /// Absent from challenges issued before difficulties were raised: the campaign's.
+    pub maxnumber: Option<u32>,
 }
 
-/// Reads `<random>?expires=<unix>&issued=<unix>[&...]&`. Other parameters are ignored;
-/// a repeated or unreadable `expires`/`issued`, or a salt ending in a digit (see the module
-/// docs), makes the salt unreadable.
+/// `base` doubled `doublings` times, but never raised above [`WIDGET_MAXNUMBER`].
+pub fn scaled_maxnumber(base: u32, doublings: u32) -> u32 {
+    let raised = u64::from(base) << doublings.min(MAX_DOUBLINGS);
+    u32::try_from(raised.min(u64::from(WIDGET_MAXNUMBER.max(base)))).unwrap_or(base)
+}
+
+/// Reads `<random>?expires=<unix>&issued=<unix>[&maxnumber=<n>][&...]&`. Other parameters
+/// are ignored; a repeated or unreadable `expires`/`issued`/`maxnumber`, or a salt ending in
+/// a digit (see the module docs), makes the salt unreadable.
 pub fn parse_salt(salt: &str) -> Option<SaltParams> {
     if salt.ends_with(|c: char| c.is_ascii_digit()) {
         return None;
@@ -87,12 +107,13 @@ pub fn parse_salt(salt: &str) -> Option<SaltParams> {
     if random.is_empty() {
         return None;
     }
-    let (mut issued, mut expires) = (None, None);
+    let (mut issued, mut expires, mut maxnumber) = (None, None, None);
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let slot = match k {
             "issued" => &mut issued,
             "expires" => &mut expires,
+            "maxnumber" => &mut maxnumber,
             _ => continue,
         };
         if slot.is_some() || v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
@@ -103,6 +124,7 @@ pub fn parse_salt(salt: &str) -> Option<SaltParams> {
     let params = SaltParams {
         issued: issued?,
         expires: expires?,
+        maxnumber: maxnumber.map(u32::try_from).transpose().ok()?,
     };
     (params.issued <= params.expires).then_some(params)
 }
@@ -136,7 +158,10 @@ impl Challenges {
         getrandom::fill(&mut random)?;
         let number = getrandom::u64()? % (u64::from(maxnumber) + 1);
         let expires = now.saturating_add(self.ttl.as_secs());
-        let salt = format!("{}?expires={expires}&issued={now}&", hex::encode(random));
+        let salt = format!(
+            "{}?expires={expires}&issued={now}&maxnumber={maxnumber}&",
+            hex::encode(random)
+        );
         let challenge = hash_hex(&salt, number);
         let signature = hex::encode(self.campaign_key(slug).mac(&[challenge.as_bytes()]));
         Ok(Challenge {
@@ -148,11 +173,14 @@ impl Challenges {
         })
     }
 
-    /// Signature first (constant time), then the hash, then the times: only a salt the
-    /// server signed is trusted for its times.
+    /// Signature first (constant time), then the salt's difficulty and the number, then the
+    /// hash, then the times: only a salt the server signed is trusted. `base` is the
+    /// campaign's `maxnumber`: the salt's must be one of its levels ([`scaled_maxnumber`]),
+    /// and `number` at most the salt's.
     pub fn verify(
         &self,
         slug: &str,
+        base: u32,
         proof: &ProofRequest,
         now: u64,
     ) -> Result<VerifiedProof, ProofError> {
@@ -168,6 +196,12 @@ impl Challenges {
         }
         // The salt's shape first: one ending in a digit could be a shifted split.
         let params = parse_salt(&proof.salt).ok_or(ProofError::Invalid)?;
+        let maxnumber = params.maxnumber.unwrap_or(base);
+        let a_level = (0..=MAX_DOUBLINGS).any(|d| scaled_maxnumber(base, d) == maxnumber);
+        // The number is searched for in 0..=maxnumber; a larger one solved another puzzle.
+        if !a_level || proof.number > u64::from(maxnumber) {
+            return Err(ProofError::Invalid);
+        }
         if hash_hex(&proof.salt, proof.number) != proof.challenge {
             return Err(ProofError::Invalid);
         }
@@ -225,16 +259,25 @@ mod tests {
         let c = ch.issue("camp", 500, 1000).unwrap();
         assert_eq!(c.signature.len(), 64);
         let proof = solve(&c);
-        let ok = ch.verify("camp", &proof, 1001).unwrap();
+        let ok = ch.verify("camp", 500, &proof, 1001).unwrap();
         assert_eq!((ok.issued, ok.expires), (1000, 1600));
-        assert_eq!(ch.verify("camp", &proof, 1600), Err(ProofError::Expired));
-        assert_eq!(ch.verify("other", &proof, 1001), Err(ProofError::Invalid));
+        assert_eq!(
+            ch.verify("camp", 500, &proof, 1600),
+            Err(ProofError::Expired)
+        );
+        assert_eq!(
+            ch.verify("other", 500, &proof, 1001),
+            Err(ProofError::Invalid)
+        );
         let wrong = ProofRequest {
             number: proof.number + 1,
             ..proof.clone()
         };
-        assert_eq!(ch.verify("camp", &wrong, 1001), Err(ProofError::Invalid));
-        assert!(c.salt.ends_with('&'), "{}", c.salt);
+        assert_eq!(
+            ch.verify("camp", 500, &wrong, 1001),
+            Err(ProofError::Invalid)
+        );
+        assert!(c.salt.ends_with("&maxnumber=500&"), "{}", c.salt);
         // Moving digits of the number into the salt gives the same hash, and is refused.
         let digits = proof.number.to_string();
         if digits.len() > 1 {
@@ -244,7 +287,10 @@ mod tests {
                 ..proof.clone()
             };
             assert_eq!(hash_hex(&shifted.salt, shifted.number), proof.challenge);
-            assert_eq!(ch.verify("camp", &shifted, 1001), Err(ProofError::Invalid));
+            assert_eq!(
+                ch.verify("camp", 500, &shifted, 1001),
+                Err(ProofError::Invalid)
+            );
         }
         // A later expiry in the salt no longer hashes to the signed challenge.
         let stretched = ProofRequest {
@@ -252,12 +298,18 @@ mod tests {
             ..proof.clone()
         };
         assert_eq!(
-            ch.verify("camp", &stretched, 1001),
+            ch.verify("camp", 500, &stretched, 1001),
+            Err(ProofError::Invalid)
+        );
+        // The campaign's difficulty went up (a campaign of 250 would not issue 500).
+        assert_eq!(ch.verify("camp", 250, &proof, 1001).map(|_| ()), Ok(()));
+        assert_eq!(
+            ch.verify("camp", 300, &proof, 1001),
             Err(ProofError::Invalid)
         );
         let other_key = challenges();
         assert_eq!(
-            other_key.verify("camp", &proof, 1001),
+            other_key.verify("camp", 500, &proof, 1001),
             Err(ProofError::Invalid)
         );
     }
@@ -268,14 +320,16 @@ mod tests {
             parse_salt("ab?expires=20&issued=10&"),
             Some(SaltParams {
                 issued: 10,
-                expires: 20
+                expires: 20,
+                maxnumber: None,
             })
         );
         assert_eq!(
-            parse_salt("ab?issued=10&x=y&expires=20&"),
+            parse_salt("ab?issued=10&x=y&maxnumber=800&expires=20&"),
             Some(SaltParams {
                 issued: 10,
-                expires: 20
+                expires: 20,
+                maxnumber: Some(800),
             })
         );
         for bad in [
@@ -288,9 +342,36 @@ mod tests {
             "ab?expires=20&expires=21&issued=1&",
             "ab?expires=+20&issued=1&",
             "ab?expires=99999999999999999999999&issued=1&",
+            "ab?expires=20&issued=10&maxnumber=&",
+            "ab?expires=20&issued=10&maxnumber=1&maxnumber=2&",
+            "ab?expires=20&issued=10&maxnumber=4294967296&",
         ] {
             assert_eq!(parse_salt(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn raised_difficulty_and_its_levels() {
+        assert_eq!(scaled_maxnumber(50_000, 0), 50_000);
+        assert_eq!(scaled_maxnumber(50_000, 4), 800_000);
+        assert_eq!(scaled_maxnumber(50_000, 9), 800_000);
+        assert_eq!(scaled_maxnumber(5_000_000, 4), WIDGET_MAXNUMBER);
+        assert_eq!(scaled_maxnumber(u32::MAX, 4), u32::MAX);
+        // A raised challenge verifies, with numbers up to its own maxnumber.
+        let ch = challenges();
+        let c = ch.issue("camp", 400, 1000).unwrap();
+        let proof = solve(&c);
+        assert!(ch.verify("camp", 100, &proof, 1001).is_ok());
+        assert!(ch.verify("camp", 200, &proof, 1001).is_ok());
+        // 400 is no level of 30 (30, 60, 120, 240, 480), nor of 1000.
+        assert_eq!(
+            ch.verify("camp", 30, &proof, 1001),
+            Err(ProofError::Invalid)
+        );
+        assert_eq!(
+            ch.verify("camp", 1000, &proof, 1001),
+            Err(ProofError::Invalid)
+        );
     }
 
     proptest! {
@@ -299,7 +380,7 @@ mod tests {
             let _ = parse_salt(&salt);
             let ch = challenges();
             let proof = ProofRequest { algorithm: ALGORITHM.into(), challenge: hash_hex(&salt, number), number, salt, signature: sig };
-            prop_assert_eq!(ch.verify("camp", &proof, 0), Err(ProofError::Invalid));
+            prop_assert_eq!(ch.verify("camp", u32::MAX, &proof, 0), Err(ProofError::Invalid));
         }
     }
 }

@@ -27,22 +27,125 @@ struct PageFiles;
 /// the partner listener still loads the widget and API from the app.
 const ORIGIN_PLACEHOLDER: &str = "%PLEDGE_ORIGIN%";
 
-/// Names of the files served at `/widget/`: this binary's embedded copy of `pkg/`.
+/// Names of the files served at `/widget/`: this binary's embedded copy of `pkg/`, without
+/// the precompressed variants (`.br`, `.gz`) that stand in for them on the wire.
 pub fn widget_file_names() -> impl Iterator<Item = Cow<'static, str>> {
-    WidgetFiles::iter()
+    WidgetFiles::iter().filter(|name| Encoding::of_variant(name).is_none())
 }
 
-/// `GET /widget/{*path}`: any origin may load the widget.
+/// A content coding the widget files are also stored in: `.ci/build-widget` writes `FILE.br`
+/// (brotli -q 11) and `FILE.gz` (gzip -9) beside each file, so no request spends CPU on them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Encoding {
+    Brotli,
+    Gzip,
+}
+
+impl Encoding {
+    /// Best first: when the client wants both equally, brotli is smaller.
+    const ALL: [Self; 2] = [Self::Brotli, Self::Gzip];
+
+    fn token(self) -> &'static str {
+        match self {
+            Self::Brotli => "br",
+            Self::Gzip => "gzip",
+        }
+    }
+
+    fn suffix(self) -> &'static str {
+        match self {
+            Self::Brotli => ".br",
+            Self::Gzip => ".gz",
+        }
+    }
+
+    /// The coding whose variant `name` is, if it is one.
+    fn of_variant(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| name.ends_with(e.suffix()))
+    }
+
+    /// The codings `Accept-Encoding` allows, most wanted first: by q-value, then brotli before
+    /// gzip. A coding given `q=0` (or not named while `*;q=0` is) is never sent; one not
+    /// named, without `*`, is not either. Identity is the fallback whatever the header says.
+    fn wanted(headers: &HeaderMap) -> Vec<Self> {
+        let mut named: [Option<u16>; 2] = [None, None];
+        let mut star = None;
+        let items = headers
+            .get_all(header::ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','));
+        for item in items {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or_default().trim();
+            let q = parts
+                .find_map(|p| {
+                    let (k, v) = p.split_once('=')?;
+                    k.trim().eq_ignore_ascii_case("q").then(|| qvalue(v.trim()))
+                })
+                .unwrap_or(1000);
+            let slot = match coding.to_ascii_lowercase().as_str() {
+                "br" => &mut named[0],
+                "gzip" | "x-gzip" => &mut named[1],
+                "*" => &mut star,
+                _ => continue,
+            };
+            *slot = Some(q);
+        }
+        let mut wanted: Vec<(Self, u16)> = Self::ALL
+            .into_iter()
+            .zip(named)
+            .filter_map(|(e, q)| Some((e, q.or(star)?)))
+            .filter(|&(_, q)| q > 0)
+            .collect();
+        // Stable: equal q-values keep the order of ALL.
+        wanted.sort_by_key(|&(_, q)| std::cmp::Reverse(q));
+        wanted.into_iter().map(|(e, _)| e).collect()
+    }
+}
+
+/// An HTTP q-value (`0`, `0.5`, `1.000`) in thousandths; an unreadable one counts as 0, so a
+/// coding the client may not want is not sent.
+fn qvalue(v: &str) -> u16 {
+    v.parse::<f32>()
+        .ok()
+        .filter(|q| (0.0..=1.0).contains(q))
+        .map_or(0, |q| (q * 1000.0).round() as u16)
+}
+
+/// `GET /widget/{*path}`: any origin may load the widget. Each file goes out in the best
+/// coding the client accepts (brotli, gzip, else as is), with `Vary: Accept-Encoding` and an
+/// ETag per coding, so a cache never hands one coding to a client that asked for another.
 pub async fn widget(path: Result<Path<String>, PathRejection>, headers: HeaderMap) -> Response {
     let path = path.map(|Path(p)| p).unwrap_or_default();
-    let mut response = match safe_path(&path).and_then(WidgetFiles::get) {
+    let found = safe_path(&path)
+        .filter(|p| Encoding::of_variant(p).is_none())
+        .and_then(WidgetFiles::get);
+    let mut response = match found {
         Some(file) => {
             let cache = if has_content_hash(&path) {
                 "public, max-age=31536000, immutable"
             } else {
                 "public, max-age=300"
             };
-            file_response(&path, &file, file.data.clone(), cache, &headers)
+            let variant = Encoding::wanted(&headers)
+                .into_iter()
+                .find_map(|e| WidgetFiles::get(&format!("{path}{}", e.suffix())).map(|v| (e, v)));
+            let mut response = match &variant {
+                // The variant's own hash is its ETag: one per coding.
+                Some((_, v)) => file_response(&path, v, v.data.clone(), cache, &headers),
+                None => file_response(&path, &file, file.data.clone(), cache, &headers),
+            };
+            let h = response.headers_mut();
+            h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+            // A 304 carries no representation metadata (RFC 9110, 15.4.5).
+            if let (Some((e, _)), StatusCode::OK) = (variant, response.status()) {
+                response.headers_mut().insert(
+                    header::CONTENT_ENCODING,
+                    HeaderValue::from_static(e.token()),
+                );
+            }
+            response
         }
         None => ApiError::NotFound.into_response(),
     };
@@ -233,6 +336,42 @@ mod tests {
                 .contains("frame-ancestors")
         );
         assert!(h.get(header::X_FRAME_OPTIONS).is_none());
+    }
+
+    fn wanted(accept: &str) -> Vec<Encoding> {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(accept).unwrap(),
+        );
+        Encoding::wanted(&h)
+    }
+
+    #[test]
+    fn accept_encoding_picks_by_q_then_brotli_first() {
+        use Encoding::{Brotli, Gzip};
+        assert_eq!(Encoding::wanted(&HeaderMap::new()), []);
+        assert_eq!(wanted("gzip, deflate, br, zstd"), [Brotli, Gzip]);
+        assert_eq!(wanted("gzip"), [Gzip]);
+        assert_eq!(wanted("BR;Q=1"), [Brotli]);
+        assert_eq!(wanted("br;q=0, gzip"), [Gzip]);
+        assert_eq!(wanted("br;q=0.5, gzip;q=0.8"), [Gzip, Brotli]);
+        assert_eq!(wanted("*"), [Brotli, Gzip]);
+        assert_eq!(wanted("*;q=0, gzip"), [Gzip]);
+        assert_eq!(wanted("br;q=0.000, gzip;q=0"), []);
+        assert_eq!(wanted("identity"), []);
+        assert_eq!(wanted("br;q=nonsense, x-gzip"), [Gzip]);
+    }
+
+    #[test]
+    fn variants_are_not_files_of_their_own() {
+        assert_eq!(Encoding::of_variant("embed.js.br"), Some(Encoding::Brotli));
+        assert_eq!(
+            Encoding::of_variant("locales/de-64a6917d.txt.gz"),
+            Some(Encoding::Gzip)
+        );
+        assert_eq!(Encoding::of_variant("embed.js"), None);
+        assert!(widget_file_names().all(|n| Encoding::of_variant(&n).is_none()));
     }
 
     #[test]

@@ -14,7 +14,6 @@ use tokio_stream::wrappers::WatchStream;
 
 use crate::abuse::STREAM_RETRY_AFTER_SECS;
 use crate::abuse::client_addr::ClientAddr;
-use crate::abuse::proof::unix_now;
 use crate::error::ApiError;
 use crate::extract::CampaignFromPath;
 use crate::state::AppState;
@@ -58,18 +57,20 @@ pub fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
         .any(|t| t == "*" || t == etag)
 }
 
-/// `GET .../challenge`: a fresh proof-of-work challenge; never cached, since each one can
-/// be spent once.
+/// `GET .../challenge`: a fresh proof-of-work challenge, harder for a network that fetches
+/// many (`AbuseControls::challenge_maxnumber`); never cached, since each one can be spent once.
 pub async fn challenge(
+    client: ClientAddr,
     State(state): State<AppState>,
     CampaignFromPath(live): CampaignFromPath,
 ) -> Result<Response, ApiError> {
     let campaign = &live.campaign;
     let pow = campaign.proof_of_work.ok_or(ApiError::ProofNotRequired)?;
-    let challenge = state
-        .abuse
+    let abuse = &state.abuse;
+    let maxnumber = abuse.challenge_maxnumber(client.network(), pow.maxnumber);
+    let challenge = abuse
         .challenges
-        .issue(&campaign.slug, pow.maxnumber, unix_now())
+        .issue(&campaign.slug, maxnumber, abuse.clock.unix_now())
         .map_err(|e| ApiError::Internal(format!("random numbers: {e}")))?;
     let mut response = Json(challenge).into_response();
     response

@@ -15,6 +15,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state, map_response};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -71,7 +73,8 @@ pub fn app_with(state: AppState, surface: Surface) -> Router {
             "/campaigns/{slug}/signatures",
             axum::routing::post(signatures::create).options(no_content),
         )
-        .route_layer(from_fn_with_state(state.clone(), campaign_cors));
+        .route_layer(from_fn_with_state(state.clone(), campaign_cors))
+        .layer(api_compression());
     let mut router = Router::new()
         .nest("/api/v1", campaign_routes)
         .route("/widget/{*path}", get(assets::widget))
@@ -112,6 +115,13 @@ pub fn partner_site(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(map_response(security_headers));
     traced(router).with_state(state)
+}
+
+/// gzip for API answers big enough to gain from it (the campaign document, about 1.6 KB, goes
+/// out in about 0.7), when the client accepts it. The live-count stream never is: a compressor
+/// would hold each small event in its buffer. Widget files are precompressed (`assets.rs`).
+fn api_compression() -> CompressionLayer<impl Predicate> {
+    CompressionLayer::new().compress_when(SizeAbove::new(512).and(NotForContentType::SSE))
 }
 
 async fn method_not_allowed() -> ApiError {

@@ -13,7 +13,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::abuse::client_addr::ClientAddr;
-use crate::abuse::proof::{ProofError, VerifiedProof, unix_now};
+use crate::abuse::proof::{ProofError, VerifiedProof};
 use crate::domain::{NewSignature, SignatureRequest};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, CampaignFromPath, IdempotencyKeyHeader};
@@ -32,7 +32,7 @@ pub async fn create(
     let limited = |retry_after_secs| ApiError::RateLimited { retry_after_secs };
     abuse
         .rate_limiter
-        .check_client(client.network())
+        .check_client(client.network(), abuse.clock.now())
         .map_err(limited)?;
     if request.website.as_deref().is_some_and(|w| !w.is_empty()) {
         return Err(ApiError::Rejected);
@@ -49,7 +49,7 @@ pub async fn create(
     // must not lock real signers out.
     abuse
         .rate_limiter
-        .check_campaign(campaign.id)
+        .check_campaign(campaign.id, abuse.clock.now())
         .map_err(limited)?;
     let network_hash = client.network().map(|n| abuse.network_hash(n));
     let ctx = SignContext {
@@ -141,20 +141,15 @@ fn check_proof(
     campaign: &Campaign,
     request: &SignatureRequest,
 ) -> Result<Option<VerifiedProof>, ApiError> {
-    if campaign.proof_of_work.is_none() {
+    let Some(pow) = campaign.proof_of_work else {
         return Ok(None);
-    }
+    };
     let proof = request.proof.as_ref().ok_or(ApiError::ProofRequired)?;
-    let maxnumber = campaign.proof_of_work.map_or(0, |p| p.maxnumber);
-    // The number is searched for in 0..=maxnumber; a larger one solved another puzzle.
-    if proof.number > u64::from(maxnumber) {
-        return Err(ApiError::ProofInvalid);
-    }
-    let now = unix_now();
+    let now = state.abuse.clock.unix_now();
     let verified = state
         .abuse
         .challenges
-        .verify(&campaign.slug, proof, now)
+        .verify(&campaign.slug, pow.maxnumber, proof, now)
         .map_err(|e| match e {
             ProofError::Invalid => ApiError::ProofInvalid,
             ProofError::Expired => ApiError::ProofExpired,

@@ -19,6 +19,8 @@ pub const SLUG: &str = "test-pledge";
 pub const POW_SLUG: &str = "pow-pledge";
 /// Proof of work and a 2 s minimum fill time.
 pub const SLOW_SLUG: &str = "slow-pledge";
+/// Proof of work at a tiny difficulty (2,000 solves stay cheap) and the default 3 s fill time.
+pub const RALLY_SLUG: &str = "rally-pledge";
 /// No proof; a repeated email is answered `200 already_signed` (`--reveal-already-signed`).
 pub const REVEAL_SLUG: &str = "reveal-pledge";
 pub const PARTNER: &str = "https://partner.example";
@@ -145,11 +147,11 @@ async fn start(
         limits: Default::default(),
         tls: None,
     };
-    if on_postgres() {
+    configure(&mut settings);
+    if on_postgres() && settings.abuse.secret_key.is_none() {
         // PostgreSQL asks for a key every instance shares; restarts on one database reuse it.
         settings.abuse.secret_key = Some(test_secret_key());
     }
-    configure(&mut settings);
     let mut app = Application::build(settings).await.expect("app builds");
     if demo_pages {
         app = app.with_demo_pages();
@@ -157,6 +159,7 @@ async fn start(
     create_test_campaign(app.store(), SLUG, 0, 0).await;
     create_test_campaign(app.store(), POW_SLUG, 2000, 0).await;
     create_test_campaign(app.store(), SLOW_SLUG, 200, 2).await;
+    create_test_campaign(app.store(), RALLY_SLUG, 20, 3).await;
     create_campaign_with(app.store(), REVEAL_SLUG, |c| c.reveal_already_signed = true).await;
     let port = app.port();
     let (stop, stopped) = oneshot::channel::<()>();

@@ -19,5 +19,6 @@ mod live;
 mod observe;
 mod operators;
 mod proof;
+mod rally;
 mod signatures;
 mod transport;

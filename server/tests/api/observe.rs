@@ -218,3 +218,121 @@ async fn logs_carry_a_request_id_and_never_a_query_string() {
     );
     assert!(stderr.contains("id=proxy-given-id-1"), "{stderr}");
 }
+
+/// `--log-format json` (issue 17, item 6): every line on stderr is one JSON object, each
+/// line of a request carries its id in its span, and no query string or email appears.
+#[tokio::test]
+async fn json_logs_are_one_object_a_line_with_the_request_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("json.db").display());
+    let created = Command::new(BIN)
+        .args([
+            "campaign",
+            "create",
+            "json-logs",
+            "--title",
+            "T",
+            "--pow",
+            "0",
+        ])
+        .args(["--database-url", &db, "--log-format", "json"])
+        .output()
+        .await
+        .unwrap();
+    assert!(created.status.success(), "{created:?}");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--database-url", &db])
+        .env("RUST_LOG", "info")
+        .env("PLEDGE_LOG_FORMAT", "json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = timeout(TIMEOUT, stdout.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let origin = line
+        .strip_prefix("pledge-server listening on ")
+        .expect(&line)
+        .to_owned();
+    let api = format!("{origin}/api/v1/campaigns/json-logs");
+    let mut body = signature("leakcheck.json@example.org");
+    body["fields"] = serde_json::json!({});
+    body["consent"]["text"] = serde_json::json!(
+        "I agree that the organisers may store my name and email to count my pledge and contact me about it."
+    );
+    let r = client()
+        .post(format!(
+            "{api}/signatures?email=leakcheck.query@example.org"
+        ))
+        .header("idempotency-key", "json-logs-key-1")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let r = client()
+        .get(format!("{api}/count?name=Leakcheck%20Signer"))
+        .header("x-request-id", "proxy-given-id-2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // SIGTERM: the server finishes, so every line is written before stderr closes.
+    let pid = child.id().unwrap().to_string();
+    Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    let mut stderr = String::new();
+    timeout(
+        TIMEOUT,
+        child.stderr.take().unwrap().read_to_string(&mut stderr),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    timeout(TIMEOUT, child.wait()).await.unwrap().unwrap();
+    let mut rest = Vec::new();
+    while let Some(line) = timeout(TIMEOUT, stdout.next_line()).await.unwrap().unwrap() {
+        rest.push(line);
+    }
+    // stdout is the command's own output (the line read above), not a log.
+    assert!(rest.is_empty(), "{rest:?}");
+    for secret in ["leakcheck", "Leakcheck", "email=", "name=", "?"] {
+        assert!(!stderr.contains(secret), "{secret:?} logged:\n{stderr}");
+    }
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let of_request = |id: &str| {
+        lines
+            .iter()
+            .filter(|l| l["span"]["id"] == id)
+            .map(|l| l["span"]["path"].as_str().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        of_request(&id),
+        ["/api/v1/campaigns/json-logs/signatures"],
+        "{stderr}"
+    );
+    assert_eq!(
+        of_request("proxy-given-id-2"),
+        ["/api/v1/campaigns/json-logs/count"],
+        "{stderr}"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["level"].is_string() && l["fields"].is_object())
+    );
+}

@@ -1167,7 +1167,7 @@ async function __wbg_init_once(module_or_path) {
     }
 
     if (module_or_path === undefined) {
-        module_or_path = new URL('pledge_widget-c6878611.wasm', import.meta.url);
+        module_or_path = new URL('pledge_widget-32726631.wasm', import.meta.url);
     }
     const imports = __wbg_get_imports();
 
