@@ -10,12 +10,15 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::domain::CampaignSlug;
+use crate::store::postgres::{Announcement, next_announcement};
 use crate::store::{Campaign, SignatureStore, Store, StoreResult};
 
 /// A campaign plus its live count.
 #[derive(Debug)]
 pub struct LiveCampaign {
     pub campaign: Campaign,
+    /// Shared with the campaign's next version when it is re-read, so viewers keep their
+    /// stream.
     count: watch::Sender<i64>,
 }
 
@@ -109,10 +112,44 @@ impl LiveCampaigns {
     /// Re-reads every campaign's count and publishes it: what a listener does after
     /// (re)connecting, since notifications sent while it was away are not replayed.
     pub async fn resync(&self) -> StoreResult<()> {
+        for slug in self.cached_slugs() {
+            self.reload(&slug).await?;
+        }
         for (id, count) in self.store.counts().await? {
             self.publish_by_id(id, count);
         }
         Ok(())
+    }
+
+    /// Re-reads a cached campaign (another instance or a command changed it): requests that
+    /// start afterwards see the new settings; its viewers keep their count stream.
+    pub async fn reload(&self, slug: &str) -> StoreResult<()> {
+        let Some(old) = self.read_cache(slug) else {
+            return Ok(());
+        };
+        let Some(campaign) = self.store.campaign(slug).await? else {
+            return Ok(());
+        };
+        let fresh = Arc::new(LiveCampaign {
+            count: old.count.clone(),
+            campaign,
+        });
+        fresh.publish(fresh.campaign.count);
+        let mut cache = self
+            .cache
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        cache.insert(slug.to_owned(), fresh);
+        Ok(())
+    }
+
+    /// Every cached campaign's slug.
+    fn cached_slugs(&self) -> Vec<String> {
+        let cache = self
+            .cache
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        cache.keys().cloned().collect()
     }
 
     fn read_cache(&self, slug: &str) -> Option<Arc<LiveCampaign>> {
@@ -129,8 +166,9 @@ const RELISTEN_AFTER: Duration = Duration::from_millis(500);
 
 /// On PostgreSQL, until `stop`: hears the count changes every instance commits (`LISTEN`
 /// on `pledge_counts`) and publishes them to this instance's viewers, so a signature taken
-/// by another instance reaches them too. Each (re)connection listens first and then
-/// re-reads all counts, so nothing committed while it was away is missed. On SQLite (one
+/// by another instance reaches them too; campaign changes (`pledge_campaigns`) make it
+/// re-read the campaign. Each (re)connection listens first and then re-reads the cached
+/// campaigns and all counts, so nothing committed while it was away is missed. On SQLite (one
 /// server per file) there is nothing to hear and this returns at once.
 pub async fn follow_other_instances(
     campaigns: Arc<LiveCampaigns>,
@@ -141,11 +179,16 @@ pub async fn follow_other_instances(
     };
     loop {
         let listening = async {
-            let mut listener = pg.count_listener().await?;
+            let mut listener = pg.listener().await?;
             campaigns.resync().await?;
             // `None`: the connection was lost; start over with a fresh one.
-            while let Some(payload) = crate::store::postgres::next_count(&mut listener).await? {
-                campaigns.publish_by_id(payload.0, payload.1);
+            while let Some(heard) = next_announcement(&mut listener).await? {
+                match heard {
+                    Announcement::Count { campaign_id, count } => {
+                        campaigns.publish_by_id(campaign_id, count);
+                    }
+                    Announcement::Campaign { slug } => campaigns.reload(&slug).await?,
+                }
             }
             Ok::<(), crate::store::StoreError>(())
         };

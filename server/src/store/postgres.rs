@@ -6,7 +6,8 @@
 //! first (a second post with the key waits for the first to commit or roll back), the
 //! challenge is spent by inserting it, the email rule is the unique index, and the count is
 //! one row update. Every count change is announced with `NOTIFY` on [`COUNTS_CHANNEL`] in
-//! the same transaction, so other instances hear of it once it commits.
+//! the same transaction, so other instances hear of it once it commits; campaign changes
+//! likewise on [`CAMPAIGNS_CHANNEL`].
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -31,6 +32,23 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// The channel count changes are announced on: payload `<campaign id> <count>`.
 pub const COUNTS_CHANNEL: &str = "pledge_counts";
+
+/// The channel campaign changes (origins, proof of work, translations) are announced on:
+/// payload the campaign's slug.
+pub const CAMPAIGNS_CHANNEL: &str = "pledge_campaigns";
+
+/// What another instance (or a command) committed, as heard by a listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Announcement {
+    Count {
+        campaign_id: i64,
+        count: i64,
+    },
+    /// Re-read this campaign.
+    Campaign {
+        slug: String,
+    },
+}
 
 /// Advisory-lock class of the hold check (two-key form, so it cannot meet sqlx's
 /// migration lock, which uses the one-key form).
@@ -136,11 +154,13 @@ impl PostgresStore {
         Ok(store)
     }
 
-    /// A connection that receives [`COUNTS_CHANNEL`]; it reconnects by itself after a
-    /// lost connection (notifications sent meanwhile are lost: re-read the counts).
-    pub async fn count_listener(&self) -> StoreResult<PgListener> {
+    /// A connection that receives [`COUNTS_CHANNEL`] and [`CAMPAIGNS_CHANNEL`]
+    /// (notifications sent while it is disconnected are lost: re-read after connecting).
+    pub async fn listener(&self) -> StoreResult<PgListener> {
         let mut listener = PgListener::connect_with(&self.pool).await?;
-        listener.listen(COUNTS_CHANNEL).await?;
+        listener
+            .listen_all([COUNTS_CHANNEL, CAMPAIGNS_CHANNEL])
+            .await?;
         Ok(listener)
     }
 
@@ -184,22 +204,43 @@ impl PostgresStore {
     }
 }
 
-/// The next `(campaign id, count)` announced on [`COUNTS_CHANNEL`]; `None` when the
-/// connection was lost (notifications sent meanwhile are gone: re-read the counts).
-/// Payloads that do not parse are skipped.
-pub async fn next_count(listener: &mut PgListener) -> StoreResult<Option<(i64, i64)>> {
+/// The next announcement; `None` when the connection was lost (notifications sent
+/// meanwhile are gone: re-read). Payloads that do not parse are skipped.
+pub async fn next_announcement(listener: &mut PgListener) -> StoreResult<Option<Announcement>> {
     loop {
         let Some(n) = listener.try_recv().await? else {
             return Ok(None);
         };
-        let parsed = n
-            .payload()
-            .split_once(' ')
-            .and_then(|(id, count)| Some((id.parse().ok()?, count.parse().ok()?)));
+        let parsed = match n.channel() {
+            COUNTS_CHANNEL => n.payload().split_once(' ').and_then(|(id, count)| {
+                Some(Announcement::Count {
+                    campaign_id: id.parse().ok()?,
+                    count: count.parse().ok()?,
+                })
+            }),
+            CAMPAIGNS_CHANNEL => Some(Announcement::Campaign {
+                slug: n.payload().to_owned(),
+            }),
+            _ => None,
+        };
         if parsed.is_some() {
             return Ok(parsed);
         }
     }
+}
+
+/// Tells every instance to re-read campaign `slug`, when the transaction (or statement)
+/// commits.
+async fn notify_campaign<'e, E>(executor: E, slug: &str) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Postgres>,
+{
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(CAMPAIGNS_CHANNEL)
+        .bind(slug)
+        .execute(executor)
+        .await?;
+    Ok(())
 }
 
 /// Announces a campaign's new count to every instance, when the transaction commits.
@@ -265,24 +306,31 @@ impl Store for PostgresStore {
     }
 
     async fn set_allowed_origins(&self, slug: &str, origins: &[String]) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE campaigns SET allowed_origins_json = $1 WHERE slug = $2")
             .bind(to_json(origins))
             .bind(slug)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        notify_campaign(&mut *tx, slug).await?;
+        tx.commit().await?;
         Ok(())
     }
 
     async fn set_proof_of_work(&self, slug: &str, maxnumber: u32) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE campaigns SET pow_maxnumber = $1 WHERE slug = $2")
             .bind(i64::from(maxnumber))
             .bind(slug)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        notify_campaign(&mut *tx, slug).await?;
+        tx.commit().await?;
         Ok(())
     }
 
     async fn set_translation(&self, slug: &str, lang: &str, t: &Translation) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "INSERT INTO campaign_translations (campaign_id, lang, title, body, consent_text)
              SELECT id, $1, $2, $3, $4 FROM campaigns WHERE slug = $5
@@ -294,8 +342,10 @@ impl Store for PostgresStore {
         .bind(&t.text)
         .bind(&t.consent_text)
         .bind(slug)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        notify_campaign(&mut *tx, slug).await?;
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 

@@ -214,6 +214,48 @@ async fn a_listener_that_reconnects_catches_up() {
     }
 }
 
+/// A campaign changed while instances run (here its allowed origins) is re-read by each of
+/// them: the change is announced on `pledge_campaigns` when it commits.
+#[tokio::test]
+async fn campaign_changes_reach_every_instance() {
+    if !on_postgres() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = shared_database(dir.path()).await;
+    let key = key_file(dir.path(), "key");
+    let (_b, b) = start(&db, &key).await;
+    let c = client();
+    let late = "https://late.example";
+    let allowed = || async {
+        let r = c
+            .get(format!("{b}/api/v1/campaigns/{POW_SLUG}/count"))
+            .header("origin", late)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    // B has the campaign cached, without the new origin.
+    assert_eq!(allowed().await, None);
+    let store = SignatureStore::open(&db, OpenMode::Migrate).await.unwrap();
+    store
+        .set_allowed_origins(POW_SLUG, &[crate::helpers::PARTNER.into(), late.into()])
+        .await
+        .unwrap();
+    store.close().await;
+    // Bounded wait for the announcement (not a speed assertion).
+    let deadline = Instant::now() + TIMEOUT;
+    while allowed().await.is_none() {
+        assert!(Instant::now() < deadline, "B never re-read the campaign");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(allowed().await.as_deref(), Some(late));
+}
+
 /// A random key per process would make one instance refuse another's challenges.
 #[tokio::test]
 async fn serve_on_postgres_needs_a_secret_key() {
