@@ -712,3 +712,15 @@ fn campaign_from_row(r: &PgRow) -> StoreResult<Campaign> {
         translations: BTreeMap::new(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_shown_without_their_password() {
+        let url = PostgresUrl::parse("postgres://pledge:s3cret@db.internal:5433/pledges").unwrap();
+        assert_eq!(url.display(), "postgres://pledge@db.internal:5433/pledges");
+        assert!(PostgresUrl::parse("postgres://[nope").is_err());
+    }
+}

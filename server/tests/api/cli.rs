@@ -332,3 +332,34 @@ async fn acknowledged_signature_survives_kill_9() {
     assert_eq!(count, json!({"count": 1, "goal": null}));
     child.kill().await.unwrap();
 }
+
+/// `backup` and `restore` copy a SQLite file; on PostgreSQL they name the tools to use.
+#[tokio::test]
+async fn backup_and_restore_on_postgres_point_at_pg_dump() {
+    if !crate::helpers::on_postgres() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = crate::helpers::database_url(dir.path(), "pg").await;
+    run(&["migrate", "--database-url", &db]).await;
+    let target = dir.path().join("copy.db");
+    for (args, tool) in [
+        (["backup", target.to_str().unwrap()], "pg_dump"),
+        (["restore", target.to_str().unwrap()], "pg_restore"),
+    ] {
+        let out = timeout(
+            TIMEOUT,
+            Command::new(BIN)
+                .args(args)
+                .args(["--database-url", &db])
+                .output(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(tool), "{args:?}: {stderr}");
+    }
+    assert!(!target.exists());
+}
