@@ -335,10 +335,12 @@ async fn acknowledged_signature_survives_kill_9() {
 
 /// `backup` and `restore` copy a SQLite file; on PostgreSQL they name the tools to use.
 #[tokio::test]
+#[ignore = "needs PostgreSQL: .ci/test-postgres runs it"]
 async fn backup_and_restore_on_postgres_point_at_pg_dump() {
-    if !crate::helpers::on_postgres() {
-        return;
-    }
+    assert!(
+        crate::helpers::on_postgres(),
+        "a PostgreSQL-only test: run it with .ci/test-postgres"
+    );
     let dir = tempfile::tempdir().unwrap();
     let db = crate::helpers::database_url(dir.path(), "pg").await;
     run(&["migrate", "--database-url", &db]).await;

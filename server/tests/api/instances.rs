@@ -91,10 +91,12 @@ async fn read_until(response: &mut reqwest::Response, seen: &mut String, needle:
 /// Instance B's SSE viewers see a signature instance A took (LISTEN/NOTIFY), and A's
 /// challenge, once spent on A, is refused on B (one `used_challenges` table).
 #[tokio::test]
+#[ignore = "needs PostgreSQL: .ci/test-postgres runs it"]
 async fn a_signature_on_one_instance_reaches_viewers_of_another() {
-    if !on_postgres() {
-        return;
-    }
+    assert!(
+        on_postgres(),
+        "a PostgreSQL-only test: run it with .ci/test-postgres"
+    );
     let dir = tempfile::tempdir().unwrap();
     let db = shared_database(dir.path()).await;
     let key = key_file(dir.path(), "key");
@@ -166,11 +168,13 @@ async fn a_signature_on_one_instance_reaches_viewers_of_another() {
 /// counts. Here every listener's connection is cut, then A takes two signatures: the first
 /// most likely while B is reconnecting (only the re-read can bring it), the second after.
 #[tokio::test]
+#[ignore = "needs PostgreSQL: .ci/test-postgres runs it"]
 async fn a_listener_that_reconnects_catches_up() {
     use sqlx::Connection;
-    if !on_postgres() {
-        return;
-    }
+    assert!(
+        on_postgres(),
+        "a PostgreSQL-only test: run it with .ci/test-postgres"
+    );
     let dir = tempfile::tempdir().unwrap();
     let db = shared_database(dir.path()).await;
     let key = key_file(dir.path(), "key");
@@ -217,10 +221,12 @@ async fn a_listener_that_reconnects_catches_up() {
 /// A campaign changed while instances run (here its allowed origins) is re-read by each of
 /// them: the change is announced on `pledge_campaigns` when it commits.
 #[tokio::test]
+#[ignore = "needs PostgreSQL: .ci/test-postgres runs it"]
 async fn campaign_changes_reach_every_instance() {
-    if !on_postgres() {
-        return;
-    }
+    assert!(
+        on_postgres(),
+        "a PostgreSQL-only test: run it with .ci/test-postgres"
+    );
     let dir = tempfile::tempdir().unwrap();
     let db = shared_database(dir.path()).await;
     let key = key_file(dir.path(), "key");
@@ -258,10 +264,12 @@ async fn campaign_changes_reach_every_instance() {
 
 /// A random key per process would make one instance refuse another's challenges.
 #[tokio::test]
+#[ignore = "needs PostgreSQL: .ci/test-postgres runs it"]
 async fn serve_on_postgres_needs_a_secret_key() {
-    if !on_postgres() {
-        return;
-    }
+    assert!(
+        on_postgres(),
+        "a PostgreSQL-only test: run it with .ci/test-postgres"
+    );
     let dir = tempfile::tempdir().unwrap();
     let db = shared_database(dir.path()).await;
     let out = timeout(TIMEOUT, serve(&db, None).output())
@@ -275,10 +283,12 @@ async fn serve_on_postgres_needs_a_secret_key() {
 
 /// The first instance records the key's fingerprint; one with another key is refused.
 #[tokio::test]
+#[ignore = "needs PostgreSQL: .ci/test-postgres runs it"]
 async fn instances_with_different_keys_refuse_to_share_a_database() {
-    if !on_postgres() {
-        return;
-    }
+    assert!(
+        on_postgres(),
+        "a PostgreSQL-only test: run it with .ci/test-postgres"
+    );
     let dir = tempfile::tempdir().unwrap();
     let db = shared_database(dir.path()).await;
     let (_a, _) = start(&db, &key_file(dir.path(), "key-a")).await;
