@@ -288,13 +288,18 @@ fn origin_with(scheme: &str, addr: SocketAddr) -> String {
 /// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when
 /// the future is first polled: `serve` announces itself before it serves, and a SIGTERM sent
 /// right after that line (systemd, a test) must stop it gracefully, not kill it.
+///
+/// SIGHUP is handled too, and never stops the server: with TLS it reloads the certificate
+/// (`transport::tls`); without, it is only logged. Its default action would end the process,
+/// and `systemctl reload` or a renewal hook sends it to servers behind a proxy as well.
 pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let (term, int) = {
+    let (term, int, hup) = {
         use tokio::signal::unix::{SignalKind, signal};
         (
             signal(SignalKind::terminate()).ok(),
             signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::hangup()).ok(),
         )
     };
     async move {
@@ -306,9 +311,18 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
                 }
                 None => std::future::pending::<()>().await,
             };
+            let hangups = async move {
+                if let Some(mut hup) = hup {
+                    while hup.recv().await.is_some() {
+                        tracing::info!("SIGHUP: reloads the TLS certificate, if any; not stopping");
+                    }
+                }
+                std::future::pending::<()>().await
+            };
             tokio::select! {
                 () = wait(term) => {},
                 () = wait(int) => {},
+                () = hangups => {},
             }
         }
         #[cfg(not(unix))]

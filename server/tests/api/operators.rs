@@ -428,6 +428,32 @@ async fn a_second_server_on_the_same_file_refuses_to_start() {
     next.stop().await;
 }
 
+/// SIGHUP reloads a TLS server's certificate; a server without TLS (behind a proxy) must not
+/// die of it: `systemctl reload`, or a renewal hook's `kill -HUP` sent to it, used to end it with
+/// exit 129, which systemd counts as a clean stop and does not restart.
+#[tokio::test]
+async fn sighup_does_not_stop_a_server_without_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = url(&dir.path().join("hup.db"));
+    create_campaign(&db).await;
+    let server = Server::start(&db, &[]).await;
+    let pid = server.child.id().expect("running").to_string();
+    for _ in 0..2 {
+        let sent = Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .await
+            .unwrap();
+        assert!(sent.success());
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let c = client();
+    assert_eq!(sign(&c, &server.api("/signatures"), 1).await, 201);
+    assert_eq!(server.count().await, 1);
+    // And SIGTERM still stops it cleanly.
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn repair_refuses_while_a_server_holds_the_database() {
     let dir = tempfile::tempdir().unwrap();
