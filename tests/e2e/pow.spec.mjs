@@ -3,6 +3,7 @@
 import { test, expect } from '@playwright/test';
 import { startStack } from './support/stack.mjs';
 import { widget, fillPledge, submit, expectThanks } from './support/widget.mjs';
+import { solveChallenge } from 'altcha-lib/v1';
 
 const SLUG = 'no-music-for-ice';
 let stack;
@@ -66,7 +67,41 @@ test('solve time for maxnumber 50,000 (median of 5 fresh challenges)', async ({ 
   }
   const sorted = times.map((t) => t.ms).sort((a, b) => a - b);
   const median = sorted[2];
+  // A figure for the closing note, not a limit: speed is not asserted on a shared machine.
   console.log(`pow solve (maxnumber 50000): median ${median} ms; runs ${JSON.stringify(times)}`);
-  expect(median).toBeLessThan(5000);
   expect(await stack.exportRows(SLUG)).toHaveLength(5);
+});
+
+// Issue 11 closed the digit-shift hole by ending salts in `&`; ALTCHA's own library must still
+// solve the server's challenges and the server accept its answers (third-party forms use it).
+test("ALTCHA's own library (altcha-lib) solves the server's challenge and the server accepts it", async ({ request }) => {
+  const headers = { origin: stack.partnerOrigin };
+  const api = `${stack.endpoint}/campaigns/${SLUG}`;
+  const campaign = await (await request.get(api, { headers })).json();
+  const challenge = await (await request.get(`${api}/challenge`, { headers })).json();
+  expect(challenge.salt.endsWith('&')).toBe(true);
+  const solution = await solveChallenge(challenge.challenge, challenge.salt, challenge.algorithm, challenge.maxnumber).promise;
+  expect(solution).not.toBeNull();
+  const body = {
+    name: 'Altcha Ally', email: 'altcha@example.org', fields: { role: 'fan' },
+    consent: { given: true, text: campaign.consent_text }, public: false, locale: 'en',
+    source_url: `${stack.partnerOrigin}/partner.html`, website: '',
+    proof: {
+      algorithm: challenge.algorithm, challenge: challenge.challenge, salt: challenge.salt,
+      signature: challenge.signature, number: solution.number,
+    },
+  };
+  const post = () => request.post(`${api}/signatures`, {
+    headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': 'altcha-interop-1' },
+    data: JSON.stringify(body),
+  });
+  let answer = await post();
+  if (answer.status() === 429) {
+    // The campaign's minimum fill time, counted from the challenge: wait what the server says.
+    expect((await answer.json()).error).toBe('too_fast');
+    await new Promise((ok) => setTimeout(ok, Number(answer.headers()['retry-after']) * 1000));
+    answer = await post();
+  }
+  expect(answer.status()).toBe(201);
+  expect(await stack.exportRows(SLUG)).toHaveLength(1);
 });
