@@ -1,4 +1,4 @@
-//! `Application`: locks and opens the store, binds the listener (so it knows its port
+//! `Application`: locks and opens the store, binds the listener or takes systemd's (so it knows its port
 //! before it serves) and runs until a shutdown future resolves.
 
 use std::future::Future;
@@ -59,6 +59,9 @@ impl Application {
     /// Locks the database file (a second server on it fails here, before touching it),
     /// opens it as `mode` allows (migrating it), binds the listener.
     pub async fn build_with(settings: Settings, mode: OpenMode) -> anyhow::Result<Self> {
+        // systemd's socket, if it passed one, is taken before anything else reads the
+        // environment (taking it removes LISTEN_FDS); it replaces `settings.addr`.
+        let inherited = transport::activation::inherited_listener()?;
         // The certificate first: a bad one should fail before anything is opened.
         let tls = settings
             .tls
@@ -88,7 +91,17 @@ impl Application {
         // Expired idempotency keys go before the server answers anything (so what expired
         // while it was down is gone when `build` returns), then every hour while it runs.
         sweep_idempotency_keys(&store).await;
-        let listener = TcpListener::bind(settings.addr).await?;
+        let listener = match inherited {
+            Some(socket) => {
+                let listener = TcpListener::from_std(socket)?;
+                tracing::info!(
+                    addr = %listener.local_addr()?,
+                    "listening on the socket systemd passed (LISTEN_FDS), not on --addr"
+                );
+                listener
+            }
+            None => TcpListener::bind(settings.addr).await?,
+        };
         let local = listener.local_addr()?;
         let public_origin = settings
             .public_origin

@@ -180,6 +180,15 @@ impl SqliteStore {
         }
         let partial = sidecar(target, ".partial");
         let _ = std::fs::remove_file(&partial);
+        // Names and emails, like the database: owner-only from the start, whatever the umask
+        // (`VACUUM INTO` writes into an empty file and keeps its mode).
+        let mut create = std::fs::OpenOptions::new();
+        create.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut create, 0o600);
+        create
+            .open(&partial)
+            .with_context(|| format!("creating {}", partial.display()))?;
         let as_text = partial
             .to_str()
             .with_context(|| format!("{} is not UTF-8", partial.display()))?;

@@ -7,6 +7,7 @@
 //! ALPN, so hyper never has to sniff the protocol: its version sniffing has no timeout
 //! (hyperium/hyper#3962), while a fixed protocol keeps the head timeout from the first byte.
 
+pub mod activation;
 pub mod tls;
 
 use std::collections::HashMap;
@@ -14,7 +15,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -26,7 +27,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 use tower_service::Service;
@@ -296,6 +297,11 @@ impl Connection {
         let conn = builder.serve_connection(io, service);
         tokio::pin!(conn);
         let mut closing = false;
+        // Told to stop before the client's first byte: hyper would close such a connection
+        // at once, dropping a request already on its way (a TLS handshake that straddled
+        // SIGTERM, a connection a restart left in the queue). It gets that one request, as
+        // long as the head timeout allows.
+        let mut stop_after_first_read = false;
         loop {
             tokio::select! {
                 result = conn.as_mut() => {
@@ -304,7 +310,15 @@ impl Connection {
                     }
                     return;
                 }
-                () = stopped(&mut self.stop), if !closing => {
+                () = stopped(&mut self.stop), if !closing && !stop_after_first_read => {
+                    if activity.has_read() {
+                        conn.as_mut().graceful_shutdown();
+                        closing = true;
+                    } else {
+                        stop_after_first_read = true;
+                    }
+                }
+                () = activity.first_read(), if stop_after_first_read && !closing => {
                     conn.as_mut().graceful_shutdown();
                     closing = true;
                 }
@@ -405,11 +419,19 @@ where
     }
 }
 
-/// When a connection last moved a byte, shared between its IO and its idle timer.
+/// When a connection last moved a byte, and whether it has read one, shared between its IO
+/// and its timers.
 #[derive(Clone)]
 struct Activity {
     start: Instant,
     last_ms: Arc<AtomicU64>,
+    first_read: Arc<FirstRead>,
+}
+
+#[derive(Default)]
+struct FirstRead {
+    seen: AtomicBool,
+    notify: Notify,
 }
 
 impl Activity {
@@ -417,6 +439,26 @@ impl Activity {
         Self {
             start: Instant::now(),
             last_ms: Arc::new(AtomicU64::new(0)),
+            first_read: Arc::default(),
+        }
+    }
+
+    fn read(&self) {
+        self.touch();
+        if !self.first_read.seen.swap(true, Ordering::AcqRel) {
+            // Stored if nobody waits yet, so a later `first_read` still returns.
+            self.first_read.notify.notify_one();
+        }
+    }
+
+    fn has_read(&self) -> bool {
+        self.first_read.seen.load(Ordering::Acquire)
+    }
+
+    /// Resolves once the client has sent a byte (of a request, after any TLS handshake).
+    async fn first_read(&self) {
+        if !self.has_read() {
+            self.first_read.notify.notified().await;
         }
     }
 
@@ -453,7 +495,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for Tracked<T> {
         let before = buf.filled().len();
         let result = Pin::new(&mut self.inner).poll_read(cx, buf);
         if matches!(result, Poll::Ready(Ok(()))) && buf.filled().len() > before {
-            self.activity.touch();
+            self.activity.read();
         }
         result
     }

@@ -20,5 +20,6 @@ mod observe;
 mod operators;
 mod proof;
 mod rally;
+mod restart;
 mod signatures;
 mod transport;

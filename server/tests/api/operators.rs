@@ -555,3 +555,18 @@ async fn commands_that_read_never_migrate() {
     let again = cli_ok(&["migrate", "--database-url", &db]).await;
     assert!(again.contains("nothing to do"), "{again}");
 }
+
+/// A backup holds every name and email, like the database: it is created owner-only (0600)
+/// whatever the umask of the shell that runs `backup` (the database files are, see
+/// `attacks::database_files_are_private`).
+#[tokio::test]
+async fn backup_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = url(&dir.path().join("private.db"));
+    create_campaign(&db).await;
+    let target = dir.path().join("backup.db");
+    cli_ok(&["backup", target.to_str().unwrap(), "--database-url", &db]).await;
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "backup: {mode:o}");
+}
