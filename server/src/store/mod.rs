@@ -18,6 +18,9 @@ use std::time::Duration;
 
 use crate::domain::{FieldDefinition, IdempotencyKey, NewCampaign, NewSignature, ShownConsent};
 
+pub mod delivery;
+mod delivery_postgres;
+mod delivery_sqlite;
 mod file;
 mod maintenance;
 pub mod postgres;

@@ -1,0 +1,332 @@
+//! Deliveries of signature events to the organisers' tools: webhooks (signed JSON POSTs)
+//! and OSDI petitions (Action Network's record-signature helper).
+//!
+//! The signature triggers write each event to the outbox in the signature's own
+//! transaction (`migrations/*/20261201200000_delivery_outbox.sql`); this worker, running in
+//! every `serve` instance, leases targets with due deliveries, sends each target its events
+//! oldest first, and records the outcome: delivered, retried later ([`Backoff`]), or parked
+//! after the retry window (`delivery list`, `delivery resend`). Delivery is at least once:
+//! a worker that dies mid-request leaves its lease to expire, and another sends again.
+//!
+//! - [`target`]: what may be configured (URLs, events, API key sources, secrets).
+//! - [`signing`]: the `Pledge-Signature` header.
+//! - [`payload`]: webhook and OSDI bodies.
+//! - [`http`]: the outbound client (timeouts, redirects, bounded answers).
+//! - [`cli`]: `webhook`, `osdi` and `delivery` commands.
+
+pub mod backoff;
+pub mod cli;
+pub mod http;
+pub mod payload;
+pub mod signing;
+pub mod target;
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+pub use backoff::Backoff;
+
+use crate::abuse::Clock;
+use crate::store::SignatureStore;
+use crate::store::delivery::{DeliveryStore, Failure, LeasedTarget, PendingEvent, TargetKind};
+use http::Answer;
+use target::ApiKeySource;
+
+/// How the worker runs; `Default` is production's.
+#[derive(Debug, Clone)]
+pub struct DeliverySettings {
+    /// Off: this instance sends nothing (others on the database still do).
+    pub enabled: bool,
+    /// How often the outbox is looked at when there was nothing to send.
+    pub poll_interval: Duration,
+    pub connect_timeout: Duration,
+    /// Each request, from connecting to the end of its answer.
+    pub request_timeout: Duration,
+    pub backoff: Backoff,
+    /// Targets served at once per instance.
+    pub concurrency: u32,
+    /// Delivered events are deleted after this long (with their copies of personal data).
+    pub keep_delivered: Duration,
+    /// The time the worker goes by (tests move it forward instead of waiting a day).
+    pub clock: Clock,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            poll_interval: Duration::from_secs(1),
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(15),
+            backoff: Backoff::default(),
+            concurrency: 16,
+            keep_delivered: Duration::from_secs(7 * 24 * 3600),
+            clock: Clock::default(),
+        }
+    }
+}
+
+/// Runs the worker until `stop` flips; requests in flight finish first.
+pub async fn run(
+    store: SignatureStore,
+    settings: DeliverySettings,
+    mut stop: watch::Receiver<bool>,
+) {
+    if !settings.enabled {
+        return;
+    }
+    let worker = match Worker::new(store, settings) {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "deliveries are off: the HTTP client could not be built");
+            return;
+        }
+    };
+    let mut last_prune: Option<i64> = None;
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let now = worker.now_ms();
+        if last_prune.is_none_or(|t| now - t >= 3_600_000) {
+            last_prune = Some(now);
+            worker.prune(now).await;
+        }
+        let busy = match worker.tick().await {
+            Ok(served) => served > 0,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the delivery outbox failed");
+                false
+            }
+        };
+        if !busy {
+            tokio::select! {
+                () = tokio::time::sleep(worker.settings.poll_interval) => {}
+                () = crate::transport::stopped(&mut stop) => return,
+            }
+        }
+    }
+}
+
+struct Worker {
+    store: SignatureStore,
+    settings: DeliverySettings,
+    sender: http::Sender,
+    /// This worker's name on leases: process id and a random part.
+    owner: String,
+}
+
+impl Worker {
+    fn new(store: SignatureStore, settings: DeliverySettings) -> anyhow::Result<Self> {
+        let sender = http::Sender::new(settings.connect_timeout, settings.request_timeout);
+        Ok(Self {
+            store,
+            sender,
+            owner: format!("{}-{:016x}", std::process::id(), fastrand::u64(..)),
+            settings,
+        })
+    }
+
+    fn now_ms(&self) -> i64 {
+        i64::try_from(self.settings.clock.unix_now_ms()).unwrap_or(i64::MAX)
+    }
+
+    /// Long enough for one request and its bookkeeping; a worker that takes longer loses
+    /// the lease (and the events may go twice: at least once).
+    fn lease_ms(&self) -> i64 {
+        let d = self.settings.connect_timeout + self.settings.request_timeout;
+        i64::try_from(d.as_millis())
+            .unwrap_or(i64::MAX)
+            .saturating_add(30_000)
+    }
+
+    /// Serves every target with a due delivery (up to `concurrency`); returns how many.
+    async fn tick(&self) -> Result<usize, crate::store::StoreError> {
+        let targets = self
+            .store
+            .lease_due_targets(
+                &self.owner,
+                self.now_ms(),
+                self.lease_ms(),
+                self.settings.concurrency,
+            )
+            .await?;
+        let served = targets.len();
+        futures_util::future::join_all(targets.iter().map(|t| self.serve(t))).await;
+        Ok(served)
+    }
+
+    async fn serve(&self, target: &LeasedTarget) {
+        let batch = match target.kind {
+            TargetKind::Webhook => target.batch_size.max(1),
+            TargetKind::Osdi => 1,
+        };
+        let events = match self.store.pending_events(target.id, batch).await {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!(target_id = target.id, error = %e, "reading pending deliveries failed");
+                return;
+            }
+        };
+        let ids: Vec<i64> = events.iter().map(|e| e.delivery_id).collect();
+        let outcome = if events.is_empty() {
+            Ok(())
+        } else {
+            self.send(target, &events).await
+        };
+        let now = self.now_ms();
+        let recorded = match outcome {
+            Ok(()) => {
+                tracing::info!(
+                    target_id = target.id,
+                    kind = target.kind.as_str(),
+                    events = ids.len(),
+                    "delivered"
+                );
+                self.store
+                    .record_success(target.id, &self.owner, &ids, now)
+                    .await
+            }
+            Err((error, maybe_sent)) => {
+                let attempts = events.first().map_or(1, |e| e.attempts.saturating_add(1));
+                let wait = self.settings.backoff.delay(attempts, fastrand::f64());
+                let failure = Failure {
+                    now_ms: now,
+                    retry_window_ms: i64::try_from(self.settings.backoff.retry_window.as_millis())
+                        .unwrap_or(i64::MAX),
+                    next_attempt_at: now
+                        .saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX)),
+                    error: &error,
+                    maybe_sent,
+                };
+                let parked = self
+                    .store
+                    .record_failure(target.id, &self.owner, &ids, &failure)
+                    .await;
+                match &parked {
+                    Ok(0) => {
+                        tracing::warn!(target_id = target.id, kind = target.kind.as_str(), attempts, retry_in_ms = wait.as_millis() as u64, error = %error, "delivery failed; will retry")
+                    }
+                    Ok(n) => {
+                        tracing::warn!(target_id = target.id, kind = target.kind.as_str(), parked = n, error = %error, "delivery failed for the whole retry window: parked (delivery list --state parked; delivery resend)")
+                    }
+                    Err(_) => {}
+                }
+                parked.map(|_| ())
+            }
+        };
+        if let Err(e) = recorded {
+            tracing::warn!(target_id = target.id, error = %e, "recording a delivery's outcome failed; its lease runs out and it is sent again");
+        }
+    }
+
+    /// One request; `Err((why, maybe_sent))` on any failure.
+    async fn send(
+        &self,
+        target: &LeasedTarget,
+        events: &[PendingEvent],
+    ) -> Result<(), (String, bool)> {
+        match target.kind {
+            TargetKind::Webhook => self.send_webhook(target, events).await,
+            TargetKind::Osdi => self.send_osdi(target, events).await,
+        }
+    }
+
+    async fn send_webhook(
+        &self,
+        target: &LeasedTarget,
+        events: &[PendingEvent],
+    ) -> Result<(), (String, bool)> {
+        let secret = target
+            .secret
+            .as_deref()
+            .ok_or_else(|| ("the webhook has no signing secret".to_owned(), false))?;
+        let body = serde_json::to_vec(&payload::webhook_body(
+            &target.campaign_slug,
+            target.batch_size,
+            events,
+        ))
+        .map_err(|e| (e.to_string(), false))?;
+        let t = self.settings.clock.unix_now();
+        let signature = signing::sign(secret, t, &body);
+        let mut headers = vec![(signing::HEADER, signature.as_str())];
+        if let [only] = events {
+            headers.push(("Pledge-Event-Id", &only.public_id));
+            headers.push(("Pledge-Event-Type", &only.event_type));
+        }
+        match self.sender.post_json(&target.url, &headers, body).await {
+            Answer::Http { status, .. } if status.is_success() => Ok(()),
+            answer => Err(failure_text(answer)),
+        }
+    }
+
+    async fn send_osdi(
+        &self,
+        target: &LeasedTarget,
+        events: &[PendingEvent],
+    ) -> Result<(), (String, bool)> {
+        let [event] = events else {
+            return Err(("an OSDI request carries one signature".to_owned(), false));
+        };
+        let key = target
+            .api_key_source
+            .as_deref()
+            .ok_or_else(|| "no API key source".to_owned())
+            .and_then(ApiKeySource::from_stored)
+            .and_then(|s| s.read())
+            .map_err(|e| (e, false))?;
+        let body = payload::osdi_signature(event, &target.tags, !event.maybe_sent);
+        let body = serde_json::to_vec(&body).map_err(|e| (e.to_string(), false))?;
+        let headers = [("OSDI-API-Token", key.expose())];
+        match self.sender.post_json(&target.url, &headers, body).await {
+            Answer::Http { status, body, .. } if status.is_success() => {
+                // Action Network answers some refusals with an empty 200: only a resource
+                // back means the signature was recorded.
+                let resource = serde_json::from_slice::<serde_json::Value>(&body).ok();
+                if resource.as_ref().is_some_and(serde_json::Value::is_object) {
+                    Ok(())
+                } else if body.iter().all(u8::is_ascii_whitespace) {
+                    Err((format!("{status} with an empty body: not recorded"), false))
+                } else {
+                    Err((
+                        format!("{status} without a JSON resource: {}", http::snippet(&body)),
+                        false,
+                    ))
+                }
+            }
+            answer => Err(failure_text(answer)),
+        }
+    }
+
+    async fn prune(&self, now: i64) {
+        let keep = i64::try_from(self.settings.keep_delivered.as_millis()).unwrap_or(i64::MAX);
+        match self.store.prune_delivered(now.saturating_sub(keep)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, "old delivered events removed"),
+            Err(e) => tracing::warn!(error = %e, "pruning delivered events failed"),
+        }
+    }
+}
+
+fn failure_text(answer: Answer) -> (String, bool) {
+    match answer {
+        Answer::Http {
+            status,
+            location: Some(to),
+            ..
+        } if status.is_redirection() => (
+            format!("{status}: redirected to {to} (not followed: update the URL)"),
+            false,
+        ),
+        Answer::Http { status, body, .. } => {
+            let text = http::snippet(&body);
+            if text.is_empty() {
+                (status.to_string(), false)
+            } else {
+                (format!("{status}: {text}"), false)
+            }
+        }
+        Answer::Failed { error, maybe_sent } => (error, maybe_sent),
+    }
+}
