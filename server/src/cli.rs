@@ -104,6 +104,9 @@ pub enum Command {
     /// The delivery outbox: list pending, parked and delivered events; resend parked ones.
     #[command(subcommand)]
     Delivery(crate::delivery::cli::DeliveryCommand),
+    /// A supporter's data: `supporter erase --email …`.
+    #[command(subcommand)]
+    Supporter(crate::supporter::SupporterCommand),
 }
 
 #[derive(Debug, Args)]
@@ -428,6 +431,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Webhook(c) => crate::delivery::cli::webhook(c).await,
         Command::Osdi(c) => crate::delivery::cli::osdi(c).await,
         Command::Delivery(c) => crate::delivery::cli::delivery(c).await,
+        Command::Supporter(c) => crate::supporter::run(c).await,
     }
 }
 

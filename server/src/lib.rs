@@ -36,6 +36,8 @@
 //!   served with `/healthz` and `/readyz` by `routes::ops`.
 //! - [`delivery`]: the outbox worker that sends signature events to webhooks and OSDI
 //!   petitions (Action Network), and its `webhook`, `osdi` and `delivery` commands.
+//! - [`supporter`]: `supporter erase`, a supporter's erasure (forwarded as
+//!   `signature.withdrawn`).
 //! - [`cli`]: the `serve`, `campaign`, `demo` commands and the operator's `check`,
 //!   `backup`, `restore`, `migrate`; [`export`] writes the CSV; [`demo`] holds the demo
 //!   campaign's words.
@@ -55,6 +57,7 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod supporter;
 pub mod transport;
 pub mod wire;
 

@@ -21,6 +21,7 @@ use crate::domain::{FieldDefinition, IdempotencyKey, NewCampaign, NewSignature, 
 pub mod delivery;
 mod delivery_postgres;
 mod delivery_sqlite;
+pub mod erasure;
 mod file;
 mod maintenance;
 pub mod postgres;

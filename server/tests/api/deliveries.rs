@@ -453,6 +453,54 @@ async fn held_signatures_are_sent_when_approved() {
 }
 
 #[tokio::test]
+async fn an_erasure_is_forwarded_as_withdrawn_and_removes_the_signature() {
+    let clock = Clock::default();
+    let app = start(&clock).await;
+    let receiver = Receiver::start().await;
+    let (_, secret) = add_webhook(&app, SLUG, &receiver.url("/e"), 1).await;
+    sign(&app, SLUG, "Forget.Me@example.org").await;
+    sign(&app, SLUG, "keep@example.org").await;
+    wait_until("both created", || accepted_events(&receiver).len() == 2).await;
+    let db = app.db_url.clone();
+    let out = cli(&[
+        "supporter",
+        "erase",
+        "--email",
+        "forget.me@EXAMPLE.org",
+        "--database-url",
+        &db,
+    ])
+    .await;
+    assert_eq!(out.trim(), "erased the signature in test-pledge");
+    wait_until("withdrawn", || accepted_events(&receiver).len() == 3).await;
+    let events = accepted_events(&receiver);
+    assert_eq!(events[2]["type"], "signature.withdrawn");
+    assert_eq!(events[2]["data"]["email"], "Forget.Me@example.org");
+    assert_eq!(
+        events[2]["data"]["signature_id"],
+        events[0]["data"]["signature_id"]
+    );
+    assert!(receiver.requests().iter().all(|r| verify(&secret, r)));
+    let export = cli(&["campaign", "export", SLUG, "--database-url", &db]).await;
+    assert!(!export.to_lowercase().contains("forget.me"), "{export}");
+    assert!(export.contains("keep@example.org"));
+    let store = open(&app).await;
+    assert_eq!(store.campaign(SLUG).await.unwrap().unwrap().count, 1);
+    store.close().await;
+    let again = cli_fails(&[
+        "supporter",
+        "erase",
+        "--email",
+        "forget.me@example.org",
+        "--database-url",
+        &db,
+    ])
+    .await;
+    assert!(again.contains("no signature"), "{again}");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn action_network_gets_one_person_per_signature() {
     let clock = Clock::default();
     let app = start(&clock).await;
