@@ -204,12 +204,14 @@ impl Worker {
                     .store
                     .record_failure(target.id, &self.owner, &ids, &failure)
                     .await;
+                // The receiver's answer stays out of the logs (it may echo a name or email).
+                let logged = error.split(ANSWER_MARK).next().unwrap_or_default();
                 match &parked {
                     Ok(0) => {
-                        tracing::warn!(target_id = target.id, kind = target.kind.as_str(), attempts, retry_in_ms = wait.as_millis() as u64, error = %error, "delivery failed; will retry")
+                        tracing::warn!(target_id = target.id, kind = target.kind.as_str(), attempts, retry_in_ms = wait.as_millis() as u64, error = %logged, "delivery failed; will retry")
                     }
                     Ok(n) => {
-                        tracing::warn!(target_id = target.id, kind = target.kind.as_str(), parked = n, error = %error, "delivery failed for the whole retry window: parked (delivery list --state parked; delivery resend)")
+                        tracing::warn!(target_id = target.id, kind = target.kind.as_str(), parked = n, error = %logged, "delivery failed for the whole retry window: parked (delivery list --state parked; delivery resend)")
                     }
                     Err(_) => {}
                 }
@@ -269,6 +271,10 @@ impl Worker {
         let [event] = events else {
             return Err(("an OSDI request carries one signature".to_owned(), false));
         };
+        if event.data.get("erased").is_some_and(|e| e == true) {
+            // Erased before it was sent: there is no person left to record.
+            return Ok(());
+        }
         let key = target
             .api_key_source
             .as_deref()
@@ -290,7 +296,10 @@ impl Worker {
                     Err((format!("{status} with an empty body: not recorded"), false))
                 } else {
                     Err((
-                        format!("{status} without a JSON resource: {}", http::snippet(&body)),
+                        format!(
+                            "{status} without a JSON resource{ANSWER_MARK}{}",
+                            http::snippet(&body)
+                        ),
                         false,
                     ))
                 }
@@ -309,6 +318,10 @@ impl Worker {
     }
 }
 
+/// Separates a failure from the receiver's own words in `last_error`; logs keep only
+/// what comes before it.
+const ANSWER_MARK: &str = " | answer: ";
+
 fn failure_text(answer: Answer) -> (String, bool) {
     match answer {
         Answer::Http {
@@ -324,7 +337,7 @@ fn failure_text(answer: Answer) -> (String, bool) {
             if text.is_empty() {
                 (status.to_string(), false)
             } else {
-                (format!("{status}: {text}"), false)
+                (format!("{status}{ANSWER_MARK}{text}"), false)
             }
         }
         Answer::Failed { error, maybe_sent } => (error, maybe_sent),
