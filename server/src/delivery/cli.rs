@@ -144,7 +144,7 @@ pub struct DeliveryArgs {
     #[arg(long, env = "PLEDGE_DELIVERY_RETRY_HOURS", default_value_t = 24)]
     pub delivery_retry_hours: u64,
     /// Milliseconds between looks at the outbox when idle (delivery latency).
-    #[arg(long, env = "PLEDGE_DELIVERY_POLL_MS", default_value_t = 1000)]
+    #[arg(long, env = "PLEDGE_DELIVERY_POLL_MS", default_value_t = 500)]
     pub delivery_poll_ms: u64,
 }
 

@@ -56,7 +56,7 @@ impl Default for DeliverySettings {
     fn default() -> Self {
         Self {
             enabled: true,
-            poll_interval: Duration::from_secs(1),
+            poll_interval: Duration::from_millis(500),
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(15),
             backoff: Backoff::default(),

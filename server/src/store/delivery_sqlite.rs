@@ -11,6 +11,20 @@ use super::delivery::{
 };
 use super::{SqliteStore, StoreResult, from_json, to_json};
 
+/// Targets nobody holds whose oldest pending delivery is due at `?1`, at most `?2`.
+macro_rules! due_targets {
+    () => {
+        "SELECT t.id FROM delivery_targets t
+         WHERE (t.lease_until IS NULL OR t.lease_until < ?1)
+           AND (SELECT d.next_attempt_at FROM deliveries d
+                WHERE d.target_id = t.id AND d.state = 'pending'
+                ORDER BY d.event_id LIMIT 1) <= ?1
+         ORDER BY t.id LIMIT ?2"
+    };
+}
+
+const DUE_TARGETS: &str = due_targets!();
+
 impl DeliveryStore for SqliteStore {
     async fn add_target(&self, t: &NewTarget) -> StoreResult<Option<i64>> {
         let _writer = self.write_gate.lock().await;
@@ -64,23 +78,28 @@ impl DeliveryStore for SqliteStore {
         lease_ms: i64,
         limit: u32,
     ) -> StoreResult<Vec<LeasedTarget>> {
+        // A plain read first: an idle outbox (the usual case) then costs no write lock,
+        // which signatures would otherwise queue behind at every poll.
+        let due: Option<i64> = sqlx::query_scalar(DUE_TARGETS)
+            .bind(now_ms)
+            .bind(1_i64)
+            .fetch_optional(&self.pool)
+            .await?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
         let _writer = self.write_gate.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let until = now_ms.saturating_add(lease_ms);
-        sqlx::query(
-            "UPDATE delivery_targets SET lease_owner = ?1, lease_until = ?3
-             WHERE id IN (
-                 SELECT t.id FROM delivery_targets t
-                 WHERE (t.lease_until IS NULL OR t.lease_until < ?2)
-                   AND (SELECT d.next_attempt_at FROM deliveries d
-                        WHERE d.target_id = t.id AND d.state = 'pending'
-                        ORDER BY d.event_id LIMIT 1) <= ?2
-                 ORDER BY t.id LIMIT ?4)",
-        )
-        .bind(owner)
+        sqlx::query(concat!(
+            "UPDATE delivery_targets SET lease_owner = ?3, lease_until = ?4 WHERE id IN (",
+            due_targets!(),
+            ")"
+        ))
         .bind(now_ms)
-        .bind(until)
         .bind(limit)
+        .bind(owner)
+        .bind(until)
         .execute(&mut *tx)
         .await?;
         let rows = sqlx::query(
