@@ -75,7 +75,9 @@ async fn latency_from_signature_to_webhook() {
         let mut latencies = Vec::new();
         for i in 0..40 {
             let body = signature(&format!("lat{i}@example.org"));
-            let r = app.post_signature(&format!("latency-key-{i:04}"), &body).await;
+            let r = app
+                .post_signature(&format!("latency-key-{i:04}"), &body)
+                .await;
             assert_eq!(r.status(), 201);
             let acknowledged = Instant::now();
             while receiver.requests().len() <= i {
@@ -107,7 +109,9 @@ async fn backlog_drain_rate() {
         receiver.down().await;
         for i in 0..EVENTS {
             let body = signature(&format!("drain{i}@example.org"));
-            let r = app.post_signature(&format!("drain-key-{i:05}"), &body).await;
+            let r = app
+                .post_signature(&format!("drain-key-{i:05}"), &body)
+                .await;
             assert_eq!(r.status(), 201);
         }
         let receiver = receiver.back().await;
@@ -118,12 +122,17 @@ async fn backlog_drain_rate() {
                 .filter(|q| q.accepted())
                 .map(|q| {
                     let v = q.json();
-                    v.get("events").and_then(|e| e.as_array()).map_or(1, Vec::len)
+                    v.get("events")
+                        .and_then(|e| e.as_array())
+                        .map_or(1, Vec::len)
                 })
                 .sum()
         };
         while count(&receiver) < EVENTS {
-            assert!(started.elapsed() < Duration::from_secs(300), "drained in time");
+            assert!(
+                started.elapsed() < Duration::from_secs(300),
+                "drained in time"
+            );
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         let took = started.elapsed();

@@ -60,15 +60,17 @@ CREATE TRIGGER outbox_fan_out AFTER INSERT ON outbox_events
 -- Writes one event for signature row `s`. The campaign's row is locked first: instances
 -- write signatures side by side, and an event id taken by a transaction that commits later
 -- than one with a higher id would reach receivers out of order. With the lock, a
--- campaign's events commit in id order (`sign` locks that row moments later anyway, to
--- bump the count).
+-- campaign's events commit in id order (`sign` takes the same lock moments later anyway,
+-- to bump the count). FOR NO KEY UPDATE, the lock that UPDATE takes: FOR UPDATE would
+-- conflict with the FOR KEY SHARE lock each signature's foreign-key check holds on the
+-- campaign, and two concurrent signatures would deadlock.
 CREATE FUNCTION outbox_signature_event(s signatures, event_type TEXT, data JSON)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM delivery_targets WHERE campaign_id = s.campaign_id) THEN
         RETURN;
     END IF;
-    PERFORM 1 FROM campaigns WHERE id = s.campaign_id FOR UPDATE;
+    PERFORM 1 FROM campaigns WHERE id = s.campaign_id FOR NO KEY UPDATE;
     INSERT INTO outbox_events (public_id, campaign_id, signature_id, type, data_json, created_at)
     VALUES (replace(gen_random_uuid()::text, '-', ''), s.campaign_id, s.id, event_type,
             data::text, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'));

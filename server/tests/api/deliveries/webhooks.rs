@@ -265,3 +265,36 @@ async fn two_workers_on_one_database_send_each_event_once_in_order() {
     second.close().await;
     app.stop().await;
 }
+
+/// Many signatures at once on a campaign with a webhook: on PostgreSQL the trigger locks
+/// the campaign row (FOR NO KEY UPDATE, which the signature's foreign-key check does not
+/// block) so the events commit in order; none of the posts may fail on a deadlock.
+#[tokio::test]
+async fn concurrent_signatures_all_get_through_and_each_event_arrives_once() {
+    let clock = Clock::default();
+    let app = start(&clock).await;
+    let receiver = Receiver::start().await;
+    add_webhook(&app, SLUG, &receiver.url("/many"), 1).await;
+    let posts = (0..24).map(|i| {
+        let app = &app;
+        async move {
+            let email = format!("c{i}@example.org");
+            let key = format!("key-concurrent-{i:03}");
+            app.post_signature(&key, &signature(&email))
+                .await
+                .status()
+                .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(posts).await;
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    wait_until("24 events", || accepted_events(&receiver).len() >= 24).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let events = accepted_events(&receiver);
+    let mut arrived = emails(&events);
+    arrived.sort();
+    let mut expected: Vec<String> = (0..24).map(|i| format!("c{i}@example.org")).collect();
+    expected.sort();
+    assert_eq!(arrived, expected, "each once");
+    app.stop().await;
+}
