@@ -157,7 +157,19 @@ impl Worker {
         Ok(served)
     }
 
+    /// Sends the target its pending events, a batch at a time, for as long as they go
+    /// through (up to [`ROUNDS_PER_LEASE`] batches), then gives the lease back. Keeping
+    /// the lease between batches saves a write per batch while a backlog drains.
     async fn serve(&self, target: &LeasedTarget) {
+        for round in 1..=ROUNDS_PER_LEASE {
+            if !self.serve_batch(target, round < ROUNDS_PER_LEASE).await {
+                return;
+            }
+        }
+    }
+
+    /// One batch; `true` when it went through and the lease is kept for the next.
+    async fn serve_batch(&self, target: &LeasedTarget, may_continue: bool) -> bool {
         let batch = match target.kind {
             TargetKind::Webhook => target.batch_size.max(1),
             TargetKind::Osdi => 1,
@@ -166,10 +178,12 @@ impl Worker {
             Ok(e) => e,
             Err(e) => {
                 tracing::warn!(target_id = target.id, error = %e, "reading pending deliveries failed");
-                return;
+                return false;
             }
         };
         let ids: Vec<i64> = events.iter().map(|e| e.delivery_id).collect();
+        // A full batch may have more behind it.
+        let keep = may_continue && !events.is_empty() && events.len() == batch as usize;
         let outcome = if events.is_empty() {
             Ok(())
         } else {
@@ -178,14 +192,17 @@ impl Worker {
         let now = self.now_ms();
         let recorded = match outcome {
             Ok(()) => {
-                tracing::info!(
-                    target_id = target.id,
-                    kind = target.kind.as_str(),
-                    events = ids.len(),
-                    "delivered"
-                );
+                if !ids.is_empty() {
+                    tracing::info!(
+                        target_id = target.id,
+                        kind = target.kind.as_str(),
+                        events = ids.len(),
+                        "delivered"
+                    );
+                }
+                let keep_until = keep.then(|| now.saturating_add(self.lease_ms()));
                 self.store
-                    .record_success(target.id, &self.owner, &ids, now)
+                    .record_success(target.id, &self.owner, &ids, now, keep_until)
                     .await
             }
             Err((error, maybe_sent)) => {
@@ -215,11 +232,15 @@ impl Worker {
                     }
                     Err(_) => {}
                 }
-                parked.map(|_| ())
+                parked.map(|_| false)
             }
         };
-        if let Err(e) = recorded {
-            tracing::warn!(target_id = target.id, error = %e, "recording a delivery's outcome failed; its lease runs out and it is sent again");
+        match recorded {
+            Ok(held) => keep && held,
+            Err(e) => {
+                tracing::warn!(target_id = target.id, error = %e, "recording a delivery's outcome failed; its lease runs out and it is sent again");
+                false
+            }
         }
     }
 
@@ -317,6 +338,9 @@ impl Worker {
         }
     }
 }
+
+/// Batches sent to one target under one lease at most, before others get a turn.
+const ROUNDS_PER_LEASE: u32 = 50;
 
 /// Separates a failure from the receiver's own words in `last_error`; logs keep only
 /// what comes before it.

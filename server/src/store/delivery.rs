@@ -163,14 +163,17 @@ pub trait DeliveryStore: Send + Sync {
         limit: u32,
     ) -> impl Future<Output = StoreResult<Vec<PendingEvent>>> + Send;
 
-    /// Marks these deliveries delivered and gives the lease back (if `owner` still holds it).
+    /// Marks these deliveries delivered, then gives the lease back (`keep_until: None`) or
+    /// extends it to `keep_until` to go on with the target's next events. Returns whether
+    /// `owner` (still) held the lease.
     fn record_success(
         &self,
         target_id: i64,
         owner: &str,
         delivery_ids: &[i64],
         now_ms: i64,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
+        keep_until: Option<i64>,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
 
     /// Counts the failed attempt on these deliveries: retried at `next_attempt_at`, or
     /// parked when they have been failing for the retry window. Gives the lease back.
@@ -237,8 +240,9 @@ impl DeliveryStore for SignatureStore {
         owner: &str,
         delivery_ids: &[i64],
         now_ms: i64,
-    ) -> StoreResult<()> {
-        dispatch!(self.record_success(target_id, owner, delivery_ids, now_ms))
+        keep_until: Option<i64>,
+    ) -> StoreResult<bool> {
+        dispatch!(self.record_success(target_id, owner, delivery_ids, now_ms, keep_until))
     }
     async fn record_failure(
         &self,

@@ -131,7 +131,8 @@ impl DeliveryStore for PostgresStore {
         owner: &str,
         delivery_ids: &[i64],
         now_ms: i64,
-    ) -> StoreResult<()> {
+        keep_until: Option<i64>,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, done_at = $1, last_error = NULL
@@ -142,9 +143,12 @@ impl DeliveryStore for PostgresStore {
         .bind(delivery_ids)
         .execute(&mut *tx)
         .await?;
-        release(&mut tx, target_id, owner).await?;
+        let held = match keep_until {
+            Some(until) => extend(&mut tx, target_id, owner, until).await?,
+            None => release(&mut tx, target_id, owner).await?,
+        };
         tx.commit().await?;
-        Ok(())
+        Ok(held)
     }
 
     async fn record_failure(
@@ -255,19 +259,38 @@ impl DeliveryStore for PostgresStore {
     }
 }
 
+/// Gives the lease back; `false` if `owner` no longer held it.
 async fn release(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     target_id: i64,
     owner: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
         "UPDATE delivery_targets SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2",
     )
     .bind(target_id)
     .bind(owner)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
+}
+
+/// Keeps the lease until `until`; `false` if `owner` no longer held it.
+async fn extend(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    target_id: i64,
+    owner: &str,
+    until: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE delivery_targets SET lease_until = $1 WHERE id = $2 AND lease_owner = $3",
+    )
+    .bind(until)
+    .bind(target_id)
+    .bind(owner)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 fn unsigned(n: i32) -> StoreResult<u32> {

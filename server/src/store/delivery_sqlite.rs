@@ -146,7 +146,8 @@ impl DeliveryStore for SqliteStore {
         owner: &str,
         delivery_ids: &[i64],
         now_ms: i64,
-    ) -> StoreResult<()> {
+        keep_until: Option<i64>,
+    ) -> StoreResult<bool> {
         let _writer = self.write_gate.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
@@ -158,9 +159,12 @@ impl DeliveryStore for SqliteStore {
         .bind(to_json(delivery_ids))
         .execute(&mut *tx)
         .await?;
-        release(&mut tx, target_id, owner).await?;
+        let held = match keep_until {
+            Some(until) => extend(&mut tx, target_id, owner, until).await?,
+            None => release(&mut tx, target_id, owner).await?,
+        };
         tx.commit().await?;
-        Ok(())
+        Ok(held)
     }
 
     async fn record_failure(
@@ -275,19 +279,37 @@ impl DeliveryStore for SqliteStore {
     }
 }
 
+/// Gives the lease back; `false` if `owner` no longer held it.
 async fn release(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     target_id: i64,
     owner: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
         "UPDATE delivery_targets SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
     )
     .bind(target_id)
     .bind(owner)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
+}
+
+/// Keeps the lease until `until`; `false` if `owner` no longer held it.
+async fn extend(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    target_id: i64,
+    owner: &str,
+    until: i64,
+) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("UPDATE delivery_targets SET lease_until = ? WHERE id = ? AND lease_owner = ?")
+            .bind(until)
+            .bind(target_id)
+            .bind(owner)
+            .execute(&mut **tx)
+            .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 fn summary_from_row(r: &SqliteRow) -> StoreResult<TargetSummary> {
