@@ -44,7 +44,7 @@ pub struct DeliverySettings {
     /// Each request, from connecting to the end of its answer.
     pub request_timeout: Duration,
     pub backoff: Backoff,
-    /// Targets served at once per instance.
+    /// Targets served at once per instance (each by its own task).
     pub concurrency: u32,
     /// Delivered events are deleted after this long (with their copies of personal data).
     pub keep_delivered: Duration,
@@ -67,7 +67,12 @@ impl Default for DeliverySettings {
     }
 }
 
-/// Runs the worker until `stop` flips; requests in flight finish first.
+/// Runs the worker until `stop` flips; requests in flight finish first (each is bounded
+/// by the request timeout).
+///
+/// Each leased target is served by its own task, up to `concurrency` at once, and the loop
+/// goes on leasing while they run: a receiver that never answers holds up only its own
+/// target, never the others' events.
 pub async fn run(
     store: SignatureStore,
     settings: DeliverySettings,
@@ -77,36 +82,51 @@ pub async fn run(
         return;
     }
     let worker = match Worker::new(store, settings) {
-        Ok(w) => w,
+        Ok(w) => std::sync::Arc::new(w),
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "deliveries are off: the HTTP client could not be built");
             return;
         }
     };
+    let mut serving = tokio::task::JoinSet::new();
     let mut last_prune: Option<i64> = None;
     loop {
         if *stop.borrow() {
-            return;
+            break;
         }
         let now = worker.now_ms();
         if last_prune.is_none_or(|t| now - t >= 3_600_000) {
             last_prune = Some(now);
             worker.prune(now).await;
         }
-        let busy = match worker.tick().await {
-            Ok(served) => served > 0,
-            Err(e) => {
+        let room = (worker.settings.concurrency as usize).saturating_sub(serving.len());
+        let leased = if room == 0 {
+            Vec::new()
+        } else {
+            worker.lease(room).await.unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "reading the delivery outbox failed");
-                false
-            }
+                Vec::new()
+            })
         };
-        if !busy {
+        let idle = leased.is_empty();
+        for target in leased {
+            let worker = std::sync::Arc::clone(&worker);
+            serving.spawn(async move { worker.serve(&target).await });
+        }
+        if idle {
             tokio::select! {
                 () = tokio::time::sleep(worker.settings.poll_interval) => {}
-                () = crate::transport::stopped(&mut stop) => return,
+                Some(_) = serving.join_next(), if !serving.is_empty() => {}
+                () = crate::transport::stopped(&mut stop) => break,
             }
         }
     }
+    // Batches in flight finish (bounded by the timeout) and give their leases back; no
+    // new ones start.
+    worker
+        .stopping
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    while serving.join_next().await.is_some() {}
 }
 
 struct Worker {
@@ -115,6 +135,8 @@ struct Worker {
     sender: http::Sender,
     /// This worker's name on leases: process id and a random part.
     owner: String,
+    /// Set on shutdown: serve no further batches.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 impl Worker {
@@ -124,6 +146,7 @@ impl Worker {
             store,
             sender,
             owner: format!("{}-{:016x}", std::process::id(), fastrand::u64(..)),
+            stopping: std::sync::atomic::AtomicBool::new(false),
             settings,
         })
     }
@@ -141,20 +164,16 @@ impl Worker {
             .saturating_add(30_000)
     }
 
-    /// Serves every target with a due delivery (up to `concurrency`); returns how many.
-    async fn tick(&self) -> Result<usize, crate::store::StoreError> {
-        let targets = self
-            .store
+    /// Leases up to `limit` targets with a due delivery.
+    async fn lease(&self, limit: usize) -> Result<Vec<LeasedTarget>, crate::store::StoreError> {
+        self.store
             .lease_due_targets(
                 &self.owner,
                 self.now_ms(),
                 self.lease_ms(),
-                self.settings.concurrency,
+                u32::try_from(limit).unwrap_or(u32::MAX),
             )
-            .await?;
-        let served = targets.len();
-        futures_util::future::join_all(targets.iter().map(|t| self.serve(t))).await;
-        Ok(served)
+            .await
     }
 
     /// Sends the target its pending events, a batch at a time, for as long as they go
@@ -162,7 +181,9 @@ impl Worker {
     /// the lease between batches saves a write per batch while a backlog drains.
     async fn serve(&self, target: &LeasedTarget) {
         for round in 1..=ROUNDS_PER_LEASE {
-            if !self.serve_batch(target, round < ROUNDS_PER_LEASE).await {
+            let last = round == ROUNDS_PER_LEASE
+                || self.stopping.load(std::sync::atomic::Ordering::Relaxed);
+            if !self.serve_batch(target, !last).await {
                 return;
             }
         }

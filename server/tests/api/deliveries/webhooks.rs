@@ -298,3 +298,39 @@ async fn concurrent_signatures_all_get_through_and_each_event_arrives_once() {
     assert_eq!(arrived, expected, "each once");
     app.stop().await;
 }
+
+/// A receiver that never answers holds up only its own target: another campaign's events
+/// go out while its request is still waiting for the timeout.
+#[tokio::test]
+async fn a_hanging_receiver_does_not_hold_up_other_targets() {
+    let clock = Clock::default();
+    let mut delivery = fast_delivery(&clock);
+    delivery.request_timeout = Duration::from_secs(3);
+    let app = spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), move |s| {
+        s.delivery = delivery;
+    })
+    .await;
+    let stuck = Receiver::start().await;
+    stuck.otherwise(Reply::Hang(Duration::from_secs(5)));
+    let fine = Receiver::start().await;
+    add_webhook(&app, SLUG, &stuck.url("/stuck"), 1).await;
+    add_webhook(&app, REVEAL_SLUG, &fine.url("/fine"), 1).await;
+    sign(&app, SLUG, "stuck@example.org").await;
+    wait_until("the stuck receiver got its first request", || {
+        stuck.requests().len() == 1
+    })
+    .await;
+    for i in 0..3 {
+        sign(&app, REVEAL_SLUG, &format!("fine{i}@example.org")).await;
+    }
+    wait_until("the other campaign's events arrived", || {
+        accepted_events(&fine).len() == 3
+    })
+    .await;
+    assert_eq!(
+        stuck.requests().len(),
+        1,
+        "all while the stuck request was still waiting for its timeout"
+    );
+    app.stop().await;
+}
