@@ -15,7 +15,7 @@ use crate::store::{OpenMode, SignatureStore, Store};
 pub enum SupporterCommand {
     /// Delete a supporter's signatures (every campaign's, or one's) and what the outbox
     /// holds of them; counts go down, webhooks get `signature.withdrawn`. A running
-    /// SQLite server shows the lower count after its next signature or restart.
+    /// server's live count catches up once new signatures pass it, or at its restart.
     Erase {
         /// The supporter's email (matched as signatures are: case and dots as the
         /// one-signature-per-email rule sees them).
