@@ -1,5 +1,6 @@
-//! Command line: `serve`, `campaign create|list|export|review|approve`, `demo`, and the
-//! operator's `check`, `backup`, `restore` and `migrate`.
+//! Command line: `serve`, `campaign create|list|export|review|approve`, `demo`, the
+//! operator's `check`, `backup`, `restore` and `migrate`, and the delivery commands
+//! (`webhook`, `osdi`, `delivery`: `crate::delivery::cli`).
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -94,6 +95,18 @@ pub enum Command {
         #[command(flatten)]
         db: Database,
     },
+    /// Webhooks: each campaign's signature events as signed JSON POSTs.
+    #[command(subcommand)]
+    Webhook(crate::delivery::cli::WebhookCommand),
+    /// Action Network and other OSDI servers: each signature recorded on a petition.
+    #[command(subcommand)]
+    Osdi(crate::delivery::cli::OsdiCommand),
+    /// The delivery outbox: list pending, parked and delivered events; resend parked ones.
+    #[command(subcommand)]
+    Delivery(crate::delivery::cli::DeliveryCommand),
+    /// A supporter's data: `supporter erase --email …`.
+    #[command(subcommand)]
+    Supporter(crate::supporter::SupporterCommand),
 }
 
 #[derive(Debug, Args)]
@@ -137,6 +150,8 @@ pub struct ServeArgs {
     pub limits: LimitArgs,
     #[command(flatten)]
     pub tls: TlsArgs,
+    #[command(flatten)]
+    pub delivery: crate::delivery::cli::DeliveryArgs,
 }
 
 /// Abuse controls shared by `serve` and `demo`.
@@ -413,6 +428,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup { file, db } => backup(&file, db).await,
         Command::Restore { file, db } => restore(&file, db).await,
         Command::Migrate { db } => migrate(db).await,
+        Command::Webhook(c) => crate::delivery::cli::webhook(c).await,
+        Command::Osdi(c) => crate::delivery::cli::osdi(c).await,
+        Command::Delivery(c) => crate::delivery::cli::delivery(c).await,
+        Command::Supporter(c) => crate::supporter::run(c).await,
     }
 }
 
@@ -425,6 +444,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         abuse: args.abuse.settings(args.hold_after)?,
         limits: args.limits.limits(),
         tls: args.tls.files(),
+        delivery: args.delivery.settings(),
     };
     let mode = if args.create {
         OpenMode::Create
@@ -715,6 +735,7 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         abuse: args.abuse.settings(args.hold_after)?,
         limits: args.limits.limits(),
         tls: args.tls.files(),
+        delivery: Default::default(),
     };
     let app = Application::build_with(settings, OpenMode::Create)
         .await

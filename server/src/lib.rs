@@ -34,6 +34,10 @@
 //!   (`Limits`), and TLS with reloadable certificates.
 //! - [`metrics`]: request, signature, stream and connection metrics in Prometheus text,
 //!   served with `/healthz` and `/readyz` by `routes::ops`.
+//! - [`delivery`]: the outbox worker that sends signature events to webhooks and OSDI
+//!   petitions (Action Network), and its `webhook`, `osdi` and `delivery` commands.
+//! - [`supporter`]: `supporter erase`, a supporter's erasure (forwarded as
+//!   `signature.withdrawn`).
 //! - [`cli`]: the `serve`, `campaign`, `demo` commands and the operator's `check`,
 //!   `backup`, `restore`, `migrate`; [`export`] writes the CSV; [`demo`] holds the demo
 //!   campaign's words.
@@ -41,6 +45,7 @@
 pub mod abuse;
 pub mod cli;
 pub(crate) mod cors;
+pub mod delivery;
 pub mod demo;
 pub mod domain;
 pub mod error;
@@ -52,6 +57,7 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod supporter;
 pub mod transport;
 pub mod wire;
 

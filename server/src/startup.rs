@@ -35,6 +35,8 @@ pub struct Settings {
     /// Terminate TLS (HTTP/2 and HTTP/1.1 by ALPN) with these PEM files; plain HTTP/1.1
     /// without.
     pub tls: Option<TlsFiles>,
+    /// The outbox worker that sends signature events to webhooks and OSDI petitions.
+    pub delivery: crate::delivery::DeliverySettings,
 }
 
 pub struct Application {
@@ -45,6 +47,7 @@ pub struct Application {
     tls: Option<Arc<CertStore>>,
     surface: Surface,
     metrics_listener: Option<TcpListener>,
+    delivery: crate::delivery::DeliverySettings,
     /// Held until the server stops: one server per database file.
     _lock: DatabaseLock,
 }
@@ -129,6 +132,7 @@ impl Application {
                 metrics: true,
             },
             metrics_listener: None,
+            delivery: settings.delivery,
             _lock: lock,
         })
     }
@@ -202,6 +206,7 @@ impl Application {
             tls,
             surface,
             metrics_listener,
+            delivery,
             _lock,
         } = self;
         let store = state.campaigns.store().clone();
@@ -229,6 +234,12 @@ impl Application {
         // Other instances' signatures reach this one's viewers (PostgreSQL only).
         tokio::spawn(crate::live::follow_other_instances(
             Arc::clone(&state.campaigns),
+            state.shutdown.clone(),
+        ));
+        // Signature events to webhooks and OSDI petitions (the outbox worker).
+        tokio::spawn(crate::delivery::run(
+            store.clone(),
+            delivery,
             state.shutdown.clone(),
         ));
         for (listener, router, acceptor) in all {

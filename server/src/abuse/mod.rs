@@ -118,6 +118,13 @@ impl Clock {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.saturating_add(self.offset()).as_secs())
     }
+
+    /// Milliseconds since the Unix epoch (0 if the clock is before it): delivery schedules.
+    pub fn unix_now_ms(&self) -> u64 {
+        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| {
+            u64::try_from(d.saturating_add(self.offset()).as_millis()).unwrap_or(u64::MAX)
+        })
+    }
 }
 
 /// Shared by all handlers through `AppState`.

@@ -18,6 +18,10 @@ use std::time::Duration;
 
 use crate::domain::{FieldDefinition, IdempotencyKey, NewCampaign, NewSignature, ShownConsent};
 
+pub mod delivery;
+mod delivery_postgres;
+mod delivery_sqlite;
+pub mod erasure;
 mod file;
 mod maintenance;
 pub mod postgres;

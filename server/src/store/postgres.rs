@@ -86,7 +86,7 @@ impl PostgresUrl {
 /// PostgreSQL-backed storage for campaigns, signatures and idempotency keys.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
-    pool: PgPool,
+    pub(super) pool: PgPool,
     /// The URL without its password, for messages.
     shown_as: std::sync::Arc<str>,
 }

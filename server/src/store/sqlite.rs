@@ -23,7 +23,7 @@ pub struct SqliteStore {
     pub(super) pool: SqlitePool,
     /// Writers queue here (FIFO) instead of in SQLite's busy handler, whose growing sleeps
     /// (up to 100 ms per retry) would put long tails on signature latency.
-    write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    pub(super) write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// The SQL condition for an expired `idempotency_keys` row (24 = `IDEMPOTENCY_KEY_HOURS`).

@@ -35,6 +35,7 @@ impl Server {
             },
             limits,
             tls,
+            delivery: Default::default(),
         };
         let app = Application::build(settings).await.expect("app builds");
         create_test_campaign(app.store(), SLUG, 0, 0).await;
