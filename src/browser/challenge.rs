@@ -10,6 +10,7 @@ use wasm_bindgen::JsValue;
 
 use super::api::get;
 use super::host::sleep;
+use super::lazy;
 use crate::pow;
 
 /// Hashes per slice: ~1–3 ms each in Chromium, short enough not to delay typing.
@@ -72,7 +73,8 @@ async fn solve(base: &str) -> Option<(JsValue, Option<u64>)> {
             return None;
         }
         let to = (from + SLICE).min(max + 1);
-        if let Some(n) = pow::search(&salt, &target, from, to) {
+        // The search runs in the `pow` chunk: fetched the first time (the form is shown).
+        if let Some(n) = lazy::pow_search(&salt, &target, from, to).await.ok()? {
             break n;
         }
         from = to;

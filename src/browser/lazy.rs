@@ -1,0 +1,97 @@
+//! The widget's lazily loaded chunks: each function here is a split point. `.ci/build-widget`
+//! cuts what only it reaches out of the main wasm into a chunk file (`pledge_widget-<name>-
+//! <hash>.wasm`) that is fetched, from the widget's own origin, the first time it is called.
+//!
+//! These are the split points Leptos' `#[lazy]` creates (`leptos::wasm_split`, the same
+//! macro), declared with `fallible`: a chunk that cannot be fetched (offline, a proxy) is a
+//! [`ChunkUnavailable`] the caller handles, where `#[lazy]` would panic.
+// The split macro declares the chunk's loader and the function's export as FFI (`extern "C"`,
+// `no_mangle`): that is how the split tool finds and rewires them. Nothing else here is unsafe.
+#![allow(unsafe_code)]
+
+use std::{
+    future::Future,
+    pin::{Pin, pin},
+    task::{Context, Poll, Waker},
+};
+
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
+
+use super::{dom::El, live, outbox};
+use crate::components::{Ctx, share::share};
+use crate::outcome::SubmitOutcome;
+
+/// A chunk could not be fetched or instantiated (the browser console says why).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkUnavailable;
+
+impl From<SplitLoaderError> for ChunkUnavailable {
+    fn from(_: SplitLoaderError) -> Self {
+        Self
+    }
+}
+
+/// Chunk `pow`: the proof-of-work search ([`crate::pow::search`], SHA-256 included), fetched
+/// when a campaign that asks for proof of work shows its form.
+#[wasm_split(pow, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn pow_search(
+    salt: &str,
+    target: &[u8; 32],
+    from: u64,
+    to: u64,
+) -> Result<Option<u64>, ChunkUnavailable> {
+    Ok(crate::pow::search(salt, target, from, to))
+}
+
+/// A delivery under way: resolves to its final outcome (see [`outbox::deliver`]).
+pub type Delivery = Pin<Box<dyn Future<Output = Option<SubmitOutcome>>>>;
+
+/// Chunk `deliver`: sending the outbox's entry for `base` with its retries, back-off, Web Lock,
+/// fresh proofs and the reading of the answer ([`outbox::deliver`], same arguments). Preloaded
+/// with [`preload_deliver`] once the form is shown, so a click on "Sign" does not wait for it.
+#[wasm_split(
+    deliver,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(preload_deliver)
+)]
+pub fn deliver(
+    base: String,
+    needs_proof: bool,
+    alive: Box<dyn Fn() -> bool>,
+    waiting: Box<dyn Fn(&SubmitOutcome)>,
+) -> Result<Delivery, ChunkUnavailable> {
+    Ok(Box::pin(async move {
+        outbox::deliver(&base, needs_proof, alive, waiting).await
+    }))
+}
+
+/// Chunk `share`: the share actions under the thanks ([`share`]), preloaded with
+/// [`preload_share`] while the signature is sent; the thanks view waits for it.
+#[wasm_split(
+    share,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(preload_share)
+)]
+pub fn share_view(ctx: &Ctx, url: &str, text: &str) -> Result<El, ChunkUnavailable> {
+    Ok(share(ctx, url, text))
+}
+
+/// `f`'s output if it is ready on the first poll: a split function whose chunk is loaded
+/// answers at once, so a view can call it while it is built (`None`: not loaded).
+pub fn ready_now<F: Future>(f: F) -> Option<F::Output> {
+    match pin!(f).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(v) => Some(v),
+        Poll::Pending => None,
+    }
+}
+
+/// Chunk `live`: following the count ([`live::start`]): the events stream, the leader election
+/// across tabs (Web Locks, `BroadcastChannel`), polling and the visibility watch. Fetched when
+/// the first widget of a campaign mounts, beside the campaign document.
+#[wasm_split(live, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn live_start(feed: live::Shared) -> Result<(), ChunkUnavailable> {
+    live::start(&feed);
+    Ok(())
+}
