@@ -17,7 +17,7 @@ use std::{
 
 use leptos::wasm_split::{SplitLoaderError, wasm_split};
 
-use super::{dom::El, live, outbox};
+use super::{challenge, dom::El, live, outbox};
 use crate::components::{Ctx, share::share};
 use crate::outcome::SubmitOutcome;
 
@@ -31,16 +31,15 @@ impl From<SplitLoaderError> for ChunkUnavailable {
     }
 }
 
-/// Chunk `pow`: the proof-of-work search ([`crate::pow::search`], SHA-256 included), fetched
-/// when a campaign that asks for proof of work shows its form.
+/// A proof of work being searched (see [`challenge::solve`]).
+pub type Solving = Pin<Box<dyn Future<Output = Option<challenge::Proof>>>>;
+
+/// Chunk `pow`: fetching a challenge and searching its number ([`challenge::solve`], with the
+/// SHA-256 of [`crate::pow`]), fetched when a campaign that asks for proof of work shows its
+/// form.
 #[wasm_split(pow, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn pow_search(
-    salt: &str,
-    target: &[u8; 32],
-    from: u64,
-    to: u64,
-) -> Result<Option<u64>, ChunkUnavailable> {
-    Ok(crate::pow::search(salt, target, from, to))
+pub fn pow_solve(base: String) -> Result<Solving, ChunkUnavailable> {
+    Ok(Box::pin(async move { challenge::solve(&base).await }))
 }
 
 /// A delivery under way: resolves to its final outcome (see [`outbox::deliver`]).

@@ -504,7 +504,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_3480(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_3469(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -534,7 +534,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_3480(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_3469(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -739,32 +739,32 @@ function __wbg_get_imports() {
         },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 349, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_3474);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_3463);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 53, ret: NamedExternref("Promise<any>"), inner_ret: Some(NamedExternref("Promise<any>")) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_461);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 52, ret: NamedExternref("Promise<any>"), inner_ret: Some(NamedExternref("Promise<any>")) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_460);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Event")], shim_idx: 296, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1489);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1478);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("MessageEvent")], shim_idx: 296, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1489_16);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1478_16);
             return ret;
         },
         __wbindgen_generic_0000000000000005: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 295, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1488);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1477);
             return ret;
         },
         __wbindgen_generic_0000000000000006: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 299, ret: Unit, inner_ret: Some(Unit) }, mutable: false }) -> Externref`.
-            const ret = makeClosure(arg0, arg1, __wasm_bindgen_func_elem_1505);
+            const ret = makeClosure(arg0, arg1, __wasm_bindgen_func_elem_1494);
             return ret;
         },
         __wbindgen_generic_0000000000000007: function(arg0) {
@@ -796,35 +796,35 @@ function __wbg_get_imports() {
     };
 }
 
-function __wasm_bindgen_func_elem_1488(arg0, arg1) {
-    wasm.__wasm_bindgen_func_elem_1488(arg0, arg1);
+function __wasm_bindgen_func_elem_1477(arg0, arg1) {
+    wasm.__wasm_bindgen_func_elem_1477(arg0, arg1);
 }
 
-function __wasm_bindgen_func_elem_1505(arg0, arg1) {
-    wasm.__wasm_bindgen_func_elem_1505(arg0, arg1);
+function __wasm_bindgen_func_elem_1494(arg0, arg1) {
+    wasm.__wasm_bindgen_func_elem_1494(arg0, arg1);
 }
 
-function __wasm_bindgen_func_elem_1489(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_1489(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_1478(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_1478(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_1489_16(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_1489_16(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_1478_16(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_1478_16(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_461(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_461(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_460(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_460(arg0, arg1, arg2);
     return ret;
 }
 
-function __wasm_bindgen_func_elem_3480(arg0, arg1, arg2, arg3) {
-    wasm.__wasm_bindgen_func_elem_3480(arg0, arg1, arg2, arg3);
+function __wasm_bindgen_func_elem_3469(arg0, arg1, arg2, arg3) {
+    wasm.__wasm_bindgen_func_elem_3469(arg0, arg1, arg2, arg3);
 }
 
-function __wasm_bindgen_func_elem_3474(arg0, arg1, arg2) {
+function __wasm_bindgen_func_elem_3463(arg0, arg1, arg2) {
     try {
         const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
-        wasm.__wasm_bindgen_func_elem_3474(retptr, arg0, arg1, arg2);
+        wasm.__wasm_bindgen_func_elem_3463(retptr, arg0, arg1, arg2);
         var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
         var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
         if (r1) {
@@ -1173,7 +1173,7 @@ async function __wbg_init_once(module_or_path) {
     }
 
     if (module_or_path === undefined) {
-        module_or_path = new URL('pledge_widget-41c40ec3.wasm', import.meta.url);
+        module_or_path = new URL('pledge_widget-29a6c95a.wasm', import.meta.url);
     }
     const imports = __wbg_get_imports();
 
@@ -1232,41 +1232,47 @@ return loadingModule;
 }
 }
 const __chunk_5 = makeLoad(() => {
-const src = fetch(new URL("./pledge_widget-chunk-5-4bf932cd.wasm", import.meta.url));
+const src = fetch(new URL("./pledge_widget-chunk-5-6fa29d51.wasm", import.meta.url));
 src.catch(() => {});
 return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , []);
 const __chunk_6 = makeLoad(() => {
-const src = fetch(new URL("./pledge_widget-chunk-6-95e27b94.wasm", import.meta.url));
+const src = fetch(new URL("./pledge_widget-chunk-6-d609add0.wasm", import.meta.url));
+src.catch(() => {});
+return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+}
+, []);
+const __chunk_7 = makeLoad(() => {
+const src = fetch(new URL("./pledge_widget-chunk-7-3850b7d4.wasm", import.meta.url));
 src.catch(() => {});
 return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , []);
 const __wasm_split_load_share = wrapAsyncCb(makeLoad(() => {
-const src = fetch(new URL("./pledge_widget-split-share-adf0f7d8.wasm", import.meta.url));
+const src = fetch(new URL("./pledge_widget-split-share-00fe6b9d.wasm", import.meta.url));
 src.catch(() => {});
 return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , [__chunk_6]));
 const __wasm_split_load_pow = wrapAsyncCb(makeLoad(() => {
-const src = fetch(new URL("./pledge_widget-split-pow-11621a87.wasm", import.meta.url));
+const src = fetch(new URL("./pledge_widget-split-pow-bca1ba95.wasm", import.meta.url));
 src.catch(() => {});
 return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
-, []));
+, [__chunk_7]));
 const __wasm_split_load_live = wrapAsyncCb(makeLoad(() => {
-const src = fetch(new URL("./pledge_widget-split-live-d2e9b08f.wasm", import.meta.url));
+const src = fetch(new URL("./pledge_widget-split-live-24424780.wasm", import.meta.url));
 src.catch(() => {});
 return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , [__chunk_5, __chunk_6]));
 const __wasm_split_load_deliver = wrapAsyncCb(makeLoad(() => {
-const src = fetch(new URL("./pledge_widget-split-deliver-cb9cb2af.wasm", import.meta.url));
+const src = fetch(new URL("./pledge_widget-split-deliver-f2a94bfa.wasm", import.meta.url));
 src.catch(() => {});
 return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
-, [__chunk_5, __chunk_6]));
+, [__chunk_5, __chunk_6, __chunk_7]));
 const __wasm_split_loaders = { __wasm_split_load_share,__wasm_split_load_pow,__wasm_split_load_live,__wasm_split_load_deliver };
 const import1 = __wasm_split_loaders;
 const import2 = __wasm_split_loaders;
