@@ -1173,7 +1173,7 @@ async function __wbg_init_once(module_or_path) {
     }
 
     if (module_or_path === undefined) {
-        module_or_path = new URL('pledge_widget-29a6c95a.wasm', import.meta.url);
+        module_or_path = new URL('pledge_widget-5f3ad97d.wasm', import.meta.url);
     }
     const imports = __wbg_get_imports();
 
@@ -1232,7 +1232,7 @@ return loadingModule;
 }
 }
 const __chunk_5 = makeLoad(() => {
-const src = fetch(new URL("./pledge_widget-chunk-5-6fa29d51.wasm", import.meta.url));
+const src = fetch(new URL("./pledge_widget-chunk-5-84261f2d.wasm", import.meta.url));
 src.catch(() => {});
 return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
@@ -1244,31 +1244,31 @@ return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , []);
 const __chunk_7 = makeLoad(() => {
-const src = fetch(new URL("./pledge_widget-chunk-7-3850b7d4.wasm", import.meta.url));
+const src = fetch(new URL("./pledge_widget-chunk-7-a88e4a88.wasm", import.meta.url));
 src.catch(() => {});
 return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , []);
 const __wasm_split_load_share = wrapAsyncCb(makeLoad(() => {
-const src = fetch(new URL("./pledge_widget-split-share-00fe6b9d.wasm", import.meta.url));
+const src = fetch(new URL("./pledge_widget-split-share-b6c57ee6.wasm", import.meta.url));
 src.catch(() => {});
 return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , [__chunk_6]));
 const __wasm_split_load_pow = wrapAsyncCb(makeLoad(() => {
-const src = fetch(new URL("./pledge_widget-split-pow-bca1ba95.wasm", import.meta.url));
+const src = fetch(new URL("./pledge_widget-split-pow-b2bb7150.wasm", import.meta.url));
 src.catch(() => {});
 return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , [__chunk_7]));
 const __wasm_split_load_live = wrapAsyncCb(makeLoad(() => {
-const src = fetch(new URL("./pledge_widget-split-live-24424780.wasm", import.meta.url));
+const src = fetch(new URL("./pledge_widget-split-live-05a7315a.wasm", import.meta.url));
 src.catch(() => {});
 return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , [__chunk_5, __chunk_6]));
 const __wasm_split_load_deliver = wrapAsyncCb(makeLoad(() => {
-const src = fetch(new URL("./pledge_widget-split-deliver-f2a94bfa.wasm", import.meta.url));
+const src = fetch(new URL("./pledge_widget-split-deliver-84845d6c.wasm", import.meta.url));
 src.catch(() => {});
 return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
