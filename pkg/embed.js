@@ -16,8 +16,8 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-loading = import(new URL("pledge_widget-3d457207.js", base).href).then(function (m) {
-return m.default({ module_or_path: new URL("pledge_widget-32726631.wasm", base).href }).then(function () { return m; });
+loading = import(new URL("pledge_widget-2ef1d2f3.js", base).href).then(function (m) {
+return m.default({ module_or_path: new URL("pledge_widget-5f3ad97d.wasm", base).href }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
 }

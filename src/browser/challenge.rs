@@ -1,7 +1,8 @@
 //! Proof of work for campaigns that ask for it: fetches `…/challenge`, searches it in slices
 //! of [`SLICE`] hashes with a zero-delay timer between them (the page stays responsive), and
 //! keeps one solved proof per campaign per page, prepared when the form is shown so it is
-//! usually ready before the supporter has finished typing.
+//! usually ready before the supporter has finished typing. Fetching and solving live in the
+//! lazily loaded `pow` chunk; the bookkeeping of proofs stays in the main module.
 
 use std::cell::RefCell;
 
@@ -10,6 +11,7 @@ use wasm_bindgen::JsValue;
 
 use super::api::get;
 use super::host::sleep;
+use super::lazy;
 use crate::pow;
 
 /// Hashes per slice: ~1–3 ms each in Chromium, short enough not to delay typing.
@@ -20,7 +22,7 @@ const MARGIN_S: f64 = 30.0;
 #[derive(Default)]
 struct Slot {
     base: String,
-    proof: Option<(JsValue, Option<u64>)>,
+    proof: Option<Proof>,
     solving: bool,
 }
 
@@ -53,9 +55,12 @@ fn string(o: &JsValue, k: &str) -> Option<String> {
     Reflect::get(o, &k.into()).ok()?.as_string()
 }
 
-/// Fetches a challenge and finds its number: the `proof` member of the POST body, with the
-/// challenge's expiry. `None` when there is no challenge or no number matches.
-async fn solve(base: &str) -> Option<(JsValue, Option<u64>)> {
+/// A solved proof: the `proof` member of the POST body, with the challenge's expiry.
+pub type Proof = (JsValue, Option<u64>);
+
+/// Fetches a challenge and finds its number. `None` when there is no challenge or no number
+/// matches. Runs in the `pow` chunk ([`lazy::pow_solve`]).
+pub async fn solve(base: &str) -> Option<Proof> {
     let c = get(&format!("{base}/challenge")).await.ok()?;
     let salt = string(&c, "salt")?;
     let target = pow::parse_hex32(&string(&c, "challenge")?)?;
@@ -94,7 +99,12 @@ pub async fn prepare(base: &str) {
         go
     });
     if start {
-        let solved = solve(base).await;
+        // The solver is the `pow` chunk, fetched the first time (when the form is shown); when
+        // it cannot be, there is no proof, and the delivery tries again later.
+        let solved = match lazy::pow_solve(base.to_owned()).await {
+            Ok(solving) => solving.await,
+            Err(lazy::ChunkUnavailable) => None,
+        };
         with_slot(base, |s| {
             s.solving = false;
             s.proof = solved;

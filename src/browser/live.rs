@@ -17,7 +17,7 @@ use web_sys::{Event, EventSource, MessageEvent};
 use super::api::{FetchError, get};
 use super::host::{after, clear_timer};
 use super::tabs::{Channel, VisibilityWatch, hidden};
-use super::{decode, locks};
+use super::{decode, lazy, locks};
 
 /// A count update: signatures and, when known, the goal.
 pub type Listener = Rc<dyn Fn(u64, Option<u64>)>;
@@ -27,8 +27,9 @@ const MAX_BACKOFF_MS: u32 = 60_000;
 /// Failed connections without a single event before the feed falls back to polling.
 const STRIKES_BEFORE_POLLING: u32 = 2;
 
+/// One campaign's feed (see the module documentation).
 #[derive(Default)]
-struct Feed {
+pub struct Feed {
     base: String,
     listeners: Vec<(u32, Listener)>,
     last: Option<(u64, Option<u64>)>,
@@ -49,7 +50,8 @@ struct Feed {
     watch: Option<VisibilityWatch>,
 }
 
-type Shared = Rc<RefCell<Feed>>;
+/// A feed, shared by the widgets that show its campaign.
+pub type Shared = Rc<RefCell<Feed>>;
 
 thread_local! {
     /// Open feeds by campaign URL (a handful per page at most: a Vec beats a map in bytes).
@@ -82,7 +84,11 @@ pub fn subscribe(base: &str, listener: Listener) -> u32 {
     }
     feed.borrow_mut().listeners.push((id, listener));
     if fresh {
-        start(&feed);
+        // The stream, the tabs and the polling are a lazy chunk: until it is in, the widget
+        // shows the count of the campaign document (and keeps it, should the chunk not load).
+        leptos::task::spawn_local(async move {
+            let _ = lazy::live_start(feed).await;
+        });
     }
     id
 }
@@ -115,8 +121,12 @@ pub fn unsubscribe(base: &str, id: u32) {
     }
 }
 
-/// Joins the other tabs (when the browser can) and starts following, unless hidden.
-fn start(feed: &Shared) {
+/// Joins the other tabs (when the browser can) and starts following, unless hidden or
+/// closed already (its last widget left while the chunk loaded).
+pub fn start(feed: &Shared) {
+    if feed.borrow().stopped {
+        return;
+    }
     let base = feed.borrow().base.clone();
     let channel = if locks::supported() {
         let weak = Rc::downgrade(feed);

@@ -7,6 +7,7 @@ pub mod decode;
 pub mod dom;
 pub mod host;
 pub mod intl;
+pub mod lazy;
 pub mod live;
 pub mod locale;
 pub mod locks;

@@ -12,7 +12,7 @@ use js_sys::{Function, JSON, Object, Reflect};
 use wasm_bindgen::{JsCast, prelude::*};
 use web_sys::Storage;
 
-use super::{api, challenge, host, locks};
+use super::{api, challenge, host, lazy, locks};
 use crate::outcome::{Next, SubmitOutcome};
 
 /// Entries older than this are dropped unsent: a week-old signature is no longer what the
@@ -99,7 +99,7 @@ pub fn wake() {
 }
 
 /// Waits `ms`, or less when [`wake`] is called (the `online` event calls it).
-async fn nap(ms: u32) {
+pub async fn nap(ms: u32) {
     if !ONLINE_HOOKED.with(|h| h.replace(true))
         && let Some(w) = web_sys::window()
     {
@@ -116,7 +116,7 @@ async fn nap(ms: u32) {
 }
 
 /// 1 s, 2 s, 4 s … capped at 60 s, each scaled by a random 50–100 %.
-fn backoff(failures: u32) -> u32 {
+pub fn backoff(failures: u32) -> u32 {
     let base = (1000u32 << failures.min(6)).min(60_000);
     (f64::from(base) * (0.5 + js_sys::Math::random() / 2.0)) as u32
 }
@@ -127,6 +127,31 @@ fn with_proof(body: &str, proof: &JsValue) -> String {
     };
     let _ = Reflect::set(&o, &"proof".into(), proof);
     JSON::stringify(&o).map_or_else(|_| body.to_owned(), String::from)
+}
+
+/// [`deliver`] from its lazily loaded chunk ([`lazy::deliver`]). While the chunk cannot be
+/// fetched (offline before it ever loaded), the entry waits as after an unanswered attempt:
+/// `waiting` hears [`SubmitOutcome::Unavailable`], and the chunk is asked for again after a
+/// back-off, or at once when the browser comes back online.
+pub async fn deliver_lazily(
+    base: &str,
+    needs_proof: bool,
+    alive: impl Fn() -> bool + Clone + 'static,
+    waiting: impl Fn(&SubmitOutcome) + Clone + 'static,
+) -> Option<SubmitOutcome> {
+    let mut failures = 0;
+    while alive() {
+        let (a, w) = (Box::new(alive.clone()), Box::new(waiting.clone()));
+        match lazy::deliver(base.to_owned(), needs_proof, a, w).await {
+            Ok(delivery) => return delivery.await,
+            Err(lazy::ChunkUnavailable) => {
+                waiting(&SubmitOutcome::Unavailable);
+                failures += 1;
+                nap(backoff(failures)).await;
+            }
+        }
+    }
+    None
 }
 
 /// Sends the entry waiting for `base` until it is acknowledged or refused, and returns that

@@ -11,7 +11,7 @@ use super::field::{Control, field};
 use super::pitch::external_link;
 use super::{Ctx, id_of};
 use crate::browser::dom::{El, control_value, set_attr, set_text};
-use crate::browser::{challenge, host, outbox};
+use crate::browser::{challenge, host, lazy, outbox};
 use crate::campaign::{Campaign, FieldKind};
 use crate::outcome::{Next, SubmitOutcome, ui_messages};
 use crate::validate::{FormInput, check_form, label_of, message};
@@ -202,6 +202,11 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
         let base = base.clone();
         spawn_local(async move { challenge::prepare(&base).await });
     }
+    // The sending code is a lazy chunk: fetched now, while the supporter types (a failure
+    // here is retried by the delivery itself).
+    spawn_local(async move {
+        let _ = lazy::preload_deliver().await;
+    });
 
     let ctx = ctx.clone();
     let on_signed = std::rc::Rc::new(on_signed);
@@ -211,6 +216,10 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
         let (ctx, campaign, base) = (ctx.clone(), campaign.clone(), base.clone());
         std::rc::Rc::new(move |input: FormInput| {
             let _ = sending.try_set_value(true);
+            // The thanks view's share actions, fetched while the signature is sent.
+            spawn_local(async {
+                let _ = lazy::preload_share().await;
+            });
             let (ctx, campaign, base, on_signed) = (
                 ctx.clone(),
                 campaign.clone(),
@@ -219,17 +228,20 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
             );
             spawn_local(async move {
                 let alive = move || sending.try_get_value().is_some();
-                let outcome = outbox::deliver(&base, needs_proof, alive, |o| {
-                    let keep = matches!(o.next(), Next::Retry);
-                    busy.set(!keep);
-                    saved.set(keep);
-                    banner.set(if keep {
-                        Some(s.offline.into())
-                    } else {
-                        ui_messages(s, &campaign, &input, o, true).banner
-                    });
-                })
-                .await;
+                let waiting = {
+                    let (campaign, input) = (campaign.clone(), input.clone());
+                    move |o: &SubmitOutcome| {
+                        let keep = matches!(o.next(), Next::Retry);
+                        busy.set(!keep);
+                        saved.set(keep);
+                        banner.set(if keep {
+                            Some(s.offline.into())
+                        } else {
+                            ui_messages(s, &campaign, &input, o, true).banner
+                        });
+                    }
+                };
+                let outcome = outbox::deliver_lazily(&base, needs_proof, alive, waiting).await;
                 if sending.try_set_value(false).is_some() {
                     return;
                 }

@@ -16,11 +16,42 @@ use super::{
 use crate::browser::dom::{El, switch};
 use crate::browser::{
     api::{FetchError, get},
-    decode, host, live, outbox,
+    decode, host, lazy, live, outbox,
 };
 use crate::campaign::Campaign;
 use crate::milestone;
 use crate::options::Layout;
+
+/// Switches to the thanks view after a signature, announces it and fires `pledge:signed`.
+/// Nothing happens when the widget was unmounted meanwhile (its signals are gone).
+fn show_thanks(
+    c: &Ctx,
+    signed: Signed,
+    count: RwSignal<Option<u64>>,
+    done: RwSignal<Option<bool>>,
+    announce: RwSignal<String>,
+) {
+    if done.try_set(Some(signed.already)).is_some() {
+        return;
+    }
+    if signed.count.is_some() {
+        count.set(signed.count);
+    }
+    announce.set(c.s.announce.into());
+    let n = signed
+        .count
+        .map_or(JsValue::NULL, |n| JsValue::from_f64(n as f64));
+    let status = if signed.already {
+        "already_signed"
+    } else {
+        "signed"
+    };
+    let detail = [campaign_detail(c), ("count", n), ("status", status.into())];
+    host::emit(&c.host, "signed", &detail);
+    let c = c.clone();
+    // After the thanks view is in place (it is built on the next tick).
+    host::after(0, move || c.focus("pw-thanks"));
+}
 
 /// Where the campaign document stands.
 #[derive(Clone)]
@@ -107,24 +138,13 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
 
     let c = ctx.clone();
     let on_signed = move |signed: Signed| {
-        if signed.count.is_some() {
-            count.set(signed.count);
-        }
-        done.set(Some(signed.already));
-        announce.set(s.announce.into());
-        let n = signed
-            .count
-            .map_or(JsValue::NULL, |n| JsValue::from_f64(n as f64));
-        let status = if signed.already {
-            "already_signed"
-        } else {
-            "signed"
-        };
-        let detail = [campaign_detail(&c), ("count", n), ("status", status.into())];
-        host::emit(&c.host, "signed", &detail);
         let c = c.clone();
-        // After the thanks view is in place (it is built on the next tick).
-        host::after(0, move || c.focus("pw-thanks"));
+        // The thanks view shows with its share actions: their chunk first (usually fetched
+        // already, while the signature was sent; without it the thanks show alone).
+        spawn_local(async move {
+            let _ = lazy::preload_share().await;
+            show_thanks(&c, signed, count, done, announce);
+        });
     };
     let on_signed = Rc::new(on_signed);
 

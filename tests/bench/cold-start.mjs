@@ -1,13 +1,18 @@
 // Cold start of the widget in headless Chromium on a local partner page: for each run a fresh
 // browser context (empty cache) loads the page; we read, inside the page, when embed.js finished
 // downloading and when the widget fired `pledge:ready`. Prints the median of the runs.
-//   node tests/bench/cold-start.mjs [runs=15]
+//   node tests/bench/cold-start.mjs [runs=15] [--phone]
+// --phone throttles every request of the page through the DevTools protocol to a phone's
+// network (issue 12): 1.6 Mbit/s down, 750 kbit/s up, 150 ms round trip.
 // Uses PLEDGE_SERVER_BIN (default target/release/pledge-server, then target/debug).
 import { chromium } from '@playwright/test';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const runs = Number(process.argv[2] || 15);
+const args = process.argv.slice(2);
+const phone = args.includes('--phone');
+const runs = Number(args.find((a) => /^\d+$/.test(a)) || 15);
+const PHONE = { offline: false, latency: 150, downloadThroughput: 1_600_000 / 8, uploadThroughput: 750_000 / 8 };
 const { startStack, root } = await import('../e2e/support/stack.mjs');
 if (!process.env.PLEDGE_SERVER_BIN) {
   const release = join(root, 'target/release/pledge-server');
@@ -24,6 +29,11 @@ try {
   for (let i = 0; i < runs; i++) {
     const context = await browser.newContext();
     const page = await context.newPage();
+    if (phone) {
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', PHONE);
+    }
     await page.addInitScript(() => {
       document.addEventListener('pledge:ready', () => { window.__pledgeReadyAt = performance.now(); }, { once: true });
     });
@@ -39,7 +49,7 @@ try {
     fromScript.push(t.ready - t.scriptLoaded);
     await context.close();
   }
-  console.log(`runs: ${runs}`);
+  console.log(`runs: ${runs}${phone ? ' (phone network: 1.6 Mbit/s down, 750 kbit/s up, 150 ms RTT)' : ' (loopback)'}`);
   console.log(`navigation start -> pledge:ready: median ${median(fromNav).toFixed(0)} ms (min ${Math.min(...fromNav).toFixed(0)}, max ${Math.max(...fromNav).toFixed(0)})`);
   console.log(`embed.js loaded  -> pledge:ready: median ${median(fromScript).toFixed(0)} ms (min ${Math.min(...fromScript).toFixed(0)}, max ${Math.max(...fromScript).toFixed(0)})`);
 } finally {

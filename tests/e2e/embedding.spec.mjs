@@ -62,7 +62,10 @@ test('five widgets for two campaigns: one module load, one stream per campaign',
 
 test('the loader included three times is harmless: two widgets, one module, one stream', async ({ page }) => {
   const wasm = [];
-  page.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(r.url()));
+  // The main module's wasm (lazily loaded chunks, pledge_widget-<chunk>-<hash>.wasm, aside).
+  page.on('request', (r) => /pledge_widget-[0-9a-f]+\.wasm$/.test(r.url()) && wasm.push(r.url()));
+  const chunks = [];
+  page.on('request', (r) => /pledge_widget-(split-[a-z]+|chunk-\d+)-[0-9a-f]{8}\.wasm$/.test(r.url()) && chunks.push(r.url()));
   await page.goto(`${stack.partnerOrigin}/twice.html`);
   const hosts = page.locator('pledge-widget');
   await expect(hosts).toHaveCount(2);
@@ -71,6 +74,9 @@ test('the loader included three times is harmless: two widgets, one module, one 
   expect(await page.evaluate(() => [...document.querySelectorAll('pledge-widget')].map((w) => w.previousElementSibling.tagName)))
     .toEqual(['SCRIPT', 'SCRIPT']);
   expect(wasm).toHaveLength(1);
+  // Each chunk, too, is fetched once for the page, however many loaders and widgets.
+  expect(chunks.length).toBeGreaterThan(0);
+  expect(new Set(chunks).size).toBe(chunks.length);
   expect(await openStreams(page)).toBe(1);
   expect(errors).toEqual([]);
 });

@@ -1,3 +1,5 @@
+
+
 export class IntoUnderlyingByteSource {
     __destroy_into_raw() {
         const ptr = this.__wbg_ptr;
@@ -502,7 +504,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_3513(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_3469(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -532,7 +534,7 @@ function __wbg_get_imports() {
                     const a = state0.a;
                     state0.a = 0;
                     try {
-                        return __wasm_bindgen_func_elem_3513(a, state0.b, arg0, arg1);
+                        return __wasm_bindgen_func_elem_3469(a, state0.b, arg0, arg1);
                     } finally {
                         state0.a = a;
                     }
@@ -736,33 +738,33 @@ function __wbg_get_imports() {
             return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
         },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 237, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_3507);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 349, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_3463);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 5, ret: NamedExternref("Promise<any>"), inner_ret: Some(NamedExternref("Promise<any>")) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_471);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 52, ret: NamedExternref("Promise<any>"), inner_ret: Some(NamedExternref("Promise<any>")) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_460);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Event")], shim_idx: 207, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1516);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Event")], shim_idx: 296, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1478);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("MessageEvent")], shim_idx: 207, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1516_16);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("MessageEvent")], shim_idx: 296, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1478_16);
             return ret;
         },
         __wbindgen_generic_0000000000000005: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 208, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1515);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 295, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_1477);
             return ret;
         },
         __wbindgen_generic_0000000000000006: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 212, ret: Unit, inner_ret: Some(Unit) }, mutable: false }) -> Externref`.
-            const ret = makeClosure(arg0, arg1, __wasm_bindgen_func_elem_1531);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 299, ret: Unit, inner_ret: Some(Unit) }, mutable: false }) -> Externref`.
+            const ret = makeClosure(arg0, arg1, __wasm_bindgen_func_elem_1494);
             return ret;
         },
         __wbindgen_generic_0000000000000007: function(arg0) {
@@ -787,38 +789,42 @@ function __wbg_get_imports() {
     return {
         __proto__: null,
         "./pledge_widget_bg.js": import0,
+        "./__wasm_split.js": import1,
+        "./__wasm_split.js": import2,
+        "./__wasm_split.js": import3,
+        "./__wasm_split.js": import4,
     };
 }
 
-function __wasm_bindgen_func_elem_1515(arg0, arg1) {
-    wasm.__wasm_bindgen_func_elem_1515(arg0, arg1);
+function __wasm_bindgen_func_elem_1477(arg0, arg1) {
+    wasm.__wasm_bindgen_func_elem_1477(arg0, arg1);
 }
 
-function __wasm_bindgen_func_elem_1531(arg0, arg1) {
-    wasm.__wasm_bindgen_func_elem_1531(arg0, arg1);
+function __wasm_bindgen_func_elem_1494(arg0, arg1) {
+    wasm.__wasm_bindgen_func_elem_1494(arg0, arg1);
 }
 
-function __wasm_bindgen_func_elem_1516(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_1516(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_1478(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_1478(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_1516_16(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_1516_16(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_1478_16(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_1478_16(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_471(arg0, arg1, arg2) {
-    const ret = wasm.__wasm_bindgen_func_elem_471(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_460(arg0, arg1, arg2) {
+    const ret = wasm.__wasm_bindgen_func_elem_460(arg0, arg1, arg2);
     return ret;
 }
 
-function __wasm_bindgen_func_elem_3513(arg0, arg1, arg2, arg3) {
-    wasm.__wasm_bindgen_func_elem_3513(arg0, arg1, arg2, arg3);
+function __wasm_bindgen_func_elem_3469(arg0, arg1, arg2, arg3) {
+    wasm.__wasm_bindgen_func_elem_3469(arg0, arg1, arg2, arg3);
 }
 
-function __wasm_bindgen_func_elem_3507(arg0, arg1, arg2) {
+function __wasm_bindgen_func_elem_3463(arg0, arg1, arg2) {
     try {
         const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
-        wasm.__wasm_bindgen_func_elem_3507(retptr, arg0, arg1, arg2);
+        wasm.__wasm_bindgen_func_elem_3463(retptr, arg0, arg1, arg2);
         var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
         var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
         if (r1) {
@@ -1167,7 +1173,7 @@ async function __wbg_init_once(module_or_path) {
     }
 
     if (module_or_path === undefined) {
-        module_or_path = new URL('pledge_widget-32726631.wasm', import.meta.url);
+        module_or_path = new URL('pledge_widget-5f3ad97d.wasm', import.meta.url);
     }
     const imports = __wbg_get_imports();
 
@@ -1181,3 +1187,94 @@ async function __wbg_init_once(module_or_path) {
 }
 
 export { initSync, __wbg_init as default };
+let sharedImports = undefined;
+function getSharedImports() {
+if (sharedImports === undefined) {
+sharedImports = { __wasm_split: {  } };
+const { __indirect_function_table, __wasm_split_shared0, memory,  } = initSync(undefined, undefined);
+Object.assign(sharedImports.__wasm_split, { __indirect_function_table, __wasm_split_shared0, memory,  });
+}
+return sharedImports;
+}
+function wrapAsyncCb(callee) {
+return async (callbackIndex, callbackData) => {
+let success;
+try {
+await callee();
+success = true;
+} catch (e) {
+console.error(e);
+success = false;
+} finally {
+const sharedImports = getSharedImports();
+sharedImports.__wasm_split.__indirect_function_table.get(callbackIndex)(callbackData, success);
+}
+}
+}
+function makeLoad(fetcher, deps) {
+const loader = async () => {
+const parallelStuff = deps.map(d => d());
+const instantiate = fetcher();
+await Promise.all(parallelStuff);
+const imports = getSharedImports();
+return instantiate(imports);
+};
+let loadingModule = undefined;
+return () => {
+if (loadingModule === undefined) {
+const thisLoad = loader();
+thisLoad.catch(() => {
+if (loadingModule === thisLoad) loadingModule = undefined;
+});
+loadingModule = thisLoad;
+}
+return loadingModule;
+}
+}
+const __chunk_5 = makeLoad(() => {
+const src = fetch(new URL("./pledge_widget-chunk-5-84261f2d.wasm", import.meta.url));
+src.catch(() => {});
+return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+}
+, []);
+const __chunk_6 = makeLoad(() => {
+const src = fetch(new URL("./pledge_widget-chunk-6-d609add0.wasm", import.meta.url));
+src.catch(() => {});
+return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+}
+, []);
+const __chunk_7 = makeLoad(() => {
+const src = fetch(new URL("./pledge_widget-chunk-7-a88e4a88.wasm", import.meta.url));
+src.catch(() => {});
+return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+}
+, []);
+const __wasm_split_load_share = wrapAsyncCb(makeLoad(() => {
+const src = fetch(new URL("./pledge_widget-split-share-b6c57ee6.wasm", import.meta.url));
+src.catch(() => {});
+return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+}
+, [__chunk_6]));
+const __wasm_split_load_pow = wrapAsyncCb(makeLoad(() => {
+const src = fetch(new URL("./pledge_widget-split-pow-b2bb7150.wasm", import.meta.url));
+src.catch(() => {});
+return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+}
+, [__chunk_7]));
+const __wasm_split_load_live = wrapAsyncCb(makeLoad(() => {
+const src = fetch(new URL("./pledge_widget-split-live-05a7315a.wasm", import.meta.url));
+src.catch(() => {});
+return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+}
+, [__chunk_5, __chunk_6]));
+const __wasm_split_load_deliver = wrapAsyncCb(makeLoad(() => {
+const src = fetch(new URL("./pledge_widget-split-deliver-84845d6c.wasm", import.meta.url));
+src.catch(() => {});
+return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+}
+, [__chunk_5, __chunk_6, __chunk_7]));
+const __wasm_split_loaders = { __wasm_split_load_share,__wasm_split_load_pow,__wasm_split_load_live,__wasm_split_load_deliver };
+const import1 = __wasm_split_loaders;
+const import2 = __wasm_split_loaders;
+const import3 = __wasm_split_loaders;
+const import4 = __wasm_split_loaders;
