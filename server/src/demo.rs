@@ -1,6 +1,8 @@
 //! The demo campaign, modelled on the 2019 "No Music for ICE" artists' pledge.
 
-use crate::domain::{CampaignSlug, FieldDefinition, FieldOption, FieldType, NewCampaign};
+use crate::domain::{
+    CampaignSlug, FieldDefinition, FieldOption, FieldType, NewCampaign, PublicNames,
+};
 use crate::store::{SignatureStore, Store, StoreResult};
 
 pub const DEMO_SLUG: &str = "no-music-for-ice";
@@ -46,6 +48,7 @@ fn campaign(allowed_origins: &[String], pow_maxnumber: u32) -> NewCampaign {
                     option("fan", "A fan"),
                 ],
                 max_length: None,
+                public: true,
             },
             FieldDefinition {
                 key: "organisation".into(),
@@ -54,6 +57,7 @@ fn campaign(allowed_origins: &[String], pow_maxnumber: u32) -> NewCampaign {
                 required: false,
                 options: Vec::new(),
                 max_length: Some(200),
+                public: true,
             },
             FieldDefinition {
                 key: "country".into(),
@@ -62,6 +66,7 @@ fn campaign(allowed_origins: &[String], pow_maxnumber: u32) -> NewCampaign {
                 required: false,
                 options: Vec::new(),
                 max_length: None,
+                public: true,
             },
         ],
         consent_text: CONSENT.into(),
@@ -73,6 +78,7 @@ fn campaign(allowed_origins: &[String], pow_maxnumber: u32) -> NewCampaign {
         pow_maxnumber,
         min_fill_seconds: 3,
         reveal_already_signed: false,
+        public_names: PublicNames::AfterReview,
     }
 }
 

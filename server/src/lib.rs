@@ -34,6 +34,10 @@
 //!   (`Limits`), and TLS with reloadable certificates.
 //! - [`metrics`]: request, signature, stream and connection metrics in Prometheus text,
 //!   served with `/healthz` and `/readyz` by `routes::ops`.
+//! - [`wall`]: `LiveWalls`, the public signer walls in memory (pages of
+//!   `GET …/signers` and the `signer` stream events), kept current by `wall::follow`;
+//!   what may be public is `domain::wall` and `wall::entry`, the organiser's commands
+//!   [`wall_cli`], the queries `store::wall`.
 //! - [`cli`]: the `serve`, `campaign`, `demo` commands and the operator's `check`,
 //!   `backup`, `restore`, `migrate`; [`export`] writes the CSV; [`demo`] holds the demo
 //!   campaign's words.
@@ -53,6 +57,8 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod transport;
+pub mod wall;
+pub mod wall_cli;
 pub mod wire;
 
 pub use routes::app;

@@ -22,3 +22,4 @@ mod proof;
 mod rally;
 mod signatures;
 mod transport;
+mod wall;
