@@ -397,6 +397,10 @@ pub struct DemoArgs {
     /// Unlimited by default: the demo is for trying things out, often many times from one address.
     #[arg(long, default_value_t = 0)]
     pub rate_limit: u32,
+    /// Do not sign the demo campaign with its made-up public signers (artists, crew, fans,
+    /// some featured) that give the wall something to show; tests that count from 0 use it.
+    #[arg(long)]
+    pub no_sample_signers: bool,
     /// Proof-of-work difficulty of the demo campaign (0 = off, until the widget solves challenges).
     #[arg(long = "pow", default_value_t = 0)]
     pub pow_maxnumber: u32,
@@ -758,6 +762,9 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         origins.push(normalise_origin(o)?);
     }
     demo::seed(app.store(), &origins, args.pow_maxnumber).await?;
+    if !args.no_sample_signers {
+        demo::seed_sample_signers(app.store()).await?;
+    }
     let partner_origin = origin_of(partner.local_addr()?);
     let stopped = shutdown_signal();
     say(&format!("pledge-server listening on {}", app.origin()))?;
