@@ -538,3 +538,42 @@ async fn no_public_answer_carries_a_signers_email_or_network_hash() {
         }
     }
 }
+
+/// Two instances on one PostgreSQL database: a name signed on A, and hidden by the
+/// organiser, reaches a stream open on B (NOTIFY pledge_signers), and B's pages agree.
+#[tokio::test]
+#[ignore = "needs PostgreSQL: .ci/test-postgres runs it"]
+async fn a_name_signed_on_one_instance_reaches_a_wall_on_another() {
+    assert!(
+        crate::helpers::on_postgres(),
+        "a PostgreSQL-only test: run it with .ci/test-postgres"
+    );
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let a = crate::helpers::spawn_app_in(dir.clone(), 0).await;
+    let b = crate::helpers::spawn_app_in(dir, 0).await;
+    assert_eq!(a.db_url, b.db_url, "one database");
+    let store = SignatureStore::open(&a.db_url, OpenMode::Migrate)
+        .await
+        .unwrap();
+    create_campaign_with(&store, WALL, |c| {
+        c.public_names = PublicNames::Immediate;
+        c.fields[1].public = true;
+    })
+    .await;
+    store.close().await;
+    let mut stream = open_stream(&b).await;
+    let mut seen = String::new();
+    read_until(&mut stream, &mut seen, "event: count").await;
+
+    sign(&a, "Ada Lovelace", "ada@example.org", "The Engines", true).await;
+    read_until(&mut stream, &mut seen, "event: signer\n").await;
+    assert!(
+        seen.contains("\"fields\":{\"organisation\":\"The Engines\"}"),
+        "{seen}"
+    );
+    assert_eq!(names(&page(&b, "").await), ["Ada Lovelace"]);
+    let id = ids(&wall(&a, &["list", WALL]).await)["Ada Lovelace"].clone();
+    wall(&a, &["hide", WALL, &id]).await;
+    read_until(&mut stream, &mut seen, "event: signer_removed").await;
+    assert_eq!(page(&b, "").await["total"], 0);
+}
