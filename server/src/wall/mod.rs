@@ -296,22 +296,31 @@ impl LiveWall {
         let state = self.read();
         let data = state.data.as_ref().filter(|d| d.settings.is_on())?;
         let start = after.map_or(0, |key| data.entries.partition_point(|e| e.key <= key));
-        let matching = |e: &&Arc<PublicEntry>| query.is_none_or(|q| e.matches(q));
-        let mut entries: Vec<_> = data.entries[start..]
-            .iter()
-            .filter(matching)
-            .take(limit + 1)
-            .cloned()
-            .collect();
+        let (mut entries, total) = match query {
+            None => {
+                let end = data.entries.len().min(start.saturating_add(limit + 1));
+                (data.entries[start..end].to_vec(), data.entries.len())
+            }
+            // One pass: the page's matches after the cursor, and every match for `total`.
+            Some(q) => {
+                let mut entries = Vec::with_capacity(limit + 1);
+                let mut total = 0;
+                for (i, e) in data.entries.iter().enumerate() {
+                    if e.matches(q) {
+                        total += 1;
+                        if i >= start && entries.len() <= limit {
+                            entries.push(e.clone());
+                        }
+                    }
+                }
+                (entries, total)
+            }
+        };
         let next = if entries.len() > limit {
             entries.truncate(limit);
             entries.last().map(|e| e.key)
         } else {
             None
-        };
-        let total = match query {
-            None => data.entries.len(),
-            Some(_) => data.entries.iter().filter(matching).count(),
         };
         Some(Page {
             entries,

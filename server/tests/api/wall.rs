@@ -347,6 +347,19 @@ async fn search_matches_names_and_public_fields_and_answers_are_cacheable() {
     wait_for_page(&app, "", |p| p["total"] == 2).await;
     assert_eq!(names(&page(&app, "?q=ENGINES").await), ["Ada Lovelace"]);
     assert_eq!(names(&page(&app, "?q=dyl").await), ["Bob Dylan"]);
+    // `total` counts every match; the cursor goes on within the search.
+    let first = page(&app, "?q=the&limit=1").await;
+    assert_eq!(
+        (names(&first), &first["total"]),
+        (vec!["Bob Dylan"], &json!(2))
+    );
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second = page(&app, &format!("?q=the&limit=1&cursor={cursor}")).await;
+    assert_eq!(
+        (names(&second), &second["total"]),
+        (vec!["Ada Lovelace"], &json!(2))
+    );
+    assert_eq!(second["next_cursor"], Value::Null);
     let p = page(&app, "?q=bob%40example.org").await;
     assert_eq!(p["total"], 0, "emails are not searchable");
     // Invisible characters in `q` are dropped like on the wall.

@@ -55,8 +55,9 @@ pub struct WallSettingsUpdate {
 pub type EntriesChanged = Result<u64, Vec<i64>>;
 
 pub trait WallStore: Send + Sync {
-    /// The campaign's wall in the wall's order (featured by rank, then newest): counted
-    /// opted-in signers, approved ones only unless `with_pending`; never hidden ones.
+    /// The campaign's wall, unordered (the wall sorts it): counted opted-in signers,
+    /// approved ones only unless `with_pending`; never hidden ones. One range scan of the
+    /// partial index `signatures_wall`.
     fn wall_rows(
         &self,
         campaign_id: i64,

@@ -36,11 +36,11 @@ fn wall_row(r: &PgRow) -> StoreResult<WallRow> {
 
 impl WallStore for PostgresStore {
     async fn wall_rows(&self, campaign_id: i64, with_pending: bool) -> StoreResult<Vec<WallRow>> {
-        // The WHERE repeats the partial index's condition so the planner can use it.
+        // The WHERE repeats the partial index's condition so the planner can use it; no
+        // ORDER BY: the wall sorts in memory.
         let rows = sqlx::query(select_rows!(
             "WHERE campaign_id = $1 AND public AND status = 'signed' AND wall_state <> 'hidden'
-               AND ($2 OR wall_state = 'approved')
-             ORDER BY featured NULLS LAST, id DESC"
+               AND ($2 OR wall_state = 'approved')"
         ))
         .bind(campaign_id)
         .bind(with_pending)

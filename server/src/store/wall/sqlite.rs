@@ -32,11 +32,11 @@ fn wall_row(r: &SqliteRow) -> StoreResult<WallRow> {
 
 impl WallStore for SqliteStore {
     async fn wall_rows(&self, campaign_id: i64, with_pending: bool) -> StoreResult<Vec<WallRow>> {
-        // The WHERE repeats the partial index's condition so SQLite uses it.
+        // The WHERE repeats the partial index's condition so SQLite uses it; no ORDER BY:
+        // the wall sorts in memory, and a sort here would be a second one.
         let rows = sqlx::query(select_rows!(
             "WHERE campaign_id = ? AND public = 1 AND status = 'signed' AND wall_state <> 'hidden'
-               AND (? OR wall_state = 'approved')
-             ORDER BY featured IS NULL, featured, id DESC"
+               AND (? OR wall_state = 'approved')"
         ))
         .bind(campaign_id)
         .bind(with_pending)
