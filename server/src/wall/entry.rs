@@ -145,10 +145,16 @@ impl PublicEntry {
         })
     }
 
-    /// Whether `needle` (already lowercased) is in the name or a public field.
-    pub fn matches(&self, needle: &str) -> bool {
-        self.search.contains(needle)
+    /// Whether `needle` (a lowercased query, see [`query_finder`]) is in the name or a
+    /// public field.
+    pub fn matches(&self, needle: &memchr::memmem::Finder<'_>) -> bool {
+        needle.find(self.search.as_bytes()).is_some()
     }
+}
+
+/// The searcher for a lowercased query, built once and run over every entry.
+pub fn query_finder(query: &str) -> memchr::memmem::Finder<'_> {
+    memchr::memmem::Finder::new(query.as_bytes())
 }
 
 #[cfg(test)]
@@ -187,7 +193,8 @@ mod tests {
             serde_json::to_value(&e).unwrap(),
             json!({"id": "7", "name": "Ada Lovelace", "fields": {"role": "artist", "organisation": "The Engines"}, "featured": false, "signed_at": "2026-12-01T21:48:27Z"})
         );
-        assert!(e.matches("engines") && e.matches("ada") && !e.matches("a@b.c"));
+        let m = |q: &str| e.matches(&query_finder(q));
+        assert!(m("engines") && m("ada") && !m("a@b.c"));
         let mut blank = row(8, None);
         blank.name = "\u{200B}\u{202E}".into();
         assert_eq!(PublicEntry::from_row(&blank, &settings()), None);

@@ -303,10 +303,11 @@ impl LiveWall {
             }
             // One pass: the page's matches after the cursor, and every match for `total`.
             Some(q) => {
+                let q = entry::query_finder(q);
                 let mut entries = Vec::with_capacity(limit + 1);
                 let mut total = 0;
                 for (i, e) in data.entries.iter().enumerate() {
-                    if e.matches(q) {
+                    if e.matches(&q) {
                         total += 1;
                         if i >= start && entries.len() <= limit {
                             entries.push(e.clone());
