@@ -61,6 +61,10 @@ pub enum Command {
     /// Create, list and export campaigns.
     #[command(subcommand)]
     Campaign(CampaignCommand),
+    /// The public signer wall: its settings, and the organiser's review (list, approve,
+    /// hide, feature, withdraw).
+    #[command(subcommand)]
+    Wall(crate::wall_cli::WallCommand),
     /// Serve the app plus a second "partner site" origin, with the demo campaign seeded.
     Demo(DemoArgs),
     /// Check the file's integrity (SQLite's integrity and foreign-key checks), recount each
@@ -354,9 +358,22 @@ pub struct CreateArgs {
     pub privacy_url: Option<String>,
     #[arg(long)]
     pub share_url: Option<String>,
-    /// Let signers choose to show their name publicly.
-    #[arg(long)]
-    pub public_names: bool,
+    /// Let signers choose to show their name publicly, and say when the public wall shows
+    /// them: `--public-names` (= `after_review`: once an organiser approves) or
+    /// `--public-names=immediate` or `--public-names=off` (collect the choice, show nobody
+    /// yet). Without it, the form offers no choice. Changeable later: `wall settings`.
+    #[arg(
+        long,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "after_review",
+        value_parser = crate::wall_cli::parse_public_names
+    )]
+    pub public_names: Option<crate::domain::PublicNames>,
+    /// A field shown with the signer's name on the public wall (not email fields).
+    /// Repeatable.
+    #[arg(long = "public-field")]
+    pub public_fields: Vec<String>,
     /// Proof-of-work difficulty: the largest number a browser may have to try (0 = no
     /// proof asked).
     #[arg(long = "pow", default_value_t = DEFAULT_MAXNUMBER)]
@@ -395,6 +412,10 @@ pub struct DemoArgs {
     /// Unlimited by default: the demo is for trying things out, often many times from one address.
     #[arg(long, default_value_t = 0)]
     pub rate_limit: u32,
+    /// Do not sign the demo campaign with its made-up public signers (artists, crew, fans,
+    /// some featured) that give the wall something to show; tests that count from 0 use it.
+    #[arg(long)]
+    pub no_sample_signers: bool,
     /// Proof-of-work difficulty of the demo campaign (0 = off, until the widget solves challenges).
     #[arg(long = "pow", default_value_t = 0)]
     pub pow_maxnumber: u32,
@@ -423,6 +444,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             all: _,
             db,
         }) => approve(&slug, email.as_deref(), db).await,
+        Command::Wall(command) => crate::wall_cli::run(command).await,
         Command::Demo(args) => run_demo(args).await,
         Command::Check { db, repair } => check(db, repair).await,
         Command::Backup { file, db } => backup(&file, db).await,
@@ -477,12 +499,13 @@ async fn create(args: CreateArgs) -> anyhow::Result<()> {
         }
         (None, None) => String::new(),
     };
-    let fields = args
+    let mut fields = args
         .fields
         .iter()
         .map(|spec| FieldDefinition::from_spec(spec))
         .collect::<Result<Vec<_>, _>>()
         .map_err(anyhow::Error::msg)?;
+    crate::wall_cli::mark_public(&mut fields, &args.public_fields, &[])?;
     if let Some(dup) = fields
         .iter()
         .enumerate()
@@ -511,7 +534,8 @@ async fn create(args: CreateArgs) -> anyhow::Result<()> {
         consent_text: args.consent_text,
         privacy_url: args.privacy_url,
         share_url: args.share_url,
-        allow_public_names: args.public_names,
+        allow_public_names: args.public_names.is_some(),
+        public_names: args.public_names.unwrap_or(crate::domain::PublicNames::Off),
         languages: args.languages,
         allowed_origins: args
             .allowed_origins
@@ -759,6 +783,9 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         origins.push(normalise_origin(o)?);
     }
     demo::seed(app.store(), &origins, args.pow_maxnumber).await?;
+    if !args.no_sample_signers {
+        demo::seed_sample_signers(app.store()).await?;
+    }
     let partner_origin = origin_of(partner.local_addr()?);
     let stopped = shutdown_signal();
     say(&format!("pledge-server listening on {}", app.origin()))?;

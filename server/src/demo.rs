@@ -1,7 +1,10 @@
 //! The demo campaign, modelled on the 2019 "No Music for ICE" artists' pledge.
 
-use crate::domain::{CampaignSlug, FieldDefinition, FieldOption, FieldType, NewCampaign};
-use crate::store::{SignatureStore, Store, StoreResult};
+use crate::domain::{
+    CampaignSlug, FieldDefinition, FieldOption, FieldType, IdempotencyKey, NewCampaign,
+    NewSignature, PublicNames, SignatureRequest, WallState,
+};
+use crate::store::{SignContext, SignatureStore, Store, StoreResult, WallStore};
 
 pub const DEMO_SLUG: &str = "no-music-for-ice";
 
@@ -46,6 +49,7 @@ fn campaign(allowed_origins: &[String], pow_maxnumber: u32) -> NewCampaign {
                     option("fan", "A fan"),
                 ],
                 max_length: None,
+                public: true,
             },
             FieldDefinition {
                 key: "organisation".into(),
@@ -54,6 +58,7 @@ fn campaign(allowed_origins: &[String], pow_maxnumber: u32) -> NewCampaign {
                 required: false,
                 options: Vec::new(),
                 max_length: Some(200),
+                public: true,
             },
             FieldDefinition {
                 key: "country".into(),
@@ -62,6 +67,7 @@ fn campaign(allowed_origins: &[String], pow_maxnumber: u32) -> NewCampaign {
                 required: false,
                 options: Vec::new(),
                 max_length: None,
+                public: true,
             },
         ],
         consent_text: CONSENT.into(),
@@ -73,6 +79,7 @@ fn campaign(allowed_origins: &[String], pow_maxnumber: u32) -> NewCampaign {
         pow_maxnumber,
         min_fill_seconds: 3,
         reveal_already_signed: false,
+        public_names: PublicNames::AfterReview,
     }
 }
 
@@ -90,4 +97,102 @@ pub async fn seed(
         .set_allowed_origins(DEMO_SLUG, allowed_origins)
         .await?;
     store.set_proof_of_work(DEMO_SLUG, pow_maxnumber).await
+}
+
+/// Made-up signers of the kind the 2019 letter had: artists and bands first, then crew,
+/// venue and label people, then fans. `(name, role, organisation, country)`.
+const SAMPLE_SIGNERS: &[(&str, &str, &str, &str)] = &[
+    ("Marisol Quintero", "artist", "Los Faroles", "MX"),
+    ("Dev Okafor", "artist", "Okafor & the Late Trains", "US"),
+    ("Ingrid Solberg", "artist", "Fjordlys", "NO"),
+    ("Tariq Haddad", "artist", "Sandglass Orchestra", "US"),
+    ("June Takeda", "artist", "Paper Lanterns", "JP"),
+    ("Ruby Calloway", "artist", "The Night Ferry", "GB"),
+    ("Nilufar Rahimi", "artist", "Qanat", "US"),
+    ("Lou Berrigan", "artist", "Static Saints", "IE"),
+    ("Amara Nwosu", "artist", "Lagos Tape Club", "NG"),
+    ("Pablo Esquivel", "artist", "Cumbia Satélite", "AR"),
+    (
+        "Hana Kowalczyk",
+        "industry",
+        "Sound engineer, Kettle Hall",
+        "PL",
+    ),
+    ("Sam Ortega", "industry", "Booking, Low Light Agency", "US"),
+    ("Priya Raman", "industry", "The Lantern Room (venue)", "CA"),
+    ("Jonas Weber", "industry", "Tour manager", "DE"),
+    ("Aisha Bello", "industry", "Small Hours Records", "US"),
+    ("Colm Tierney", "industry", "Lighting, Harbour Stage", "IE"),
+    ("Keiko Mori", "industry", "Merch, self-employed", "JP"),
+    ("Lena Fischer", "fan", "", "AT"),
+    ("Marcus Reid", "fan", "", "US"),
+    ("Sofía Herrera", "fan", "", "CO"),
+    ("Yusuf Demir", "fan", "", "TR"),
+    ("Claire Dubois", "fan", "", "FR"),
+    ("Ana Lima", "fan", "", "BR"),
+    ("Tom Whitaker", "fan", "", "GB"),
+];
+
+/// The samples featured, in this order: well-known (made-up) artists lead the wall.
+const FEATURED: &[&str] = &["Ruby Calloway", "Dev Okafor", "Marisol Quintero"];
+
+/// Where sample signers' emails point: a reserved domain that never delivers.
+const SAMPLE_DOMAIN: &str = "sample.invalid";
+
+/// Signs the campaign with [`SAMPLE_SIGNERS`] (once: their emails stop a second signature
+/// on later runs), shows them on the wall and features a few, so a wall has something to
+/// show. Real signers are left to the organiser's review.
+pub async fn seed_sample_signers(store: &SignatureStore) -> anyhow::Result<()> {
+    let campaign = store
+        .campaign(DEMO_SLUG)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the demo campaign is missing"))?;
+    for (n, (name, role, organisation, country)) in SAMPLE_SIGNERS.iter().enumerate() {
+        let request: SignatureRequest = serde_json::from_value(serde_json::json!({
+            "name": name,
+            "email": format!("sample-{n}@{SAMPLE_DOMAIN}"),
+            "fields": {"role": role, "organisation": organisation, "country": country},
+            "consent": {"given": true, "text": campaign.consent_text},
+            "public": true,
+            "locale": "en",
+        }))?;
+        let signature = NewSignature::parse(
+            &request,
+            &campaign.fields,
+            campaign.allow_public_names,
+            &campaign.consent_texts(),
+        )
+        .map_err(|e| anyhow::anyhow!("sample signer {name}: {e:?}"))?;
+        let key = IdempotencyKey::parse(&format!("demo-sample-signer-{n:04}"))
+            .ok_or_else(|| anyhow::anyhow!("sample key"))?;
+        store
+            .sign(
+                campaign.id,
+                &key,
+                "demo-sample",
+                &signature,
+                SignContext::default(),
+            )
+            .await?;
+    }
+    let samples: Vec<_> = store
+        .wall_review(campaign.id, None)
+        .await?
+        .into_iter()
+        .filter(|(_, email)| email.ends_with(SAMPLE_DOMAIN))
+        .map(|(row, _)| row)
+        .collect();
+    let ids: Vec<i64> = samples.iter().map(|r| r.id).collect();
+    let featured: Vec<i64> = FEATURED
+        .iter()
+        .filter_map(|name| samples.iter().find(|r| r.name == *name).map(|r| r.id))
+        .collect();
+    let approved = store
+        .set_wall_state(campaign.id, &ids, WallState::Approved)
+        .await?;
+    let featured = store.feature(campaign.id, &featured, false).await?;
+    if let (Err(missing), _) | (_, Err(missing)) = (approved, featured) {
+        anyhow::bail!("sample signers {missing:?} are not on the wall");
+    }
+    Ok(())
 }

@@ -14,6 +14,8 @@ pub enum ApiError {
     MissingIdempotencyKey,
     InvalidIdempotencyKey,
     CampaignNotFound,
+    /// The campaign shows no public names (`public_names: off`).
+    WallOff,
     NotFound,
     MethodNotAllowed,
     PayloadTooLarge,
@@ -64,7 +66,7 @@ impl ApiError {
             Self::MalformedJson(_) | Self::MissingIdempotencyKey | Self::InvalidIdempotencyKey => {
                 StatusCode::BAD_REQUEST
             }
-            Self::CampaignNotFound | Self::NotFound | Self::ProofNotRequired => {
+            Self::CampaignNotFound | Self::NotFound | Self::ProofNotRequired | Self::WallOff => {
                 StatusCode::NOT_FOUND
             }
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -93,6 +95,7 @@ impl ApiError {
             Self::MissingIdempotencyKey => "missing_idempotency_key",
             Self::InvalidIdempotencyKey => "invalid_idempotency_key",
             Self::CampaignNotFound => "campaign_not_found",
+            Self::WallOff => "wall_off",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::PayloadTooLarge => "payload_too_large",
@@ -124,6 +127,7 @@ impl ApiError {
                 "The Idempotency-Key header must be 8-128 characters of A-Z, a-z, 0-9, _ and -."
             }
             Self::CampaignNotFound => "There is no campaign with this name.",
+            Self::WallOff => "This campaign shows no public names.",
             Self::NotFound => "Nothing is here.",
             Self::MethodNotAllowed => "This address does not accept that method.",
             Self::PayloadTooLarge => "The request body is larger than 16 KiB.",

@@ -38,6 +38,10 @@
 //!   petitions (Action Network), and its `webhook`, `osdi` and `delivery` commands.
 //! - [`supporter`]: `supporter erase`, a supporter's erasure (forwarded as
 //!   `signature.withdrawn`).
+//! - [`wall`]: `LiveWalls`, the public signer walls in memory (pages of
+//!   `GET …/signers` and the `signer` stream events), kept current by `wall::follow`;
+//!   what may be public is `domain::wall` and `wall::entry`, the organiser's commands
+//!   [`wall_cli`], the queries `store::wall`.
 //! - [`cli`]: the `serve`, `campaign`, `demo` commands and the operator's `check`,
 //!   `backup`, `restore`, `migrate`; [`export`] writes the CSV; [`demo`] holds the demo
 //!   campaign's words.
@@ -59,6 +63,8 @@ pub mod state;
 pub mod store;
 pub mod supporter;
 pub mod transport;
+pub mod wall;
+pub mod wall_cli;
 pub mod wire;
 
 pub use routes::app;

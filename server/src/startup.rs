@@ -112,6 +112,7 @@ impl Application {
             .unwrap_or_else(|| origin_with(scheme(tls.is_some()), local));
         let (stop, shutdown) = watch::channel(false);
         let state = AppState {
+            walls: Arc::new(crate::wall::LiveWalls::new(store.clone())),
             campaigns: Arc::new(LiveCampaigns::new(store)),
             abuse: Arc::new(AbuseControls::new(
                 settings.rate_limit_per_minute,
@@ -240,6 +241,12 @@ impl Application {
         tokio::spawn(crate::delivery::run(
             store.clone(),
             delivery,
+            state.shutdown.clone(),
+        ));
+        // Wall changes from any process reach this one's walls and streams.
+        tokio::spawn(crate::wall::follow::follow_wall_changes(
+            Arc::clone(&state.walls),
+            Arc::clone(&state.campaigns),
             state.shutdown.clone(),
         ));
         for (listener, router, acceptor) in all {

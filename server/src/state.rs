@@ -8,11 +8,14 @@ use tokio::sync::watch;
 use crate::abuse::AbuseControls;
 use crate::live::LiveCampaigns;
 use crate::metrics::Metrics;
+use crate::wall::LiveWalls;
 
 /// Shared by every handler; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub campaigns: Arc<LiveCampaigns>,
+    /// The public signer walls, in memory (issue 14).
+    pub walls: Arc<LiveWalls>,
     pub abuse: Arc<AbuseControls>,
     pub public_origin: Arc<str>,
     /// Request counts and latencies for `/metrics`.

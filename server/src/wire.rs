@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::domain::FieldDefinition;
 use crate::store::{Campaign, Translation};
+use crate::wall::WallSettings;
 
 /// `GET /campaigns/{slug}`.
 #[derive(Debug, Serialize)]
@@ -26,6 +27,17 @@ pub struct CampaignInfo<'a> {
     pub translations: &'a BTreeMap<String, Translation>,
     /// `null` when signatures need no proof of work.
     pub proof_of_work: Option<ProofOfWorkInfo>,
+    /// The public signer wall; `null` when it is off (then `…/signers` answers 404).
+    pub wall: Option<WallInfo>,
+}
+
+/// Whether and how the campaign shows its signers' names (`GET …/signers`).
+#[derive(Debug, Clone, Serialize)]
+pub struct WallInfo {
+    /// `after_review` or `immediate`.
+    pub public_names: &'static str,
+    /// The field keys shown with a name, in the form's order.
+    pub public_fields: Vec<String>,
 }
 
 /// The campaign's proof-of-work difficulty.
@@ -53,6 +65,13 @@ impl<'a> CampaignInfo<'a> {
             proof_of_work: c.proof_of_work.map(|p| ProofOfWorkInfo {
                 maxnumber: p.maxnumber,
             }),
+            wall: {
+                let wall = WallSettings::of(c);
+                wall.is_on().then(|| WallInfo {
+                    public_names: wall.mode.as_str(),
+                    public_fields: wall.public_fields,
+                })
+            },
         }
     }
 }

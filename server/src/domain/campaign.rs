@@ -51,6 +51,10 @@ pub struct FieldDefinition {
     pub options: Vec<FieldOption>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_length: Option<usize>,
+    /// Shown with the signer's name on the public wall (`campaign wall --public-field`).
+    /// Never for email fields. Absent from the JSON when `false`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub public: bool,
 }
 
 impl FieldDefinition {
@@ -110,6 +114,7 @@ impl FieldDefinition {
             required,
             options: Vec::new(),
             max_length: None,
+            public: false,
         };
         match kind {
             FieldType::Select => {
@@ -174,6 +179,8 @@ pub struct NewCampaign {
     /// Answer a repeated email `200 already_signed` (`true`) instead of exactly like a new
     /// signature (`false`, the default). See docs/api.md for the risk.
     pub reveal_already_signed: bool,
+    /// Whether and when opted-in signers appear on the public wall.
+    pub public_names: super::PublicNames,
 }
 
 #[cfg(test)]

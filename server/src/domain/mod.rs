@@ -8,6 +8,7 @@ mod idempotency;
 mod name;
 mod signature;
 mod text;
+mod wall;
 
 pub use campaign::{CampaignSlug, FieldDefinition, FieldOption, FieldType, NewCampaign};
 pub use email::SignerEmail;
@@ -17,3 +18,4 @@ pub use name::SignerName;
 pub use signature::{
     Consent, Locale, NewSignature, ShownConsent, SignatureRequest, SourceUrl, consent_version,
 };
+pub use wall::{PublicNames, WallState, public_text};

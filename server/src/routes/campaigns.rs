@@ -1,4 +1,5 @@
-//! Read side: campaign info, the cacheable count, and the SSE stream of counts.
+//! Read side: campaign info, the cacheable count, and the SSE stream of counts and wall
+//! changes.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -10,13 +11,15 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::{StreamExt, stream};
 use serde_json::json;
-use tokio_stream::wrappers::WatchStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 
 use crate::abuse::STREAM_RETRY_AFTER_SECS;
 use crate::abuse::client_addr::ClientAddr;
 use crate::error::ApiError;
 use crate::extract::CampaignFromPath;
 use crate::state::AppState;
+use crate::wall::WallEvent;
 use crate::wire::CampaignInfo;
 
 pub async fn info(CampaignFromPath(live): CampaignFromPath) -> Response {
@@ -112,15 +115,48 @@ pub async fn events(
             .event("count")
             .data(json!({ "count": count }).to_string()))
     });
+    // The wall's changes (issue 14) ride the same stream: `signer`, `signer_removed`,
+    // `signers_reset`. A wall that cannot be read now leaves the count stream working.
+    let wall = match state
+        .walls
+        .wall(live.campaign.id, &live.campaign.slug)
+        .await
+    {
+        Ok(wall) => Some(wall.subscribe()),
+        Err(e) => {
+            tracing::warn!(error = %e, "reading the wall for a stream failed");
+            None
+        }
+    };
+    let wall_events = stream::iter(wall)
+        .flat_map(BroadcastStream::new)
+        .map(|heard| Ok(wall_event(heard)));
+    let events = stream::select(counts, wall_events);
     // End the stream on shutdown, or graceful shutdown would wait for every viewer.
     let mut shutdown = state.shutdown.clone();
     let stopped = async move {
         let _ = shutdown.wait_for(|stopped| *stopped).await;
     };
-    let sse = Sse::new(retry.chain(counts).take_until(stopped))
+    let sse = Sse::new(retry.chain(events).take_until(stopped))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
     // nginx buffers proxied responses unless told not to; a buffered stream shows no count.
     Ok(([(HeaderName::from_static("x-accel-buffering"), "no")], sse))
+}
+
+/// A wall change as an SSE event (docs/api.md, "Live events"). A stream that fell behind
+/// is told to refetch, like one whose wall was read again.
+fn wall_event(heard: Result<WallEvent, BroadcastStreamRecvError>) -> Event {
+    match heard {
+        Ok(WallEvent::Shown(entry)) => Event::default()
+            .event("signer")
+            .data(serde_json::to_string(&*entry).unwrap_or_default()),
+        Ok(WallEvent::Removed(id)) => Event::default()
+            .event("signer_removed")
+            .data(json!({ "id": id }).to_string()),
+        Ok(WallEvent::Reset) | Err(BroadcastStreamRecvError::Lagged(_)) => {
+            Event::default().event("signers_reset").data("{}")
+        }
+    }
 }
 
 #[cfg(test)]

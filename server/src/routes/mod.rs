@@ -7,6 +7,7 @@ mod campaigns;
 mod embed;
 mod ops;
 mod signatures;
+mod signers;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -64,6 +65,10 @@ pub fn app_with(state: AppState, surface: Surface) -> Router {
         .route(
             "/campaigns/{slug}/events",
             get(campaigns::events).options(no_content),
+        )
+        .route(
+            "/campaigns/{slug}/signers",
+            get(signers::list).options(no_content),
         )
         .route(
             "/campaigns/{slug}/challenge",

@@ -27,6 +27,7 @@ mod maintenance;
 pub mod postgres;
 pub mod sqlite;
 mod translations;
+pub mod wall;
 
 pub use file::{DatabaseFile, DatabaseLock, OpenMode};
 pub use maintenance::{
@@ -35,6 +36,7 @@ pub use maintenance::{
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use translations::{Translation, parse_translation_arg};
+pub use wall::{WallChange, WallRow, WallStore};
 
 /// A campaign as stored, with its count when it was read. Not a wire type: the routes
 /// decide what of it a client sees.
@@ -61,6 +63,8 @@ pub struct Campaign {
     pub min_fill_seconds: u32,
     /// Answer a repeated email `200 already_signed` instead of like a new signature.
     pub reveal_already_signed: bool,
+    /// Whether and when opted-in signers appear on the public wall.
+    pub public_names: crate::domain::PublicNames,
 }
 
 impl Campaign {

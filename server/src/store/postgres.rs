@@ -112,7 +112,7 @@ macro_rules! key_expired {
 macro_rules! select_campaigns {
     ($tail:literal) => {
         concat!(
-            "SELECT id, slug, title, body, goal, signature_count, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed FROM campaigns",
+            "SELECT id, slug, title, body, goal, signature_count, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed, public_names FROM campaigns",
             $tail
         )
     };
@@ -283,8 +283,8 @@ impl Store for PostgresStore {
 
     async fn create_campaign(&self, c: &NewCampaign) -> StoreResult<bool> {
         let result = sqlx::query(
-            "INSERT INTO campaigns (slug, title, body, goal, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (slug) DO NOTHING",
+            "INSERT INTO campaigns (slug, title, body, goal, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed, public_names)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (slug) DO NOTHING",
         )
         .bind(c.slug.as_ref())
         .bind(&c.title)
@@ -300,6 +300,7 @@ impl Store for PostgresStore {
         .bind(i64::from(c.pow_maxnumber))
         .bind(i64::from(c.min_fill_seconds))
         .bind(c.reveal_already_signed)
+        .bind(c.public_names.as_str())
         .execute(&self.pool)
         .await?;
         Ok(result.rows_affected() == 1)
@@ -709,6 +710,8 @@ fn campaign_from_row(r: &PgRow) -> StoreResult<Campaign> {
         proof_of_work: ProofOfWork::from_maxnumber(small(13)?),
         min_fill_seconds: small(14)?,
         reveal_already_signed: r.try_get(15)?,
+        public_names: crate::domain::PublicNames::parse(&r.try_get::<String, _>(16)?)
+            .map_err(StoreError::Corrupt)?,
         translations: BTreeMap::new(),
     })
 }

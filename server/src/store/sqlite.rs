@@ -12,7 +12,7 @@ use sqlx::sqlite::{SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynch
 
 use super::{
     BackupSummary, Campaign, CountDrift, DatabaseFile, Integrity, MigrationState, OpenMode,
-    ProofOfWork, SignContext, SignOutcome, SignatureRecord, Store, StoreResult, Totals,
+    ProofOfWork, SignContext, SignOutcome, SignatureRecord, Store, StoreError, StoreResult, Totals,
     Translation, from_json, to_json,
 };
 use crate::domain::{IdempotencyKey, NewCampaign, NewSignature};
@@ -38,7 +38,7 @@ macro_rules! key_expired {
 macro_rules! select_campaigns {
     ($tail:literal) => {
         concat!(
-            "SELECT id, slug, title, body, goal, signature_count, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed FROM campaigns",
+            "SELECT id, slug, title, body, goal, signature_count, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed, public_names FROM campaigns",
             $tail
         )
     };
@@ -131,8 +131,8 @@ impl Store for SqliteStore {
     /// Inserts the campaign; `false` if the slug is taken (nothing is changed then).
     async fn create_campaign(&self, c: &NewCampaign) -> StoreResult<bool> {
         let result = sqlx::query(
-            "INSERT INTO campaigns (slug, title, body, goal, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING",
+            "INSERT INTO campaigns (slug, title, body, goal, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed, public_names)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING",
         )
         .bind(c.slug.as_ref())
         .bind(&c.title)
@@ -148,6 +148,7 @@ impl Store for SqliteStore {
         .bind(c.pow_maxnumber)
         .bind(c.min_fill_seconds)
         .bind(c.reveal_already_signed)
+        .bind(c.public_names.as_str())
         .execute(&self.pool)
         .await?;
         Ok(result.rows_affected() == 1)
@@ -496,6 +497,8 @@ fn campaign_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<Campaign> {
         proof_of_work: ProofOfWork::from_maxnumber(r.try_get(13)?),
         min_fill_seconds: r.try_get(14)?,
         reveal_already_signed: r.try_get(15)?,
+        public_names: crate::domain::PublicNames::parse(&r.try_get::<String, _>(16)?)
+            .map_err(StoreError::Corrupt)?,
         translations: Default::default(),
     })
 }

@@ -216,6 +216,23 @@ async fn demo_serves_app_and_partner_site_on_two_origins() {
     assert_eq!(info["goal"], 1000);
     assert_eq!(info["allow_public_names"], true);
     assert_eq!(info["fields"][0]["key"], "role");
+    // The wall has made-up signers to show, featured artists first (issue 14).
+    assert_eq!(info["wall"]["public_names"], "after_review");
+    let wall: serde_json::Value = c
+        .get(format!(
+            "{app}/api/v1/campaigns/no-music-for-ice/signers?limit=4"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(wall["total"], 24, "{wall}");
+    assert_eq!(wall["signers"][0]["name"], "Ruby Calloway");
+    assert_eq!(wall["signers"][0]["featured"], true);
+    assert_eq!(wall["signers"][2]["fields"]["organisation"], "Los Faroles");
+    assert_eq!(wall["signers"][3]["featured"], false);
     // The partner origin (both spellings) may call the API.
     let partner_port = partner.rsplit(':').next().unwrap();
     for origin in [partner.clone(), format!("http://localhost:{partner_port}")] {

@@ -229,6 +229,7 @@ pub async fn create_campaign_with(
         pow_maxnumber: 0,
         min_fill_seconds: 0,
         reveal_already_signed: false,
+        public_names: Default::default(),
     };
     configure(&mut campaign);
     store.create_campaign(&campaign).await.expect("campaign");

@@ -25,3 +25,4 @@ mod receiver;
 mod restart;
 mod signatures;
 mod transport;
+mod wall;

@@ -65,7 +65,7 @@ export async function startStack({ campaigns = [], demoArgs = [] } = {}) {
   let child;
   const start = async () => {
     child = spawn(serverBin, ['demo', '--addr', '127.0.0.1:0', '--partner-addr', '127.0.0.1:0',
-      '--database-url', databaseUrl, '--allowed-origin', partner.origin, ...demoArgs], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: 'warn' } });
+      '--database-url', databaseUrl, '--allowed-origin', partner.origin, '--no-sample-signers', ...demoArgs], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: 'warn' } });
     child.stderr.on('data', (d) => process.env.E2E_VERBOSE && process.stderr.write(d));
     const [, url] = await waitForLine(child, /pledge-server listening on (http:\/\/\S+)/, 20000);
     pledgeOrigin = url;
