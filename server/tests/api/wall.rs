@@ -590,3 +590,42 @@ async fn a_name_signed_on_one_instance_reaches_a_wall_on_another() {
     read_until(&mut stream, &mut seen, "event: signer_removed").await;
     assert_eq!(page(&b, "").await["total"], 0);
 }
+
+/// Issue 16's `supporter erase` deletes the signature: the wall must hear it like any other
+/// change (an erased person's name staying public until a restart would be the worst leak).
+#[tokio::test]
+async fn an_erased_supporter_leaves_open_walls_at_once() {
+    let app = wall_app(PublicNames::Immediate).await;
+    sign(&app, "Erin Erased", "erin@example.org", "The Gone", true).await;
+    wait_for_page(&app, "", |p| p["total"] == 1).await;
+    let erin = ids(&wall(&app, &["list", WALL]).await)["Erin Erased"].clone();
+    let mut stream = open_stream(&app).await;
+    let mut seen = String::new();
+    read_until(&mut stream, &mut seen, "event: count").await;
+    // Kim's entry on the stream means every change before it (Erin's) was applied already:
+    // whatever removes Erin from now on can only be the erasure itself.
+    sign(&app, "Kim Kept", "kim@example.org", "The Stay", true).await;
+    read_until(&mut stream, &mut seen, "\"name\":\"Kim Kept\"").await;
+
+    let out = timeout(
+        TIMEOUT,
+        Command::new(BIN)
+            .args(["supporter", "erase", "--email", "erin@example.org"])
+            .args(["--database-url", &app.db_url])
+            .env("RUST_LOG", "warn")
+            .output(),
+    )
+    .await
+    .expect("erase finishes in time")
+    .expect("erase runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    read_until(
+        &mut stream,
+        &mut seen,
+        &format!("event: signer_removed\ndata: {{\"id\":\"{erin}\"}}"),
+    )
+    .await;
+    let p = wait_for_page(&app, "", |p| p["total"] == 1).await;
+    assert_eq!(names(&p), ["Kim Kept"]);
+}
