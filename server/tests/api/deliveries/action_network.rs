@@ -6,11 +6,11 @@ use super::*;
 #[tokio::test]
 async fn action_network_gets_one_person_per_signature() {
     let clock = Clock::default();
-    let app = start(&clock).await;
+    let app = start_with_short_timeouts(&clock).await;
     let receiver = Receiver::start().await;
     // An empty 200 is a refusal; then no answer in time (it may have been recorded);
     // then a resource: recorded.
-    receiver.script([Reply::Empty200, Reply::Hang(Duration::from_secs(2))]);
+    receiver.script([Reply::Empty200, Reply::Hang(HANG)]);
     let key_dir = tempfile::tempdir().unwrap();
     let key_file = key_dir.path().join("an-key");
     std::fs::write(&key_file, "an-test-key-0123\n").unwrap();

@@ -26,13 +26,16 @@ mod action_network;
 mod commands;
 mod webhooks;
 
-/// Deliveries at test speed: polls every 20 ms, waits of 20-200 ms between retries, a
-/// 500 ms request timeout, and a clock the test can move a day forward.
+/// Deliveries at test speed: polls every 20 ms, waits of 20-200 ms between retries, and a
+/// clock the test can move a day forward. Timeouts stay long (10 s): on a loaded machine a
+/// receiver's answer can take longer than half a second, and a timed-out request is resent
+/// (at least once, rightly), which broke the exactly-once counts of tests that are not about
+/// timeouts. Tests about timeouts use [`start_with_short_timeouts`].
 pub(super) fn fast_delivery(clock: &Clock) -> DeliverySettings {
     DeliverySettings {
         poll_interval: Duration::from_millis(20),
-        connect_timeout: Duration::from_millis(500),
-        request_timeout: Duration::from_millis(500),
+        connect_timeout: Duration::from_secs(10),
+        request_timeout: Duration::from_secs(10),
         backoff: Backoff {
             base: Duration::from_millis(20),
             max: Duration::from_millis(200),
@@ -48,8 +51,22 @@ pub(super) fn fast(clock: &Clock) -> impl FnOnce(&mut Settings) + use<> {
     move |s| s.delivery = delivery
 }
 
+/// How long a hanging receiver keeps a request waiting: ten times the short timeout.
+pub(super) const HANG: Duration = Duration::from_secs(30);
+
 pub(super) async fn start(clock: &Clock) -> TestApp {
     spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), fast(clock)).await
+}
+
+/// As [`start`], with a 3 s request timeout, for tests whose receiver hangs on purpose (for
+/// [`HANG`], far longer): the timeout decides, not how fast a loaded machine answers.
+pub(super) async fn start_with_short_timeouts(clock: &Clock) -> TestApp {
+    let mut delivery = fast_delivery(clock);
+    delivery.request_timeout = Duration::from_secs(3);
+    spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), move |s| {
+        s.delivery = delivery;
+    })
+    .await
 }
 
 pub(super) async fn open(app: &TestApp) -> SignatureStore {

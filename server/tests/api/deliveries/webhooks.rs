@@ -45,12 +45,12 @@ async fn signatures_reach_a_webhook_signed_and_in_order() {
 #[tokio::test]
 async fn failures_are_retried_and_a_campaigns_events_never_overtake_each_other() {
     let clock = Clock::default();
-    let app = start(&clock).await;
+    let app = start_with_short_timeouts(&clock).await;
     let receiver = Receiver::start().await;
     // The first event meets a 503, no answer in time, a 500 and an empty 502, then gets in.
     receiver.script([
         Reply::Status(503),
-        Reply::Hang(Duration::from_secs(2)),
+        Reply::Hang(HANG),
         Reply::Status(500),
         Reply::Status(502),
     ]);
