@@ -618,7 +618,11 @@ async fn an_erased_supporter_leaves_open_walls_at_once() {
     .await
     .expect("erase finishes in time")
     .expect("erase runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     read_until(
         &mut stream,
