@@ -7,28 +7,8 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 use tokio::time::timeout;
 
+use crate::binary::{BIN, run_cli as run, run_cli_failing};
 use crate::helpers::{TIMEOUT, client};
-
-const BIN: &str = env!("CARGO_BIN_EXE_pledge-server");
-
-async fn run(args: &[&str]) -> std::process::Output {
-    let out = timeout(
-        TIMEOUT,
-        Command::new(BIN)
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .output(),
-    )
-    .await
-    .expect("CLI finishes in time")
-    .expect("CLI runs");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 #[tokio::test]
 async fn create_list_sign_export_round_trip() {
@@ -63,25 +43,19 @@ async fn create_list_sign_export_round_trip() {
     ])
     .await;
     // Creating it again fails without touching it.
-    let again = Command::new(BIN)
-        .args([
-            "campaign",
-            "create",
-            "cli-pledge",
-            "--title",
-            "Other",
-            "--database-url",
-            &db,
-        ])
-        .output()
-        .await
-        .unwrap();
-    assert!(!again.status.success());
+    let said = run_cli_failing(&[
+        "campaign",
+        "create",
+        "cli-pledge",
+        "--title",
+        "Other",
+        "--database-url",
+        &db,
+    ])
+    .await;
+    assert!(said.contains("cli-pledge"), "{said}");
     let list = run(&["campaign", "list", "--database-url", &db]).await;
-    assert_eq!(
-        String::from_utf8_lossy(&list.stdout).trim(),
-        "cli-pledge\t0\t50\tCLI pledge"
-    );
+    assert_eq!(list.trim(), "cli-pledge\t0\t50\tCLI pledge");
 
     // Sign through a server on the same file, with a name that is a spreadsheet formula.
     let settings = pledge_server::Settings {
@@ -136,12 +110,7 @@ async fn create_list_sign_export_round_trip() {
     let _ = stop.send(());
     timeout(TIMEOUT, server).await.unwrap().unwrap().unwrap();
 
-    let csv = String::from_utf8(
-        run(&["campaign", "export", "cli-pledge", "--database-url", &db])
-            .await
-            .stdout,
-    )
-    .unwrap();
+    let csv = run(&["campaign", "export", "cli-pledge", "--database-url", &db]).await;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 2, "{csv}");
     assert_eq!(
@@ -160,7 +129,7 @@ async fn create_list_sign_export_round_trip() {
     );
     assert!(row.ends_with("\"fan\",\"'@band\""), "{row}");
     let list = run(&["campaign", "list", "--database-url", &db]).await;
-    assert!(String::from_utf8_lossy(&list.stdout).starts_with("cli-pledge\t1\t50"));
+    assert!(list.starts_with("cli-pledge\t1\t50"));
 }
 
 #[tokio::test]

@@ -12,6 +12,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::Notify;
 use tokio::time::timeout;
 
+use crate::binary::run_cli;
 use crate::helpers::TIMEOUT;
 
 const BIN: &str = env!("CARGO_BIN_EXE_pledge-server");
@@ -53,18 +54,11 @@ async fn serve(db: &str) -> (Child, String) {
     (child, origin)
 }
 
-async fn cli(args: &[&str]) -> std::process::Output {
-    timeout(TIMEOUT, Command::new(BIN).args(args).output())
-        .await
-        .expect("CLI in time")
-        .expect("CLI runs")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_signatures_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("crash.db").display());
-    let created = cli(&[
+    run_cli(&[
         "campaign",
         "create",
         SLUG,
@@ -78,7 +72,6 @@ async fn acknowledged_signatures_survive_sigkill() {
         &db,
     ])
     .await;
-    assert!(created.status.success(), "{created:?}");
 
     let (mut server, origin) = serve(&db).await;
     let url = format!("{origin}/api/v1/campaigns/{SLUG}/signatures");
@@ -137,9 +130,7 @@ async fn acknowledged_signatures_survive_sigkill() {
         .unwrap();
     let count = count["count"].as_i64().expect("count");
 
-    let export = cli(&["campaign", "export", SLUG, "--database-url", &db]).await;
-    assert!(export.status.success(), "{export:?}");
-    let csv = String::from_utf8(export.stdout).unwrap();
+    let csv = run_cli(&["campaign", "export", SLUG, "--database-url", &db]).await;
     // Every cell is quoted, and no cell here holds a comma; find the column by its header.
     let email_column = csv
         .lines()
@@ -169,12 +160,8 @@ async fn acknowledged_signatures_survive_sigkill() {
     );
     assert_eq!(count, i64::try_from(stored.len()).unwrap(), "count = rows");
 
-    let check = cli(&["check", "--database-url", &db]).await;
-    assert!(
-        check.status.success(),
-        "check found drift: {}",
-        String::from_utf8_lossy(&check.stdout)
-    );
+    // `check` exits non-zero on drift between the count and the rows.
+    run_cli(&["check", "--database-url", &db]).await;
     server.start_kill().unwrap();
     let _ = server.wait().await;
 }
@@ -184,7 +171,7 @@ async fn check_reports_and_repairs_drift() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("drift.db");
     let db = format!("sqlite://{}", path.display());
-    let created = cli(&[
+    run_cli(&[
         "campaign",
         "create",
         SLUG,
@@ -194,9 +181,7 @@ async fn check_reports_and_repairs_drift() {
         &db,
     ])
     .await;
-    assert!(created.status.success());
-    let clean = cli(&["check", "--database-url", &db]).await;
-    assert!(clean.status.success(), "{clean:?}");
+    run_cli(&["check", "--database-url", &db]).await;
 
     let pool = sqlx::SqlitePool::connect(&db).await.unwrap();
     sqlx::query("UPDATE campaigns SET signature_count = 7")
@@ -205,7 +190,7 @@ async fn check_reports_and_repairs_drift() {
         .unwrap();
     pool.close().await;
 
-    let drift = cli(&["check", "--database-url", &db]).await;
+    let drift = crate::binary::output(&["check", "--database-url", &db]).await;
     assert_eq!(drift.status.code(), Some(1));
     let out = String::from_utf8_lossy(&drift.stdout);
     assert!(
@@ -213,8 +198,6 @@ async fn check_reports_and_repairs_drift() {
         "{out}"
     );
 
-    let repaired = cli(&["check", "--repair", "--database-url", &db]).await;
-    assert!(repaired.status.success(), "{repaired:?}");
-    let again = cli(&["check", "--database-url", &db]).await;
-    assert!(again.status.success(), "{again:?}");
+    run_cli(&["check", "--repair", "--database-url", &db]).await;
+    run_cli(&["check", "--database-url", &db]).await;
 }

@@ -4,26 +4,9 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use tokio::process::Command;
 
+use crate::binary::run_cli as cli;
 use crate::helpers::{signature, spawn_app_with};
-
-const BIN: &str = env!("CARGO_BIN_EXE_pledge-server");
-
-async fn cli(args: &[&str]) -> String {
-    let out = Command::new(BIN)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// Issue 11, item 7: a held signature was answered `201` with an unchanged count, so its
 /// sender could tell it was held. Now the answer is the one a counted signature would have

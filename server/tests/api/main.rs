@@ -6,6 +6,7 @@
 
 mod assets;
 mod attacks;
+mod binary;
 mod cli;
 mod cors;
 mod crash;

@@ -16,23 +16,11 @@ use tokio::process::{Child, Command};
 use tokio::sync::Notify;
 use tokio::time::timeout;
 
+use crate::binary::{output as cli, run_cli as cli_ok};
 use crate::helpers::{TIMEOUT, client};
 
 const BIN: &str = env!("CARGO_BIN_EXE_pledge-server");
 const SLUG: &str = "ops-pledge";
-
-async fn cli(args: &[&str]) -> Output {
-    timeout(
-        TIMEOUT,
-        Command::new(BIN)
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .output(),
-    )
-    .await
-    .expect("CLI in time")
-    .expect("CLI runs")
-}
 
 fn text(out: &Output) -> String {
     format!(
@@ -42,12 +30,7 @@ fn text(out: &Output) -> String {
     )
 }
 
-async fn cli_ok(args: &[&str]) -> String {
-    let out = cli(args).await;
-    assert!(out.status.success(), "{args:?}: {}", text(&out));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
+/// Fails, and says why on stdout or stderr: both are returned.
 async fn cli_fails(args: &[&str]) -> String {
     let out = cli(args).await;
     assert!(

@@ -277,20 +277,20 @@ async fn restart_under_load(
 ) -> (Arc<Outcomes>, Result<u16, String>, i64) {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = crate::helpers::database_url(dir.path(), "restart").await;
-    let created = Command::new(BIN)
-        .args([
-            "campaign", "create", SLUG, "--title", "Restart", "--pow", "0",
-        ])
-        .args(["--consent-text", "I agree.", "--database-url", &db])
-        .env("RUST_LOG", "warn")
-        .output()
-        .await
-        .expect("campaign create runs");
-    assert!(
-        created.status.success(),
-        "{}",
-        String::from_utf8_lossy(&created.stderr)
-    );
+    crate::binary::run_cli(&[
+        "campaign",
+        "create",
+        SLUG,
+        "--title",
+        "Restart",
+        "--pow",
+        "0",
+        "--consent-text",
+        "I agree.",
+        "--database-url",
+        &db,
+    ])
+    .await;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let origin = format!("{scheme}://127.0.0.1:{}", listen.port());
     let client = fresh_connections(tls.as_ref());

@@ -7,12 +7,11 @@ use std::time::Duration;
 use pledge_server::domain::PublicNames;
 use pledge_server::store::{OpenMode, SignatureStore, Store};
 use serde_json::{Value, json};
-use tokio::process::Command;
 use tokio::time::{sleep, timeout};
 
+use crate::binary::{run_cli, run_cli_failing};
 use crate::helpers::{PARTNER, TIMEOUT, TestApp, create_campaign_with, spawn_app};
 
-const BIN: &str = env!("CARGO_BIN_EXE_pledge-server");
 const WALL: &str = "wall-pledge";
 
 /// A server plus a campaign `wall-pledge` in `mode`, with role, organisation and country
@@ -55,24 +54,8 @@ async fn sign(app: &TestApp, name: &str, email: &str, organisation: &str, public
 
 /// Runs the `wall` command (another process, as an organiser would) and returns stdout.
 async fn wall(app: &TestApp, args: &[&str]) -> String {
-    let out = timeout(
-        TIMEOUT,
-        Command::new(BIN)
-            .arg("wall")
-            .args(args)
-            .args(["--database-url", &app.db_url])
-            .env("RUST_LOG", "warn")
-            .output(),
-    )
-    .await
-    .expect("wall command finishes in time")
-    .expect("wall command runs");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    let args = [&["wall"], args, &["--database-url", &app.db_url]].concat();
+    run_cli(&args).await
 }
 
 async fn signers(app: &TestApp, query: &str) -> reqwest::Response {
@@ -210,13 +193,9 @@ async fn after_review_names_show_once_approved_with_only_their_public_fields() {
         json!({"role": "artist", "country": "GB"})
     );
     // An id that is not an opted-in signer is refused, and nothing changes.
-    let out = Command::new(BIN)
-        .args(["wall", "hide", WALL, "99999", "--database-url", &app.db_url])
-        .output()
-        .await
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("99999"));
+    let said =
+        run_cli_failing(&["wall", "hide", WALL, "99999", "--database-url", &app.db_url]).await;
+    assert!(said.contains("99999"), "{said}");
 }
 
 #[tokio::test]
@@ -607,22 +586,15 @@ async fn an_erased_supporter_leaves_open_walls_at_once() {
     sign(&app, "Kim Kept", "kim@example.org", "The Stay", true).await;
     read_until(&mut stream, &mut seen, "\"name\":\"Kim Kept\"").await;
 
-    let out = timeout(
-        TIMEOUT,
-        Command::new(BIN)
-            .args(["supporter", "erase", "--email", "erin@example.org"])
-            .args(["--database-url", &app.db_url])
-            .env("RUST_LOG", "warn")
-            .output(),
-    )
-    .await
-    .expect("erase finishes in time")
-    .expect("erase runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_cli(&[
+        "supporter",
+        "erase",
+        "--email",
+        "erin@example.org",
+        "--database-url",
+        &app.db_url,
+    ])
+    .await;
 
     read_until(
         &mut stream,

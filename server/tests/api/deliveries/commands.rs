@@ -2,6 +2,7 @@
 //! supporter's erasure forwarded.
 
 use super::*;
+use crate::binary::{run_cli as cli, run_cli_failing as cli_fails};
 
 #[tokio::test]
 async fn a_delivery_failing_for_a_day_is_parked_listed_and_resent() {

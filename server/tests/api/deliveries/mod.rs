@@ -15,12 +15,9 @@ use pledge_server::store::delivery::{DeliveryFilter, DeliveryStore, NewTarget, T
 use pledge_server::store::{OpenMode, SignatureStore, Store};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use tokio::process::Command;
 
 use crate::helpers::{REVEAL_SLUG, SLUG, TestApp, signature, spawn_app_with};
 use crate::receiver::{Receiver, Recorded, Reply, wait_until};
-
-pub(super) const BIN: &str = env!("CARGO_BIN_EXE_pledge-server");
 
 mod action_network;
 mod commands;
@@ -174,30 +171,4 @@ where
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-pub(super) async fn cli_fails(args: &[&str]) -> String {
-    let out = Command::new(BIN)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .await
-        .unwrap();
-    assert!(!out.status.success(), "{args:?} should fail");
-    String::from_utf8(out.stderr).unwrap()
-}
-
-pub(super) async fn cli(args: &[&str]) -> String {
-    let out = Command::new(BIN)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
