@@ -45,8 +45,15 @@ pub enum ApiError {
     },
     /// `/readyz`: the database does not answer, or its schema is not this version's.
     NotReady,
+    /// The database did not answer (restarting, unreachable, pool exhausted). Nothing was
+    /// stored; the client sends the same request again after `Retry-After`.
+    Unavailable(String),
     Internal(String),
 }
+
+/// Seconds a client waits before retrying while the database is away: long enough for a
+/// PostgreSQL restart or failover, short enough that a supporter's signature is not held long.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
 
 /// The error code of an error response, left in the response's extensions for the metrics.
 #[derive(Debug, Clone, Copy)]
@@ -83,7 +90,7 @@ impl ApiError {
             Self::RateLimited { .. } | Self::TooFast { .. } | Self::TooManyStreams { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            Self::NotReady => StatusCode::SERVICE_UNAVAILABLE,
+            Self::NotReady | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -113,6 +120,7 @@ impl ApiError {
             Self::TooFast { .. } => "too_fast",
             Self::TooManyStreams { .. } => "too_many_streams",
             Self::NotReady => "not_ready",
+            Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }
     }
@@ -153,6 +161,9 @@ impl ApiError {
                 "Too many live connections; poll the count instead, or retry later."
             }
             Self::NotReady => "Not ready: the database is unreachable or not migrated.",
+            Self::Unavailable(_) => {
+                "The database is briefly unavailable; nothing was saved. Send the same request again after Retry-After seconds."
+            }
             Self::Internal(_) => "Something went wrong on our side; please try again.",
         }
     }
@@ -160,7 +171,10 @@ impl ApiError {
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
-        Self::Internal(e.to_string())
+        match e {
+            crate::store::StoreError::Unavailable(detail) => Self::Unavailable(detail),
+            other => Self::Internal(other.to_string()),
+        }
     }
 }
 
@@ -169,6 +183,9 @@ impl IntoResponse for ApiError {
         if let Self::Internal(detail) = &self {
             // The detail may mention SQL, never personal data: queries bind values.
             tracing::error!(%detail, "internal error");
+        }
+        if let Self::Unavailable(detail) = &self {
+            tracing::warn!(%detail, "database unavailable: answered 503");
         }
         let body = ErrorBody {
             error: self.code(),
@@ -185,6 +202,12 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        if matches!(self, Self::Unavailable(_)) {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECS),
+            );
         }
         if let Self::RateLimited { retry_after_secs }
         | Self::TooFast { retry_after_secs }

@@ -13,6 +13,7 @@ mod crash;
 mod deliveries;
 mod email_rule;
 mod errors;
+mod faults;
 mod held;
 mod helpers;
 mod instances;
