@@ -23,6 +23,7 @@ mod delivery_postgres;
 mod delivery_sqlite;
 pub mod erasure;
 mod file;
+mod group_commit;
 mod maintenance;
 pub mod postgres;
 pub mod sqlite;

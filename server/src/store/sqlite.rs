@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Context;
-use sqlx::Row;
 use sqlx::sqlite::{SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqliteConnection};
 
+use super::group_commit::GroupCommit;
 use super::{
     BackupSummary, Campaign, CountDrift, DatabaseFile, Integrity, MigrationState, OpenMode,
     ProofOfWork, SignContext, SignOutcome, SignatureRecord, Store, StoreError, StoreResult, Totals,
@@ -24,6 +25,14 @@ pub struct SqliteStore {
     /// Writers queue here (FIFO) instead of in SQLite's busy handler, whose growing sleeps
     /// (up to 100 ms per retry) would put long tails on signature latency.
     pub(super) write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Signatures that arrive together share one transaction (see `group_commit`).
+    group_commit: std::sync::Arc<GroupCommit>,
+}
+
+impl std::fmt::Debug for GroupCommit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupCommit").finish_non_exhaustive()
+    }
 }
 
 /// The SQL condition for an expired `idempotency_keys` row (24 = `IDEMPOTENCY_KEY_HOURS`).
@@ -83,9 +92,11 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .with_context(|| format!("opening the database {}", db.display()))?;
+        let write_gate = std::sync::Arc::<tokio::sync::Mutex<()>>::default();
         let store = Self {
+            group_commit: std::sync::Arc::new(GroupCommit::new(pool.clone(), write_gate.clone())),
             pool,
-            write_gate: Default::default(),
+            write_gate,
         };
         let migrated = match mode {
             OpenMode::Create | OpenMode::Migrate => store.apply_migrations().await,
@@ -197,118 +208,17 @@ impl Store for SqliteStore {
         sig: &NewSignature,
         ctx: SignContext<'_>,
     ) -> StoreResult<SignOutcome> {
-        let _writer = self.write_gate.lock().await;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        // An expired key is forgotten here too, not only by the sweep: past 24 h a retry
-        // is a new attempt (and the email rule still stops a second signature).
-        sqlx::query(concat!(
-            "DELETE FROM idempotency_keys WHERE campaign_id = ? AND key = ? AND ",
-            key_expired!()
-        ))
-        .bind(campaign_id)
-        .bind(key.as_ref())
-        .execute(&mut *tx)
-        .await?;
-        let seen = sqlx::query("SELECT request_hash, response_status, response_count FROM idempotency_keys WHERE campaign_id = ? AND key = ?")
-            .bind(campaign_id)
-            .bind(key.as_ref())
-            .fetch_optional(&mut *tx)
-            .await?;
-        if let Some(row) = seen {
-            let hash: String = row.try_get(0)?;
-            if hash != request_hash {
-                return Ok(SignOutcome::KeyReused);
-            }
-            let status: i64 = row.try_get(1)?;
-            return Ok(SignOutcome::Replayed {
-                signed: status == 201,
-                count: row.try_get(2)?,
-            });
-        }
-        if let Some(spent) = ctx.challenge {
-            // Expired rows can go: an expired challenge is refused before it gets here.
-            sqlx::query("DELETE FROM used_challenges WHERE expires_at <= CAST(strftime('%s', 'now') AS INTEGER)")
-                .execute(&mut *tx)
-                .await?;
-            let fresh = sqlx::query(
-                "INSERT INTO used_challenges (challenge, expires_at) VALUES (?, ?) ON CONFLICT (challenge) DO NOTHING",
-            )
-            .bind(spent.challenge)
-            .bind(i64::try_from(spent.expires_at).unwrap_or(i64::MAX))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1;
-            if !fresh {
-                return Ok(SignOutcome::ProofReplayed);
-            }
-        }
-        let held = match (ctx.network_hash, ctx.hold) {
-            (Some(network), Some(hold)) => {
-                let recent: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM signatures WHERE campaign_id = ? AND network_hash = ?
-                     AND signed_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)",
-                )
-                .bind(campaign_id)
-                .bind(network)
-                .bind(format!("-{} seconds", hold.window.as_secs()))
-                .fetch_one(&mut *tx)
-                .await?;
-                hold.policy.holds(recent)
-            }
-            _ => false,
-        };
-        let inserted = sqlx::query(
-            "INSERT INTO signatures (campaign_id, name, email, email_normalised, fields_json, public, locale, source_url, consent_text, consent_lang, consent_version, status, network_hash, consent_at, signed_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-             ON CONFLICT (campaign_id, email_normalised) DO NOTHING",
+        let mut member = self.group_commit.join().await?;
+        let outcome = sign_statements(
+            member.connection(),
+            campaign_id,
+            key,
+            request_hash,
+            sig,
+            ctx,
         )
-        .bind(campaign_id)
-        .bind(sig.name.as_ref())
-        .bind(sig.email.as_typed())
-        .bind(sig.email.normalised())
-        .bind(to_json(sig.fields.as_map()))
-        .bind(sig.public)
-        .bind(sig.locale.as_ref().map(|l| l.as_ref().to_owned()))
-        .bind(sig.source_url.as_ref().map(|u| u.as_ref().to_owned()))
-        .bind(&sig.consent.text)
-        .bind(&sig.consent.lang)
-        .bind(&sig.consent.version)
-        .bind(if held { "held" } else { "signed" })
-        .bind(ctx.network_hash)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        let count: i64 = if inserted && !held {
-            sqlx::query_scalar("UPDATE campaigns SET signature_count = signature_count + 1 WHERE id = ? RETURNING signature_count")
-                .bind(campaign_id)
-                .fetch_one(&mut *tx)
-                .await?
-        } else {
-            sqlx::query_scalar("SELECT signature_count FROM campaigns WHERE id = ?")
-                .bind(campaign_id)
-                .fetch_one(&mut *tx)
-                .await?
-        };
-        // A held signature's sender was told it counted; a retry must hear the same.
-        let answered_count = if inserted && held { count + 1 } else { count };
-        sqlx::query("INSERT INTO idempotency_keys (campaign_id, key, request_hash, response_status, response_count) VALUES (?, ?, ?, ?, ?)")
-            .bind(campaign_id)
-            .bind(key.as_ref())
-            .bind(request_hash)
-            .bind(if inserted { 201_i64 } else { 200 })
-            .bind(answered_count)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(if inserted && held {
-            SignOutcome::Held { count }
-        } else if inserted {
-            SignOutcome::Signed { count }
-        } else {
-            SignOutcome::AlreadySigned { count }
-        })
+        .await;
+        member.finish(outcome).await
     }
 
     /// Deletes the idempotency keys older than `IDEMPOTENCY_KEY_HOURS`; returns how many.
@@ -504,6 +414,12 @@ fn campaign_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<Campaign> {
 }
 
 impl SqliteStore {
+    /// Transactions that stored signatures so far: fewer than the signatures when group
+    /// commit shared them (a figure for tests and benchmarks).
+    pub fn signature_commits(&self) -> u64 {
+        self.group_commit.commits()
+    }
+
     /// Stores (or replaces) the `lang` text of campaign `slug`; `false` if there is no such
     /// campaign.
     async fn insert_translation(
@@ -548,4 +464,125 @@ impl SqliteStore {
             })
             .collect()
     }
+}
+
+/// One signature's statements inside its group's transaction (see `group_commit`): the
+/// idempotency key, the proof, the hold, the row, the count, the key's answer.
+async fn sign_statements(
+    conn: &mut SqliteConnection,
+    campaign_id: i64,
+    key: &IdempotencyKey,
+    request_hash: &str,
+    sig: &NewSignature,
+    ctx: SignContext<'_>,
+) -> StoreResult<SignOutcome> {
+    // An expired key is forgotten here too, not only by the sweep: past 24 h a retry
+    // is a new attempt (and the email rule still stops a second signature).
+    sqlx::query(concat!(
+        "DELETE FROM idempotency_keys WHERE campaign_id = ? AND key = ? AND ",
+        key_expired!()
+    ))
+    .bind(campaign_id)
+    .bind(key.as_ref())
+    .execute(&mut *conn)
+    .await?;
+    let seen = sqlx::query("SELECT request_hash, response_status, response_count FROM idempotency_keys WHERE campaign_id = ? AND key = ?")
+        .bind(campaign_id)
+        .bind(key.as_ref())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some(row) = seen {
+        let hash: String = row.try_get(0)?;
+        if hash != request_hash {
+            return Ok(SignOutcome::KeyReused);
+        }
+        let status: i64 = row.try_get(1)?;
+        return Ok(SignOutcome::Replayed {
+            signed: status == 201,
+            count: row.try_get(2)?,
+        });
+    }
+    if let Some(spent) = ctx.challenge {
+        // Expired rows can go: an expired challenge is refused before it gets here.
+        sqlx::query("DELETE FROM used_challenges WHERE expires_at <= CAST(strftime('%s', 'now') AS INTEGER)")
+            .execute(&mut *conn)
+            .await?;
+        let fresh = sqlx::query(
+            "INSERT INTO used_challenges (challenge, expires_at) VALUES (?, ?) ON CONFLICT (challenge) DO NOTHING",
+        )
+        .bind(spent.challenge)
+        .bind(i64::try_from(spent.expires_at).unwrap_or(i64::MAX))
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+            == 1;
+        if !fresh {
+            return Ok(SignOutcome::ProofReplayed);
+        }
+    }
+    let held = match (ctx.network_hash, ctx.hold) {
+        (Some(network), Some(hold)) => {
+            let recent: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM signatures WHERE campaign_id = ? AND network_hash = ?
+                 AND signed_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)",
+            )
+            .bind(campaign_id)
+            .bind(network)
+            .bind(format!("-{} seconds", hold.window.as_secs()))
+            .fetch_one(&mut *conn)
+            .await?;
+            hold.policy.holds(recent)
+        }
+        _ => false,
+    };
+    let inserted = sqlx::query(
+        "INSERT INTO signatures (campaign_id, name, email, email_normalised, fields_json, public, locale, source_url, consent_text, consent_lang, consent_version, status, network_hash, consent_at, signed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+         ON CONFLICT (campaign_id, email_normalised) DO NOTHING",
+    )
+    .bind(campaign_id)
+    .bind(sig.name.as_ref())
+    .bind(sig.email.as_typed())
+    .bind(sig.email.normalised())
+    .bind(to_json(sig.fields.as_map()))
+    .bind(sig.public)
+    .bind(sig.locale.as_ref().map(|l| l.as_ref().to_owned()))
+    .bind(sig.source_url.as_ref().map(|u| u.as_ref().to_owned()))
+    .bind(&sig.consent.text)
+    .bind(&sig.consent.lang)
+    .bind(&sig.consent.version)
+    .bind(if held { "held" } else { "signed" })
+    .bind(ctx.network_hash)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    let count: i64 = if inserted && !held {
+        sqlx::query_scalar("UPDATE campaigns SET signature_count = signature_count + 1 WHERE id = ? RETURNING signature_count")
+            .bind(campaign_id)
+            .fetch_one(&mut *conn)
+            .await?
+    } else {
+        sqlx::query_scalar("SELECT signature_count FROM campaigns WHERE id = ?")
+            .bind(campaign_id)
+            .fetch_one(&mut *conn)
+            .await?
+    };
+    // A held signature's sender was told it counted; a retry must hear the same.
+    let answered_count = if inserted && held { count + 1 } else { count };
+    sqlx::query("INSERT INTO idempotency_keys (campaign_id, key, request_hash, response_status, response_count) VALUES (?, ?, ?, ?, ?)")
+        .bind(campaign_id)
+        .bind(key.as_ref())
+        .bind(request_hash)
+        .bind(if inserted { 201_i64 } else { 200 })
+        .bind(answered_count)
+        .execute(&mut *conn)
+        .await?;
+    Ok(if inserted && held {
+        SignOutcome::Held { count }
+    } else if inserted {
+        SignOutcome::Signed { count }
+    } else {
+        SignOutcome::AlreadySigned { count }
+    })
 }

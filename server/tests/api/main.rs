@@ -14,6 +14,7 @@ mod deliveries;
 mod email_rule;
 mod errors;
 mod faults;
+mod group_commit;
 mod held;
 mod helpers;
 mod instances;
