@@ -6,9 +6,13 @@
 # Needs python3 and a release build. Raises the open-files limit for both ends.
 . "$(dirname "$0")/lib.sh"
 viewers=${1:-10000}
-ulimit -n $((viewers * 2 + 1024))
+# Each side holds one descriptor per viewer (client and server are separate processes).
+hard=$(ulimit -Hn)
+want=$((viewers + 1024))
+[ "$hard" = unlimited ] || [ "$want" -le "$hard" ] || { echo "needs $want open files; the hard limit is $hard"; exit 1; }
+ulimit -Sn "$want"
 bench_header "$@"
-db=$(bench_database sqlite fanout)
+bench_database db sqlite fanout
 bench_campaign "$db" fanout-bench
 bench_serve server "$db"
 python3 tests/bench/fanout.py "$server" fanout-bench "$viewers" "$server_PID"

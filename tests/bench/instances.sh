@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 k=${1:-200}
 bench_header "$@"
-db=$(bench_database postgres instances_bench)
+bench_database db postgres instances_bench
 bench_campaign "$db" instances-bench
 bench_serve a "$db"
 bench_serve b "$db"

@@ -21,22 +21,24 @@ bench_header() {
   echo "# $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u +%FT%TZ)"
 }
 
-# A database URL for this run: a SQLite file, or a database on a throwaway PostgreSQL cluster
-# with fsync on (durable commits, as in production).
-bench_database() { # store name
-  if [ "$1" = postgres ]; then
+# `bench_database VAR STORE NAME`: sets VAR to a database URL for this run: a SQLite file, or
+# a database on a throwaway PostgreSQL cluster with fsync on (durable commits, as in
+# production). Not in `$(…)`: the cluster must outlive the call.
+bench_database() {
+  local var=$1 store=$2 name=$3
+  if [ "$store" = postgres ]; then
     if [ -z "${DATABASE_URL:-}" ]; then
       . .ci/lib/postgres.sh
-      FSYNC=on start_throwaway_postgres >&2
+      FSYNC=on start_throwaway_postgres
       trap bench_cleanup EXIT
     fi
     local psql=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}/psql
-    "$psql" -q "$DATABASE_URL" -c "CREATE DATABASE $2" >/dev/null
+    "$psql" -q "$DATABASE_URL" -c "CREATE DATABASE $name" >/dev/null
     # Instances on PostgreSQL share a key (serve refuses to start without one).
     export PLEDGE_SECRET_KEY=${PLEDGE_SECRET_KEY:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}
-    echo "${DATABASE_URL%/*}/$2"
+    printf -v "$var" '%s' "${DATABASE_URL%/*}/$name"
   else
-    echo "sqlite://$BENCH_DIR/$2.db"
+    printf -v "$var" '%s' "sqlite://$BENCH_DIR/$name.db"
   fi
 }
 

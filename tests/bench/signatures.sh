@@ -12,7 +12,7 @@ seconds=${2:-10}
 bench_header "$@"
 command -v wrk >/dev/null || { echo "needs wrk"; exit 1; }
 
-db=$(bench_database "$store" sign_bench)
+bench_database db "$store" sign_bench
 bench_campaign "$db" sign-bench
 bench_serve server "$db"
 url="$server/api/v1/campaigns/sign-bench/signatures"
