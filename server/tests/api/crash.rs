@@ -1,5 +1,7 @@
 //! "An acknowledged signature survives a server crash": the real binary, SIGKILLed in the
-//! middle of a burst of signatures, then restarted on the same database.
+//! middle of a burst of signatures, then restarted on the same database (a SQLite file, or
+//! PostgreSQL under `.ci/test-postgres`). `check` and its repair of a hand-edited count are
+//! shown on the SQLite file.
 
 use std::collections::BTreeSet;
 use std::process::Stdio;
@@ -57,7 +59,7 @@ async fn serve(db: &str) -> (Child, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_signatures_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("crash.db").display());
+    let db = crate::helpers::database_url(dir.path(), "crash").await;
     run_cli(&[
         "campaign",
         "create",
