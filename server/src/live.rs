@@ -45,14 +45,12 @@ impl LiveCampaign {
 
     /// Whether `origin` may call this campaign's API from a browser.
     pub fn allows_origin(&self, origin: &str) -> bool {
-        self.campaign
-            .allowed_origins
-            .iter()
-            .any(|o| o == "*" || o == origin)
+        self.allows_any_origin() || self.campaign.allowed_origins.iter().any(|o| o == origin)
     }
 
+    /// The campaign is not restricted to listed origins.
     pub fn allows_any_origin(&self) -> bool {
-        self.campaign.allowed_origins.iter().any(|o| o == "*")
+        self.campaign.origin_mode == crate::domain::OriginMode::Any
     }
 }
 

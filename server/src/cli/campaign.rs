@@ -1,4 +1,5 @@
-//! `campaign create|list|export|review|approve`.
+//! `campaign create|list|export|review|approve`; the lifecycle commands (`edit`,
+//! `open|close|archive`, `origin`) are in `super::lifecycle`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -6,16 +7,30 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 
-use super::{Database, normalise_origin, say};
+use super::lifecycle::{EditArgs, OriginCommand};
+use super::{Database, origin_policy, say};
 use crate::abuse::proof::DEFAULT_MAXNUMBER;
-use crate::domain::{CampaignSlug, FieldDefinition, NewCampaign, SignerEmail};
+use crate::domain::{
+    CampaignSlug, CampaignState, FieldDefinition, NewCampaign, OriginMode, SignerEmail,
+};
 use crate::export::write_csv;
 use crate::store::{OpenMode, SignatureStore, Store};
 
 pub(super) async fn run(command: CampaignCommand) -> anyhow::Result<()> {
     match command {
         CampaignCommand::Create(args) => create(*args).await,
-        CampaignCommand::List(db) => list(db).await,
+        CampaignCommand::List { all, db } => list(all, db).await,
+        CampaignCommand::Edit(args) => super::lifecycle::edit(*args).await,
+        CampaignCommand::Open { slug, db } => {
+            super::lifecycle::set_state(&slug, CampaignState::Open, db).await
+        }
+        CampaignCommand::Close { slug, db } => {
+            super::lifecycle::set_state(&slug, CampaignState::Closed, db).await
+        }
+        CampaignCommand::Archive { slug, db } => {
+            super::lifecycle::set_state(&slug, CampaignState::Archived, db).await
+        }
+        CampaignCommand::Origin(command) => super::lifecycle::origin(command).await,
         CampaignCommand::Export { slug, db } => export(&slug, db).await,
         CampaignCommand::Review { slug, db } => review(&slug, db).await,
         CampaignCommand::Approve {
@@ -31,8 +46,41 @@ pub(super) async fn run(command: CampaignCommand) -> anyhow::Result<()> {
 pub enum CampaignCommand {
     /// Create a campaign.
     Create(Box<CreateArgs>),
-    /// List campaigns: slug, count, goal, title (tab-separated).
-    List(#[command(flatten)] Database),
+    /// List campaigns: slug, count, goal, title, state (tab-separated); archived ones only
+    /// with --all.
+    List {
+        /// Archived campaigns too.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Change a campaign's text, goal, fields, consent line, links, translations, proof of
+    /// work or retention; running servers show it within a second.
+    Edit(Box<EditArgs>),
+    /// Take signatures again.
+    Open {
+        slug: String,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Stop taking signatures: the widget shows the final count; a post gets
+    /// `410 campaign_closed`.
+    Close {
+        slug: String,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Close and put away: unlisted, and every public route answers `410
+    /// campaign_archived`. `campaign open` brings it back.
+    Archive {
+        slug: String,
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Which origins may sign: `list`, `add`, `remove`, `any`, `restrict`.
+    #[command(subcommand)]
+    Origin(OriginCommand),
     /// Write a campaign's signatures as CSV to stdout (with a `status` column).
     Export {
         slug: String,
@@ -73,7 +121,9 @@ pub struct CreateArgs {
     /// Read the pledge text from a file.
     #[arg(long)]
     pub text_file: Option<PathBuf>,
-    /// An origin allowed to call the API from a browser, e.g. https://artist.example; `*` for any. Repeatable.
+    /// Restrict signing to this origin, e.g. https://artist.example. Repeatable. Without
+    /// it, pages of any origin may sign (proof of work and rate limits are the abuse
+    /// controls); `campaign origin` changes either later.
     #[arg(long = "allowed-origin")]
     pub allowed_origins: Vec<String>,
     /// A form field: `key:type:label[:required|optional[:extra]]`; type is text, email,
@@ -164,6 +214,7 @@ async fn create(args: CreateArgs) -> anyhow::Result<()> {
             bail!("a consent text must be one line without control characters: {text:?}");
         }
     }
+    let origins = origin_policy(&args.allowed_origins, OriginMode::Any)?;
     let campaign = NewCampaign {
         slug,
         title: args.title.trim().to_owned(),
@@ -176,11 +227,8 @@ async fn create(args: CreateArgs) -> anyhow::Result<()> {
         allow_public_names: args.public_names.is_some(),
         public_names: args.public_names.unwrap_or(crate::domain::PublicNames::Off),
         languages: args.languages,
-        allowed_origins: args
-            .allowed_origins
-            .iter()
-            .map(|o| normalise_origin(o))
-            .collect::<anyhow::Result<_>>()?,
+        allowed_origins: origins.listed,
+        origin_mode: origins.mode,
         pow_maxnumber: args.pow_maxnumber,
         min_fill_seconds: args.min_fill_seconds,
         reveal_already_signed: args.reveal_already_signed,
@@ -199,14 +247,24 @@ async fn create(args: CreateArgs) -> anyhow::Result<()> {
     say(&format!("created campaign {}", args.slug))
 }
 
-async fn list(db: Database) -> anyhow::Result<()> {
+async fn list(all: bool, db: Database) -> anyhow::Result<()> {
     let store = SignatureStore::open(&db.database_url, OpenMode::ReadOnly).await?;
     let campaigns = store.campaigns().await?;
     store.close().await;
     let mut out = String::new();
     for c in campaigns {
+        if c.state == CampaignState::Archived && !all {
+            continue;
+        }
         let goal = c.goal.map_or_else(|| "-".to_owned(), |g| g.to_string());
-        out.push_str(&format!("{}\t{}\t{}\t{}\n", c.slug, c.count, goal, c.title));
+        let title = c.title.replace(['\t', '\n', '\r'], " ");
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{title}\t{}\n",
+            c.slug,
+            c.count,
+            goal,
+            c.state.as_str()
+        ));
     }
     say(out.trim_end())
 }

@@ -6,14 +6,15 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::bail;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod campaign;
+mod lifecycle;
 mod maintenance;
 mod serve;
 
 pub use campaign::{CampaignCommand, CreateArgs};
+pub use lifecycle::{EditArgs, OriginCommand};
 pub use serve::{AbuseArgs, DemoArgs, LimitArgs, ServeArgs, TlsArgs};
 
 #[derive(Debug, Parser)]
@@ -131,21 +132,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Origins are compared byte for byte with the browser's `Origin` header, which has no
-/// trailing slash and a lowercase scheme and host.
-pub(crate) fn normalise_origin(raw: &str) -> anyhow::Result<String> {
-    let o = raw.trim().trim_end_matches('/').to_ascii_lowercase();
-    if o == "*" {
-        return Ok(o);
+/// `--allowed-origin` values as a policy: any `*` (the old spelling) allows any origin
+/// and is not listed; otherwise each is an [`Origin`](crate::domain::Origin), compared byte
+/// for byte with the browser's `Origin` header. With none given, `unlisted` is the mode.
+pub(crate) fn origin_policy(
+    raw: &[String],
+    unlisted: crate::domain::OriginMode,
+) -> anyhow::Result<crate::domain::OriginPolicy> {
+    use crate::domain::{Origin, OriginMode, OriginPolicy};
+    let mut policy = OriginPolicy {
+        mode: if raw.is_empty() {
+            unlisted
+        } else {
+            OriginMode::Listed
+        },
+        listed: Vec::new(),
+    };
+    for o in raw {
+        if o.trim() == "*" {
+            policy.mode = OriginMode::Any;
+            continue;
+        }
+        let origin = Origin::parse(o).map_err(|e| anyhow::anyhow!("--allowed-origin: {e}"))?;
+        if !policy.listed.iter().any(|l| l == origin.as_ref()) {
+            policy.listed.push(origin.as_ref().to_owned());
+        }
     }
-    let host = o
-        .strip_prefix("https://")
-        .or_else(|| o.strip_prefix("http://"))
-        .unwrap_or("");
-    if host.is_empty() || host.contains(['/', '?', '#', ' ']) {
-        bail!("{raw:?} is not an origin like https://artist.example or *");
-    }
-    Ok(o)
+    Ok(policy)
 }
 
 /// Prints a line on stdout and flushes: tests and scripts read these lines.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 
-use super::{Database, normalise_origin, say};
+use super::{Database, origin_policy, say};
 use crate::abuse::client_addr::{TrustedProxies, parse_network};
 use crate::abuse::secret::SecretKey;
 use crate::abuse::{
@@ -288,10 +288,10 @@ pub(super) async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         origins.push(format!("{scheme}://127.0.0.1:{port}"));
         origins.push(format!("{scheme}://localhost:{port}"));
     }
-    for o in &args.allowed_origins {
-        origins.push(normalise_origin(o)?);
-    }
-    demo::seed(app.store(), &origins, args.pow_maxnumber).await?;
+    let mut policy = origin_policy(&args.allowed_origins, crate::domain::OriginMode::Listed)?;
+    origins.append(&mut policy.listed);
+    policy.listed = origins;
+    demo::seed(app.store(), &policy, args.pow_maxnumber).await?;
     if !args.no_sample_signers {
         demo::seed_sample_signers(app.store()).await?;
     }

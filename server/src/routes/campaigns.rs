@@ -68,6 +68,9 @@ pub async fn challenge(
     CampaignFromPath(live): CampaignFromPath,
 ) -> Result<Response, ApiError> {
     let campaign = &live.campaign;
+    if campaign.state != crate::domain::CampaignState::Open {
+        return Err(ApiError::CampaignClosed);
+    }
     let pow = campaign.proof_of_work.ok_or(ApiError::ProofNotRequired)?;
     let abuse = &state.abuse;
     let maxnumber = abuse.challenge_maxnumber(client.network(), pow.maxnumber);
