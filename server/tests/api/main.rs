@@ -15,6 +15,7 @@ mod errors;
 mod held;
 mod helpers;
 mod instances;
+mod lifecycle;
 mod limits;
 mod live;
 mod observe;
