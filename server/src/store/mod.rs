@@ -27,6 +27,7 @@ pub mod lifecycle;
 mod maintenance;
 pub mod postgres;
 pub mod sqlite;
+pub mod supporter_data;
 mod translations;
 pub mod wall;
 
