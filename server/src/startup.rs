@@ -232,6 +232,11 @@ impl Application {
             store.clone(),
             state.shutdown.clone(),
         ));
+        // Personal data of campaigns closed longer than their retention: at start, then hourly.
+        tokio::spawn(crate::lifecycle::retention::sweep_hourly(
+            store.clone(),
+            state.shutdown.clone(),
+        ));
         // Other instances' signatures reach this one's viewers (PostgreSQL only).
         tokio::spawn(crate::live::follow_other_instances(
             Arc::clone(&state.campaigns),
@@ -241,6 +246,12 @@ impl Application {
         tokio::spawn(crate::delivery::run(
             store.clone(),
             delivery,
+            state.shutdown.clone(),
+        ));
+        // Campaign edits, state and origin changes from any process (SQLite; PostgreSQL's
+        // are heard above).
+        tokio::spawn(crate::lifecycle::follow::follow_campaign_changes(
+            Arc::clone(&state.campaigns),
             state.shutdown.clone(),
         ));
         // Wall changes from any process reach this one's walls and streams.

@@ -55,7 +55,7 @@ async fn create_list_sign_export_round_trip() {
     .await;
     assert!(said.contains("cli-pledge"), "{said}");
     let list = run(&["campaign", "list", "--database-url", &db]).await;
-    assert_eq!(list.trim(), "cli-pledge\t0\t50\tCLI pledge");
+    assert_eq!(list.trim(), "cli-pledge\t0\t50\tCLI pledge\topen");
 
     // Sign through a server on the same file, with a name that is a spreadsheet formula.
     let settings = pledge_server::Settings {

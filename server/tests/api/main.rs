@@ -20,6 +20,7 @@ mod group_commit;
 mod held;
 mod helpers;
 mod instances;
+mod lifecycle;
 mod limits;
 mod live;
 mod observe;
