@@ -51,6 +51,15 @@ impl LiveCampaign {
         });
     }
 
+    /// Sets the count as the database has it now, lower included (after an erasure).
+    fn set_count(&self, count: i64) {
+        self.count.send_if_modified(|current| {
+            let changed = *current != count;
+            *current = count;
+            changed
+        });
+    }
+
     /// Whether `origin` may call this campaign's API from a browser.
     pub fn allows_origin(&self, origin: &str) -> bool {
         self.allows_any_origin() || self.campaign.allowed_origins.iter().any(|o| o == origin)
@@ -149,7 +158,10 @@ impl LiveCampaigns {
             revision: old.revision.clone(),
             campaign,
         });
-        fresh.publish(fresh.campaign.count);
+        // The database's count as just read, lower too: an erasure lowers it, and only
+        // `reload` hears of that. (A signature committed between that read and this line
+        // shows one too few until the next one; reloads are rare.)
+        fresh.set_count(fresh.campaign.count);
         let mut cache = self
             .cache
             .write()

@@ -95,3 +95,45 @@ async fn events_send_current_count_then_changes() {
         .await
         .expect("graceful stop with open SSE");
 }
+
+/// An erasure (`supporter erase`, another process) lowers a running server's live count at
+/// once: open streams get the lower count and `/count` answers it, on both stores. It used
+/// to stay at the old number until new signatures passed it (the count only ever rose).
+#[tokio::test]
+async fn an_erasure_lowers_the_live_count_of_a_running_server() {
+    let app = spawn_app().await;
+    for (key, email) in [
+        ("key-erase-0001", "stays@example.org"),
+        ("key-erase-0002", "goes@example.org"),
+    ] {
+        assert_eq!(
+            app.post_signature(key, &signature(email)).await.status(),
+            201
+        );
+    }
+    let client = crate::helpers::client_builder().no_proxy().build().unwrap();
+    let mut events = client.get(app.api("/events")).send().await.unwrap();
+    let mut seen = String::new();
+    read_until(&mut events, &mut seen, "data: {\"count\":2}\n\n").await;
+
+    crate::binary::run_cli(&[
+        "supporter",
+        "erase",
+        "--email",
+        "goes@example.org",
+        "--database-url",
+        &app.db_url,
+    ])
+    .await;
+
+    read_until(&mut events, &mut seen, "data: {\"count\":1}\n\n").await;
+    assert_eq!(app.count().await, 1);
+    // And it rises again from there.
+    assert_eq!(
+        app.post_signature("key-erase-0003", &signature("next@example.org"))
+            .await
+            .status(),
+        201
+    );
+    read_until(&mut events, &mut seen, "data: {\"count\":2}\n\n").await;
+}
