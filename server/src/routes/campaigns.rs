@@ -16,14 +16,23 @@ use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 
 use crate::abuse::STREAM_RETRY_AFTER_SECS;
 use crate::abuse::client_addr::ClientAddr;
+use crate::cors::add_vary_origin;
 use crate::error::ApiError;
 use crate::extract::CampaignFromPath;
 use crate::state::AppState;
 use crate::wall::WallEvent;
 use crate::wire::CampaignInfo;
 
-pub async fn info(CampaignFromPath(live): CampaignFromPath) -> Response {
-    Json(CampaignInfo::new(&live.campaign, live.count())).into_response()
+/// `GET /campaigns/{slug}`. The answer depends on `Origin` (`can_sign_here`), so it says
+/// `Vary: Origin`; it carries no ETag and no cache lifetime of its own.
+pub async fn info(CampaignFromPath(live): CampaignFromPath, headers: HeaderMap) -> Response {
+    let can_sign_here = headers
+        .get(header::ORIGIN)
+        .is_none_or(|o| o.to_str().is_ok_and(|o| live.allows_origin(o)));
+    let info = CampaignInfo::new(&live.campaign, live.count(), can_sign_here);
+    let mut response = Json(info).into_response();
+    add_vary_origin(response.headers_mut());
+    response
 }
 
 pub async fn count(CampaignFromPath(live): CampaignFromPath, headers: HeaderMap) -> Response {
