@@ -10,12 +10,14 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::{StreamExt, stream};
+use serde::Serialize;
 use serde_json::json;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 
 use crate::abuse::STREAM_RETRY_AFTER_SECS;
 use crate::abuse::client_addr::ClientAddr;
+use crate::abuse::proof::Challenge;
 use crate::cors::add_vary_origin;
 use crate::error::ApiError;
 use crate::extract::CampaignFromPath;
@@ -84,11 +86,24 @@ pub async fn challenge(
         .challenges
         .issue(&campaign.slug, maxnumber, abuse.clock.unix_now())
         .map_err(|e| ApiError::Internal(format!("random numbers: {e}")))?;
-    let mut response = Json(challenge).into_response();
+    let answer = ChallengeAnswer {
+        challenge,
+        min_fill_seconds: campaign.min_fill_seconds,
+    };
+    let mut response = Json(answer).into_response();
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// A challenge with the seconds that must pass between its issue and the post that spends
+/// it, so a widget can wait them out instead of hearing `429 too_fast`.
+#[derive(Serialize)]
+struct ChallengeAnswer {
+    #[serde(flatten)]
+    challenge: Challenge,
+    min_fill_seconds: u32,
 }
 
 /// Reconnect delay hinted to SSE clients: 3 s on average.
