@@ -16,8 +16,8 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-loading = import(new URL("pledge_widget-2ef1d2f3.js", base).href).then(function (m) {
-return m.default({ module_or_path: new URL("pledge_widget-5f3ad97d.wasm", base).href }).then(function () { return m; });
+loading = import(new URL("pledge_widget-f04781d1.js", base).href).then(function (m) {
+return m.default({ module_or_path: new URL("pledge_widget-66055a0a.wasm", base).href }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
 }
@@ -32,11 +32,12 @@ if (element.__pledgeHandle) element.__pledgeHandle.unmount();
 var root = element.shadowRoot || element.attachShadow({ mode: "open" });
 var opts = {}, listeners = [], live = true, inner = null, shown = null;
 options = options || {};
+if (options.__attrs) opts.via = "attributes";
 OPTS.forEach(function (k) {
 var v = options[k];
 if (v != null) opts[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
 });
-opts.locales = new URL("locales/", base).href + " ar-6a301351 de-aeaef4d5 es-753667e8 fr-a4cd7b5d ht-40444c39 it-6e10d7e4 ko-bbc2ec95 pt-2bb1447b tl-5ff7135b vi-198066b3 zh-a8c094ef";
+opts.locales = new URL("locales/", base).href + " ar-02a35f99 de-f348ed92 es-5e02d181 fr-4368d53f ht-efde7764 it-2b01b707 ko-2de580d3 pt-d64372d3 tl-40ae638e vi-954fbb6f zh-1ea76602";
 Object.keys(CALLBACKS).forEach(function (name) {
 var cb = options[CALLBACKS[name]];
 if (typeof cb !== "function") return;
@@ -62,22 +63,43 @@ resolve(load().then(function (m) {
 if (live) inner = m.mount(root, opts);
 return handle;
 }).catch(function (err) {
-var msg = (err && err.message) || String(err);
-console.error(TAG + "could not start: " + msg);
+var msg = "load_failed: the widget's module could not start: " + ((err && err.message) || err);
+console.error(TAG + msg);
 if (live) {
 shown = document.createElement("p");
 shown.setAttribute("role", "alert");
-shown.textContent = "The pledge form could not load.";
+shown.textContent = "This pledge form could not start.";
+try {
+var sheet = new CSSStyleSheet();
+sheet.replaceSync(":host{all:initial;display:block}p{margin:0;padding:1em;font:1em system-ui,sans-serif;color:#57606a;border:1px solid #6e7781;border-radius:8px}");
+root.adoptedStyleSheets = [sheet];
+} catch (e) {  }
 root.appendChild(shown);
+var url = localeUrl(opts.lang);
+if (url) fetch(url).then(function (r) { return r.ok ? r.text() : ""; }).then(function (t) {
+var m = /^misconfigured=(.*)$/m.exec(t);
+if (m) shown.textContent = m[1];
+}).catch(function () {});
 emit(element, "error", { campaign: opts.campaign, code: "load_failed", message: msg });
 }
 return handle;
 }));
 });
 }
+function localeUrl(lang) {
+var wanted = [lang, document.documentElement.lang].concat(navigator.languages || []);
+for (var i = 0; i < wanted.length; i++) {
+var l = String(wanted[i] || "").split("-")[0].toLowerCase();
+if (l === "fil") l = "tl";
+if (l === "en") return null;
+var stem = /^[a-z]{2,3}$/.test(l) && " ar-02a35f99 de-f348ed92 es-5e02d181 fr-4368d53f ht-efde7764 it-2b01b707 ko-2de580d3 pt-d64372d3 tl-40ae638e vi-954fbb6f zh-1ea76602 ".match(new RegExp(" (" + l + "-[0-9a-f]+) "));
+if (stem) return new URL("locales/" + stem[1] + ".txt", base).href;
+}
+return null;
+}
 var api = existing || { mount: mount, version: "0.1.0" };
 function fromAttributes(el, prefix) {
-var o = {};
+var o = { __attrs: 1 };
 OPTS.forEach(function (k) {
 var v = el.getAttribute(prefix + k);
 if (v == null && !prefix) v = el.getAttribute("data-" + k);
@@ -109,7 +131,7 @@ if (script && script.dataset.campaign != null && !script.__pledgeMounted) {
 script.__pledgeMounted = true;
 var host = document.createElement("pledge-widget");
 var o = fromAttributes(script, "data-");
-Object.keys(o).forEach(function (k) { host.setAttribute(k, o[k]); });
+OPTS.forEach(function (k) { if (o[k] != null) host.setAttribute(k, o[k]); });
 script.parentNode.insertBefore(host, script.nextSibling);
 }
 var targets = document.querySelectorAll("[data-pledge-widget]");

@@ -24,6 +24,11 @@ pub struct Campaign {
     pub allow_public_names: bool,
     /// Proof-of-work difficulty (`proof_of_work.maxnumber`); `None` = signatures need no proof.
     pub proof_of_work: Option<u64>,
+    /// Whether this page's origin may sign (`can_sign_here`; absent = `true`).
+    pub can_sign_here: bool,
+    /// The language of `title` and `text` when the widget shows them untranslated: the
+    /// campaign's first language (`None` when translated, or when the endpoint names none).
+    pub lang: Option<String>,
 }
 
 /// One campaign-specific form field.
@@ -93,6 +98,7 @@ impl Campaign {
     pub fn fallback(title: String) -> Self {
         Self {
             title,
+            can_sign_here: true,
             ..Self::default()
         }
     }

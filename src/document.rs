@@ -55,6 +55,8 @@ pub fn campaign<J: Json>(v: &J) -> Option<Campaign> {
         share_url: string(v, "share_url"),
         allow_public_names: v.member("allow_public_names").boolean().unwrap_or(false),
         proof_of_work: uint(&v.member("proof_of_work"), "maxnumber"),
+        can_sign_here: v.member("can_sign_here").boolean() != Some(false),
+        lang: v.member("languages").items().first().and_then(Json::text),
     })
 }
 
@@ -113,6 +115,7 @@ pub fn translate<J: Json>(v: &J, tag: &str, c: &mut Campaign) {
     else {
         return;
     };
+    c.lang = None;
     if let Some(title) = string(&t, "title") {
         c.title = title;
     }
@@ -183,6 +186,12 @@ mod tests {
         assert_eq!(c.fields[1].max_length, None);
         assert_eq!(c.proof_of_work, Some(50000));
         assert!(!c.allow_public_names);
+        assert!(
+            c.can_sign_here,
+            "absent means the endpoint does not know: sign"
+        );
+        let refused = campaign(&json!({"title": "T", "can_sign_here": false})).unwrap();
+        assert!(!refused.can_sign_here);
         assert_eq!(campaign(&json!({"text": "no title"})), None);
         assert_eq!(campaign(&json!([1, 2])), None);
     }
@@ -193,8 +202,19 @@ mod tests {
         let mut c = campaign(&doc).unwrap();
         translate(&doc, "es-MX", &mut c);
         assert_eq!(c.title, "T");
+        assert_eq!(c.lang, None, "no languages named");
         translate(&doc, "pt-BR", &mut c);
         assert_eq!(c.title, "Pt");
+        let doc = json!({"title": "T", "languages": ["en", "es"], "translations": {"es": {}}});
+        let mut c = campaign(&doc).unwrap();
+        translate(&doc, "ar", &mut c);
+        assert_eq!(
+            c.lang.as_deref(),
+            Some("en"),
+            "untranslated: the campaign's own"
+        );
+        translate(&doc, "es", &mut c);
+        assert_eq!(c.lang, None, "translated: the widget's");
     }
 
     #[test]

@@ -51,6 +51,8 @@
       var root = element.shadowRoot || element.attachShadow({ mode: "open" });
       var opts = {}, listeners = [], live = true, inner = null, shown = null;
       options = options || {};
+      // Errors name options as the partner wrote them: data-* attributes or mount() keys.
+      if (options.__attrs) opts.via = "attributes";
       OPTS.forEach(function (k) {
         var v = options[k];
         // `strings` may be an object (JS API) or JSON text (data-strings): the wasm reads JSON.
@@ -85,13 +87,26 @@
         if (live) inner = m.mount(root, opts);
         return handle;
       }).catch(function (err) {
-        var msg = (err && err.message) || String(err);
-        console.error(TAG + "could not start: " + msg);
+        var msg = "load_failed: the widget's module could not start: " + ((err && err.message) || err);
+        console.error(TAG + msg);
         if (live) {
           shown = document.createElement("p");
           shown.setAttribute("role", "alert");
-          shown.textContent = "The pledge form could not load.";
+          shown.textContent = "This pledge form could not start.";
+          // Styled like the widget's own notices (constructable sheet: allowed by a strict CSP).
+          try {
+            var sheet = new CSSStyleSheet();
+            sheet.replaceSync(":host{all:initial;display:block}p{margin:0;padding:1em;font:1em system-ui,sans-serif;color:#57606a;border:1px solid #6e7781;border-radius:8px}");
+            root.adoptedStyleSheets = [sheet];
+          } catch (e) { /* an older browser: unstyled */ }
           root.appendChild(shown);
+          // In the widget's language, from its language file (the wasm that would read it is
+          // what failed); English when there is none or it cannot be fetched.
+          var url = localeUrl(opts.lang);
+          if (url) fetch(url).then(function (r) { return r.ok ? r.text() : ""; }).then(function (t) {
+            var m = /^misconfigured=(.*)$/m.exec(t);
+            if (m) shown.textContent = m[1];
+          }).catch(function () {});
           emit(element, "error", { campaign: opts.campaign, code: "load_failed", message: msg });
         }
         return handle;
@@ -99,10 +114,25 @@
     });
   }
 
+  // The language file the widget would show (its choice, docs/i18n.md: the lang option, the
+  // page's <html lang>, the browser's languages; matched on the primary subtag), or null for
+  // English.
+  function localeUrl(lang) {
+    var wanted = [lang, document.documentElement.lang].concat(navigator.languages || []);
+    for (var i = 0; i < wanted.length; i++) {
+      var l = String(wanted[i] || "").split("-")[0].toLowerCase();
+      if (l === "fil") l = "tl";
+      if (l === "en") return null;
+      var stem = /^[a-z]{2,3}$/.test(l) && " __LOCALES__ ".match(new RegExp(" (" + l + "-[0-9a-f]+) "));
+      if (stem) return new URL("locales/" + stem[1] + ".txt", base).href;
+    }
+    return null;
+  }
+
   var api = existing || { mount: mount, version: "__VERSION__" };
 
   function fromAttributes(el, prefix) {
-    var o = {};
+    var o = { __attrs: 1 };
     OPTS.forEach(function (k) {
       var v = el.getAttribute(prefix + k);
       if (v == null && !prefix) v = el.getAttribute("data-" + k);
@@ -143,7 +173,7 @@
         // A <pledge-widget> element rather than a <div>: host rules like `div {…}` miss it.
         var host = document.createElement("pledge-widget");
         var o = fromAttributes(script, "data-");
-        Object.keys(o).forEach(function (k) { host.setAttribute(k, o[k]); });
+        OPTS.forEach(function (k) { if (o[k] != null) host.setAttribute(k, o[k]); });
         script.parentNode.insertBefore(host, script.nextSibling);
       }
       var targets = document.querySelectorAll("[data-pledge-widget]");

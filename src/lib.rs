@@ -4,13 +4,15 @@
 //! - Pure Rust, tested on the host: [`options`] (what the partner passes), [`campaign`] (the
 //!   campaign document and pledge-text splitter), [`document`] (the endpoint's JSON read into
 //!   those types, on the browser's values or `serde_json`'s), [`validate`] (the endpoint's rules, mirrored),
-//!   [`outcome`] (what a submission's answer means for the visitor), [`pow`] (the proof-of-work
+//!   [`outcome`] (what a submission's answer means for the visitor), [`availability`] (whether
+//!   the campaign's answer lets the widget take signatures here), [`pow`] (the proof-of-work
 //!   search), [`i18n`] (all strings).
 //! - Browser only (`wasm32`): `browser/` wraps the web APIs (fetch, `EventSource`, `Intl`, host
 //!   events, stylesheet, the `localStorage` outbox, Web Locks and `BroadcastChannel` across
 //!   tabs), `components/` holds the Leptos views, and [`mount`] is the entry
 //!   point `embed.js` calls.
 
+pub mod availability;
 pub mod campaign;
 pub mod document;
 pub mod i18n;
@@ -104,6 +106,9 @@ mod entry {
                 .and_then(|v| v.as_string())
         };
         let parsed = WidgetOptions::parse(get);
+        // Options from attributes (script tag, element, div) or from a mount() call: errors
+        // name them as the partner wrote them.
+        let attributes = get("via").is_some();
         let lang = get("lang");
         let pick = i18n::pick(
             host::language_candidates(lang.as_deref())
@@ -124,6 +129,7 @@ mod entry {
             overrides: get("strings"),
             parsed,
             campaign: get("campaign").unwrap_or_default(),
+            attributes,
             host_el: shadow.host(),
             root: root.clone(),
             owner: owner.clone(),
@@ -148,6 +154,7 @@ mod entry {
         overrides: Option<String>,
         parsed: Result<WidgetOptions, crate::options::OptionsError>,
         campaign: String,
+        attributes: bool,
         host_el: web_sys::Element,
         root: HtmlElement,
         owner: Owner,
@@ -161,6 +168,7 @@ mod entry {
                 overrides,
                 parsed,
                 campaign,
+                attributes,
                 host_el,
                 root,
                 owner,
@@ -171,18 +179,12 @@ mod entry {
             let opts = match parsed {
                 Ok(o) => o,
                 Err(e) => {
-                    host::report(&e.to_string());
                     root.set_attribute("data-theme", "auto")?;
                     let notice = El::class("p", "notice")
                         .attr("role", "alert")
                         .text(s.misconfigured);
                     root.append_child(notice.node())?;
-                    let detail = [
-                        ("campaign", campaign.into()),
-                        ("code", "bad_options".into()),
-                        ("message", e.to_string().into()),
-                    ];
-                    host::emit(&host_el, "error", &detail);
+                    host::refuse(&host_el, &campaign, "bad_options", &e.describe(attributes));
                     return Ok(());
                 }
             };

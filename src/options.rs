@@ -1,8 +1,6 @@
 //! Widget options: what a partner passes as `data-*` attributes or as a JS object, parsed once
 //! into [`WidgetOptions`]. The same names work in both places (`data-endpoint` ⇔ `endpoint`).
 
-use std::fmt;
-
 /// Colour scheme of the widget. Option `theme`; default [`Theme::Auto`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Theme {
@@ -74,18 +72,26 @@ pub enum OptionsError {
     BadCampaign(String),
 }
 
-impl fmt::Display for OptionsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl OptionsError {
+    /// What is wrong and how to fix it, naming the option as the partner wrote it: the
+    /// `data-*` attribute (`attributes`: a script tag, `<pledge-widget>` or a `div` target),
+    /// or the key of the `mount()` options object.
+    pub fn describe(&self, attributes: bool) -> String {
+        let (endpoint, campaign) = if attributes {
+            ("data-endpoint", "data-campaign")
+        } else {
+            ("mount() option endpoint", "mount() option campaign")
+        };
         match self {
-            Self::MissingEndpoint => f.write_str(
-                "missing data-endpoint: set it to the pledge API base URL, e.g. https://pledge.example.org/api/v1",
+            Self::MissingEndpoint => format!(
+                "missing {endpoint}: set it to the pledge API base URL, e.g. https://pledge.example.org/api/v1"
             ),
-            Self::BadEndpoint(v) => write!(f, "data-endpoint \"{v}\" is not an http(s) URL"),
+            Self::BadEndpoint(v) => format!("{endpoint} \"{v}\" is not an http(s) URL"),
             Self::MissingCampaign => {
-                f.write_str("missing data-campaign: set it to the campaign slug, e.g. no-music-for-ice")
+                format!("missing {campaign}: set it to the campaign slug, e.g. no-music-for-ice")
             }
             Self::BadCampaign(v) => {
-                write!(f, "data-campaign \"{v}\" is not a slug (a-z, 0-9 and -, at most 64)")
+                format!("{campaign} \"{v}\" is not a slug (a-z, 0-9 and -, at most 64)")
             }
         }
     }
@@ -217,5 +223,20 @@ mod tests {
         assert_eq!(layout("banner"), Layout::Banner);
         assert_eq!(layout("compact"), Layout::Compact);
         assert_eq!(layout("sideways"), Layout::Full);
+    }
+
+    #[test]
+    fn errors_name_the_option_as_the_partner_wrote_it() {
+        let e = opts(&[("campaign", "a")]).unwrap_err();
+        assert!(e.describe(true).starts_with("missing data-endpoint: "));
+        assert!(
+            e.describe(false)
+                .starts_with("missing mount() option endpoint: ")
+        );
+        let e = opts(&[("endpoint", "http://x"), ("campaign", "A")]).unwrap_err();
+        assert_eq!(
+            e.describe(false),
+            "mount() option campaign \"A\" is not a slug (a-z, 0-9 and -, at most 64)"
+        );
     }
 }

@@ -49,15 +49,23 @@ fn attr(shadow: &ShadowRoot, selector: &str, name: &str) -> Option<String> {
         .get_attribute(name)
 }
 
-/// An endpoint that refuses connections: the campaign GET fails, so the minimal form
-/// (name, email, consent) must still render.
+/// An endpoint that refuses connections: no answer, so no form may take a signature.
 const DEAD: &str = "http://127.0.0.1:9/api/v1";
+
+/// An endpoint that answers but has no campaign route: the test runner's own server, whose
+/// `404` for any other path is no pledge API error. The minimal form (name, email, consent)
+/// renders, since the POST may still work.
+fn no_campaign_route() -> String {
+    let origin = web_sys::window().unwrap().location().origin().unwrap();
+    format!("{origin}/no-campaign-route/api/v1")
+}
 
 #[wasm_bindgen_test]
 async fn mounting_shows_the_minimal_form_when_the_campaign_route_is_missing() {
     let (_el, shadow) = fresh_shadow();
+    let endpoint = no_campaign_route();
     let opts = options(&[
-        ("endpoint", DEAD),
+        ("endpoint", &endpoint),
         ("campaign", "demo"),
         ("title", "Sign now"),
         ("lang", "en"),
@@ -86,9 +94,25 @@ async fn mounting_shows_the_minimal_form_when_the_campaign_route_is_missing() {
 }
 
 #[wasm_bindgen_test]
-async fn empty_submit_marks_fields_invalid_and_focuses_the_first() {
+async fn an_endpoint_that_gives_no_answer_shows_no_form() {
     let (_el, shadow) = fresh_shadow();
     let opts = options(&[("endpoint", DEAD), ("campaign", "demo"), ("lang", "en")]);
+    let handle = pledge_widget::mount(shadow.clone(), opts).unwrap();
+    let notice = wait_for(&shadow, "[role=alert]").await;
+    assert_eq!(notice.text_content().unwrap(), EN.unreachable);
+    assert!(shadow.query_selector("form, input").unwrap().is_none());
+    handle.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn empty_submit_marks_fields_invalid_and_focuses_the_first() {
+    let (_el, shadow) = fresh_shadow();
+    let endpoint = no_campaign_route();
+    let opts = options(&[
+        ("endpoint", &endpoint),
+        ("campaign", "demo"),
+        ("lang", "en"),
+    ]);
     let handle = pledge_widget::mount(shadow.clone(), opts).unwrap();
     let button: HtmlElement = wait_for(&shadow, "button[type=submit]")
         .await

@@ -1,18 +1,61 @@
-//! Per-campaign CORS. A global CORS layer cannot know which partner sites each campaign
-//! allows, so this middleware asks for the campaign like a handler does
-//! ([`CampaignFromPath`]: 404 for unknown slugs, before any body is read) and answers
-//! preflights itself.
+//! CORS for the API. The public, read-only routes (campaign document, count, events, signers)
+//! answer any origin, errors included, so a widget on any page can tell "unknown campaign" from
+//! "no answer". The signing routes (challenge, signatures) keep the campaign's allow-list: a
+//! global CORS layer cannot know which partner sites each campaign allows, so that middleware
+//! asks for the campaign like a handler does ([`CampaignFromPath`]: 404 for unknown slugs,
+//! before any body is read) and answers preflights itself.
 
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::domain::CampaignState;
 use crate::error::ApiError;
 use crate::extract::CampaignFromPath;
 
-/// Adds the campaign's CORS headers; answers preflights (`OPTIONS`) itself.
+/// Headers a cross-origin page may read from an answer.
+fn exposed() -> HeaderValue {
+    HeaderValue::from_static("etag, retry-after")
+}
+
+/// The read routes: `Access-Control-Allow-Origin: *` on every answer (no credentials are ever
+/// allowed, so `*` is the whole truth and needs no `Vary: Origin`), and preflights answered
+/// here. A route whose answer depends on `Origin` (the campaign document's `can_sign_here`)
+/// says `Vary: Origin` itself.
+pub async fn public_cors(req: Request, next: Next) -> Response {
+    let preflight = req.method() == Method::OPTIONS;
+    let mut response = if preflight {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        next.run(req).await
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, exposed());
+    if preflight {
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, OPTIONS"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("if-none-match, last-event-id"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
+    }
+    response
+}
+
+/// The signing routes: the campaign's CORS headers for an allowed origin, none for others;
+/// answers preflights (`OPTIONS`) itself. An unknown campaign's `404` and an archived one's
+/// `410` are readable by any origin, like the read routes' (they tell nothing about any
+/// campaign's allow-list).
 pub async fn campaign_cors(
     campaign: Result<CampaignFromPath, ApiError>,
     req: Request,
@@ -20,7 +63,14 @@ pub async fn campaign_cors(
 ) -> Response {
     let campaign = match campaign {
         Ok(CampaignFromPath(c)) => c,
-        Err(e) => return with_vary(e.into_response()),
+        Err(e) => {
+            let mut response = e.into_response();
+            response.headers_mut().insert(
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            );
+            return response;
+        }
     };
     let origin = req
         .headers()
@@ -37,19 +87,13 @@ pub async fn campaign_cors(
         });
     let mut response = if req.method() == Method::OPTIONS {
         StatusCode::NO_CONTENT.into_response()
-    } else if campaign.campaign.state == CampaignState::Archived {
-        // Said here, with the CORS headers, so the widget can read why.
-        ApiError::CampaignArchived.into_response()
     } else {
         next.run(req).await
     };
     let headers = response.headers_mut();
     if let Some(origin) = origin {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-        headers.insert(
-            header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static("etag, retry-after"),
-        );
+        headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, exposed());
         headers.insert(
             header::ACCESS_CONTROL_ALLOW_METHODS,
             HeaderValue::from_static("GET, POST, OPTIONS"),
@@ -63,15 +107,24 @@ pub async fn campaign_cors(
             HeaderValue::from_static("600"),
         );
     }
-    with_vary(response)
-}
-
-/// Responses differ by `Origin`, so shared caches must key on it.
-fn with_vary(mut response: Response) -> Response {
-    add_vary_origin(response.headers_mut());
+    // Responses differ by `Origin`, so shared caches must key on it.
+    add_vary_origin(headers);
     response
 }
 
-fn add_vary_origin(headers: &mut HeaderMap) {
+/// `Vary: Origin`, added to whatever the response already varies on.
+pub fn add_vary_origin(headers: &mut HeaderMap) {
     headers.append(header::VARY, HeaderValue::from_static("origin"));
+}
+
+/// `404 not_found` for any other path under `/api/`, readable by any origin: a widget whose
+/// `endpoint` misses the version (`…/api` for `…/api/v1`) hears that the path is wrong
+/// instead of a CORS failure it would have to read as "no answer".
+pub async fn api_not_found() -> Response {
+    let mut response = ApiError::NotFound.into_response();
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response
 }

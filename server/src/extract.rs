@@ -38,6 +38,10 @@ impl FromRequestParts<AppState> for CampaignFromPath {
             .get(&slug)
             .await?
             .ok_or(ApiError::CampaignNotFound)?;
+        // Archived: gone from every public route (read and signing alike), readable as such.
+        if live.campaign.state == crate::domain::CampaignState::Archived {
+            return Err(ApiError::CampaignArchived);
+        }
         let loaded = Self(live);
         parts.extensions.insert(loaded.clone());
         Ok(loaded)

@@ -213,7 +213,7 @@ impl LiveCampaigns {
 
 /// What clients see of a campaign apart from its count, to tell whether a re-read changed it.
 fn public_document(c: &Campaign) -> String {
-    serde_json::to_string(&crate::wire::CampaignInfo::new(c, 0)).unwrap_or_default()
+    serde_json::to_string(&crate::wire::CampaignInfo::new(c, 0, true)).unwrap_or_default()
 }
 
 /// How long the count listener waits before connecting again after losing PostgreSQL.

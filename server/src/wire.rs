@@ -24,13 +24,17 @@ pub struct CampaignInfo<'a> {
     pub privacy_url: Option<&'a str>,
     pub share_url: Option<&'a str>,
     pub allow_public_names: bool,
-    pub languages: &'a [String],
+    /// The campaign's languages, then each language it has a translation for (once each).
+    pub languages: Vec<&'a str>,
     /// Title, text and consent line per language tag.
     pub translations: &'a BTreeMap<String, Translation>,
     /// `null` when signatures need no proof of work.
     pub proof_of_work: Option<ProofOfWorkInfo>,
     /// The public signer wall; `null` when it is off (then `…/signers` answers 404).
     pub wall: Option<WallInfo>,
+    /// Whether a browser page on the requesting `Origin` may post signatures (the campaign's
+    /// allowed origins); `true` without an `Origin` (same-origin pages, non-browser clients).
+    pub can_sign_here: bool,
 }
 
 /// Whether and how the campaign shows its signers' names (`GET …/signers`).
@@ -49,8 +53,15 @@ pub struct ProofOfWorkInfo {
 }
 
 impl<'a> CampaignInfo<'a> {
-    /// The campaign as clients see it, with the live `count` (not the one read with it).
-    pub fn new(c: &'a Campaign, count: i64) -> Self {
+    /// The campaign as clients see it, with the live `count` (not the one read with it) and
+    /// whether the asking page may sign.
+    pub fn new(c: &'a Campaign, count: i64, can_sign_here: bool) -> Self {
+        let mut languages: Vec<&str> = c.languages.iter().map(String::as_str).collect();
+        for lang in c.translations.keys() {
+            if !languages.contains(&lang.as_str()) {
+                languages.push(lang);
+            }
+        }
         Self {
             slug: &c.slug,
             state: c.state.as_str(),
@@ -63,7 +74,7 @@ impl<'a> CampaignInfo<'a> {
             privacy_url: c.privacy_url.as_deref(),
             share_url: c.share_url.as_deref(),
             allow_public_names: c.allow_public_names,
-            languages: &c.languages,
+            languages,
             translations: &c.translations,
             proof_of_work: c.proof_of_work.map(|p| ProofOfWorkInfo {
                 maxnumber: p.maxnumber,
@@ -75,6 +86,7 @@ impl<'a> CampaignInfo<'a> {
                     public_fields: wall.public_fields,
                 })
             },
+            can_sign_here,
         }
     }
 }

@@ -14,14 +14,7 @@ use crate::outcome::SubmitOutcome;
 /// to the outbox instead of leaving "Signing…" up forever on a dead connection.
 const TIMEOUT_MS: u32 = 15_000;
 
-/// Why a GET gave no usable document.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FetchError {
-    /// No answer (offline, DNS, CORS refusal, …).
-    Network,
-    /// An answer with this status and, if JSON, this error code.
-    Status(u16, Option<String>),
-}
+pub use crate::availability::FetchError;
 
 /// `fetch(url, {method, headers, body})`; `None` when no answer arrived within [`TIMEOUT_MS`].
 async fn fetch(

@@ -55,13 +55,19 @@ fn string(o: &JsValue, k: &str) -> Option<String> {
     Reflect::get(o, &k.into()).ok()?.as_string()
 }
 
-/// A solved proof: the `proof` member of the POST body, with the challenge's expiry.
-pub type Proof = (JsValue, Option<u64>);
+/// A solved proof: the `proof` member of the POST body, with the challenge's expiry and the
+/// local time (seconds) from which the server takes it: its minimum fill time after the
+/// challenge arrived.
+pub type Proof = (JsValue, Option<u64>, f64);
 
 /// Fetches a challenge and finds its number. `None` when there is no challenge or no number
 /// matches. Runs in the `pow` chunk ([`lazy::pow_solve`]).
 pub async fn solve(base: &str) -> Option<Proof> {
     let c = get(&format!("{base}/challenge")).await.ok()?;
+    // Counted from the answer (the server issued it before): a quarter second more covers
+    // its whole-second clock.
+    let min_fill = Reflect::get(&c, &"min_fill_seconds".into()).ok()?.as_f64();
+    let ready = now_s() + min_fill.unwrap_or(0.0) + 0.25;
     let salt = string(&c, "salt")?;
     let target = pow::parse_hex32(&string(&c, "challenge")?)?;
     let max = Reflect::get(&c, &"maxnumber".into()).ok()?.as_f64()?;
@@ -88,7 +94,7 @@ pub async fn solve(base: &str) -> Option<Proof> {
         let _ = Reflect::set(&proof, &k.into(), &Reflect::get(&c, &k.into()).ok()?);
     }
     let _ = Reflect::set(&proof, &"number".into(), &JsValue::from_f64(number as f64));
-    Some((proof.into(), pow::expires(&salt)))
+    Some((proof.into(), pow::expires(&salt), ready))
 }
 
 /// Starts solving a challenge for `base` unless one is solved or being solved.
@@ -113,12 +119,25 @@ pub async fn prepare(base: &str) {
 }
 
 /// A fresh proof for one signature (each is spent by the signature that uses it): the prepared
-/// one if still valid, else a new one. `None` when none could be had (no network).
+/// one if still valid, else a new one; returned once the campaign's minimum fill time since
+/// its challenge has passed, so the post is not refused `429 too_fast`. `None` when none could
+/// be had (no network).
 pub async fn take(base: &str) -> Option<JsValue> {
+    let (proof, ready) = fresh(base).await?;
+    let wait = ready - now_s();
+    if wait > 0.0 {
+        sleep((wait * 1000.0) as u32).await;
+    }
+    Some(proof)
+}
+
+async fn fresh(base: &str) -> Option<(JsValue, f64)> {
     loop {
         let (proof, solving) = with_slot(base, |s| (s.proof.take(), s.solving));
         match proof {
-            Some((p, exp)) if exp.is_none_or(|e| e as f64 > now_s() + MARGIN_S) => return Some(p),
+            Some((p, exp, ready)) if exp.is_none_or(|e| e as f64 > now_s() + MARGIN_S) => {
+                return Some((p, ready));
+            }
             // Expired: drop it and solve a new one.
             Some(_) => {}
             None if solving => {
@@ -129,6 +148,6 @@ pub async fn take(base: &str) -> Option<JsValue> {
         }
         prepare(base).await;
         let solved = with_slot(base, |s| s.proof.take());
-        return solved.map(|(p, _)| p);
+        return solved.map(|(p, _, ready)| (p, ready));
     }
 }

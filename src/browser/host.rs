@@ -55,6 +55,19 @@ pub fn emit(target: &Element, name: &str, detail: &[(&str, JsValue)]) {
     }
 }
 
+/// A widget that cannot take signatures tells the partner once: one `console.error` line
+/// `[pledge-widget] CODE: FIX` and `pledge:error` with `{campaign, code, message: "CODE: FIX"}`.
+pub fn refuse(target: &Element, campaign: &str, code: &str, fix: &str) {
+    let line = [code, ": ", fix].concat();
+    report(&line);
+    let detail = [
+        ("campaign", campaign.into()),
+        ("code", code.into()),
+        ("message", line.into()),
+    ];
+    emit(target, "error", &detail);
+}
+
 /// `console.error("[pledge-widget] …")`.
 pub fn report(msg: &str) {
     web_sys::console::error_1(&format!("[pledge-widget] {msg}").into());
@@ -99,9 +112,10 @@ pub fn random_key() -> String {
         .and_then(|w| w.crypto().ok())
         .filter(|c| js_sys::Reflect::has(c, &"randomUUID".into()).unwrap_or(false))
         .map(|c| c.random_uuid());
+    // Digit by digit: `format!("{:x}")` would bring hex formatting into the main module.
     uuid.unwrap_or_else(|| {
-        (0..4)
-            .map(|_| format!("{:08x}", (js_sys::Math::random() * 4294967296.0) as u32))
+        (0..32)
+            .map(|_| char::from_digit((js_sys::Math::random() * 16.0) as u32, 16).unwrap_or('0'))
             .collect()
     })
 }

@@ -2,6 +2,8 @@
 //! `locales/` base URL, then one `<lang>-<hash>` stem per language), the fetch itself, and the
 //! partner's `strings` overrides. Any failure falls back to English; nothing throws.
 
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+
 use js_sys::{Array, JSON, Object};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -52,7 +54,9 @@ pub fn strings(pick: Pick, file: Option<String>, overrides: Option<&str>) -> &'s
     Box::leak(Box::new(s))
 }
 
-/// `{"submit": "Add my name"}`: each string member replaces that key's text.
+/// `{"submit": "Add my name"}`: each string member replaces that key's text. A `submit`
+/// override also names the compact opener unless `open_form` is given too (both start the
+/// signing). Unknown keys are ignored with one `console.warn` per page, naming them.
 fn apply_overrides(s: &mut Strings, json: Option<&str>) {
     let Some(obj) = json
         .and_then(|j| JSON::parse(j).ok())
@@ -60,10 +64,32 @@ fn apply_overrides(s: &mut Strings, json: Option<&str>) {
     else {
         return;
     };
+    let unknown = Array::new();
+    let mut opener = None;
     for entry in Object::entries(&Object::from(obj)).iter() {
         let e = Array::from(&entry);
         if let (Some(k), Some(v)) = (e.get(0).as_string(), e.get(1).as_string()) {
-            s.set(&k, keep(v));
+            let v = keep(v);
+            if !s.set(&k, v) {
+                unknown.push(&e.get(0));
+            } else if k == "submit" {
+                opener.get_or_insert(v);
+            } else if k == "open_form" {
+                opener = Some(v);
+            }
         }
     }
+    if let Some(text) = opener {
+        s.open_form = text;
+    }
+    // Once per page, however many widgets share the mistake.
+    if unknown.length() > 0 && !WARNED.swap(true, Relaxed) {
+        web_sys::console::warn_2(
+            &"[pledge-widget] strings: unknown keys ignored (see docs/i18n.md):".into(),
+            &unknown,
+        );
+    }
 }
+
+/// Whether this page was already told about unknown `strings` keys.
+static WARNED: AtomicBool = AtomicBool::new(false);

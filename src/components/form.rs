@@ -185,7 +185,11 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
             set_attr(el, "aria-busy", Some(if b { "true" } else { "false" }));
         });
     let base = ctx.opts.campaign_url();
-    let cancel = El::new("button").attr("type", "button").text(s.cancel);
+    // Quieter than the sign button (outline, not filled): giving up is not the next step.
+    // Quieter than the sign button (outline, not filled): giving up is not the next step.
+    let cancel = El::class("button", "secondary")
+        .attr("type", "button")
+        .text(s.cancel);
     let cancel = cancel
         .bind(move |el| set_attr(el, "hidden", (!saved.get()).then_some("")))
         .on("click", {

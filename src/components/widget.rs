@@ -1,7 +1,11 @@
 //! The whole widget: loads the campaign, follows the live count, and switches between
 //! loading, pitch + form (or the compact opener), thanks, and "not available".
 
-use std::{rc::Rc, sync::Arc};
+use std::rc::Rc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicU32, Ordering::Relaxed},
+};
 
 use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::JsValue;
@@ -10,14 +14,12 @@ use super::{
     Ctx,
     count::{count_phrase, count_view},
     form::{Signed, pledge_form},
-    pitch::pitch,
+    pitch::{in_language, pitch},
     thanks::thanks,
 };
+use crate::availability::{self, Unavailable};
 use crate::browser::dom::{El, switch};
-use crate::browser::{
-    api::{FetchError, get},
-    decode, host, lazy, live, outbox,
-};
+use crate::browser::{api::get, decode, host, lazy, live, outbox};
 use crate::campaign::Campaign;
 use crate::milestone;
 use crate::options::Layout;
@@ -58,14 +60,21 @@ fn show_thanks(
 enum Load {
     Loading,
     Ready(Arc<Campaign>),
-    /// The endpoint says the campaign does not exist.
-    Missing,
+    /// No form here: the notice to show instead.
+    Unavailable(&'static str),
 }
 
 /// The minimal campaign (name, email, consent) for endpoints without the campaign route.
 fn fallback(ctx: &Ctx) -> Campaign {
     let title = ctx.opts.title.clone();
     Campaign::fallback(title.unwrap_or_else(|| ctx.s.fallback_title.into()))
+}
+
+/// The page's origin (`scheme://host[:port]`), cut from its URL.
+fn page_origin() -> String {
+    let url = host::page_url().unwrap_or_default();
+    let end = url.match_indices('/').nth(2).map_or(url.len(), |(i, _)| i);
+    url[..end].to_owned()
 }
 
 fn campaign_detail(ctx: &Ctx) -> (&'static str, JsValue) {
@@ -86,17 +95,15 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
     );
     let announce = RwSignal::new(String::new());
 
+    // The live count follows once the campaign is known to take signatures here: an unknown
+    // campaign or a dead endpoint opens no stream (and logs no stream errors).
+    // Subscription ids start at 1: 0 is "none yet".
     let base = ctx.opts.campaign_url();
-    let id = live::subscribe(
-        &base,
-        Rc::new(move |n, g| {
-            count.set(Some(n));
-            if g.is_some() {
-                goal.set(g);
-            }
-        }),
-    );
-    on_cleanup(move || live::unsubscribe(&base, id));
+    let feed = Arc::new(AtomicU32::new(0));
+    on_cleanup({
+        let feed = feed.clone();
+        move || live::unsubscribe(&base, feed.load(Relaxed))
+    });
     let c = ctx.clone();
     spawn_local(async move {
         let fetched = get(&c.opts.campaign_url()).await;
@@ -105,26 +112,45 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
         if load.try_get_untracked().is_none() {
             return;
         }
-        let campaign = match fetched.as_ref().map(decode::campaign) {
-            Ok(Some(mut campaign)) => {
-                if let Ok(doc) = &fetched {
+        let verdict = match &fetched {
+            Ok(doc) => match decode::campaign(doc) {
+                Some(c) if !c.can_sign_here => Err(Unavailable::OriginNotAllowed),
+                Some(mut campaign) => {
                     decode::translate(doc, s.tag, &mut campaign);
+                    Ok(Some(campaign))
                 }
+                None => Err(Unavailable::LoadFailed(200, None)),
+            },
+            // The endpoint said it has no campaign route: the POST may still work.
+            Err(e) => availability::after_error(e).map(|()| None),
+        };
+        let campaign = match verdict {
+            Ok(Some(campaign)) => {
+                let id = live::subscribe(
+                    &c.opts.campaign_url(),
+                    Rc::new(move |n, g| {
+                        count.set(Some(n));
+                        if g.is_some() {
+                            goal.set(g);
+                        }
+                    }),
+                );
+                feed.store(id, Relaxed);
                 campaign
             }
-            Err(FetchError::Status(404, Some(code))) if code == "campaign_not_found" => {
-                load.set(Load::Missing);
-                let detail = [
-                    campaign_detail(&c),
-                    ("code", code.into()),
-                    ("message", s.unavailable.into()),
-                ];
-                host::emit(&c.host, "error", &detail);
+            Ok(None) => fallback(&c),
+            Err(why) => {
+                let notice = match why {
+                    Unavailable::CampaignNotFound => s.unavailable,
+                    Unavailable::OriginNotAllowed => s.not_here,
+                    Unavailable::EndpointUnreachable => s.unreachable,
+                    Unavailable::LoadFailed(..) => s.misconfigured,
+                };
+                load.set(Load::Unavailable(notice));
+                let fix = why.fix(&page_origin(), &c.opts.campaign, &c.opts.endpoint);
+                host::refuse(&c.host, &c.opts.campaign, why.code(), &fix);
                 return;
             }
-            // No campaign route, not the documented shape, or no network yet: the POST may
-            // still work, so offer the minimal form.
-            _ => fallback(&c),
         };
         if count.get_untracked().is_none() && campaign.count.is_some() {
             count.set(campaign.count);
@@ -159,11 +185,9 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
                     .attr("role", "status")
                     .text(s.loading),
             ],
-            Load::Missing => vec![
-                El::class("p", "notice")
-                    .attr("role", "alert")
-                    .text(s.unavailable),
-            ],
+            Load::Unavailable(notice) => {
+                vec![El::class("p", "notice").attr("role", "alert").text(notice)]
+            }
             Load::Ready(c) => match done {
                 Some(already) => {
                     let url = c
@@ -176,7 +200,7 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
                 None if is_open => {
                     let on_signed = on_signed.clone();
                     let mut parts = vec![
-                        pitch(&c.title, &c.text),
+                        pitch(&c.title, &c.text, c.lang.as_deref()),
                         count_view(&ctx, count, goal),
                         pledge_form(&ctx, c, move |signed| on_signed(signed)),
                     ];
@@ -208,6 +232,7 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
                         vec![title, El::class("div", "strip").child(count).child(opener)]
                     } else {
                         let title = El::new("h2").attr("part", "title").text(&c.title);
+                        let title = in_language(title, c.lang.as_deref());
                         vec![title, count, opener]
                     }
                 }

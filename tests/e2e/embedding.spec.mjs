@@ -207,9 +207,19 @@ test('PledgeWidget.mount: callbacks mirror the events, the email never leaves, u
     window.calls = [];
     await window.PledgeWidget.mount(document.getElementById('slot'), { campaign: 'x', onError: (d) => window.calls.push(d) });
   });
-  await expect.poll(() => page.evaluate(() => window.calls)).toEqual([{ campaign: 'x', code: 'bad_options', message: expect.stringMatching(/endpoint/) }]);
+  // The message names the option as a mount() caller wrote it (not the data-* attribute).
+  const line = 'bad_options: missing mount() option endpoint: set it to the pledge API base URL, e.g. https://pledge.example.org/api/v1';
+  await expect.poll(() => page.evaluate(() => window.calls)).toEqual([{ campaign: 'x', code: 'bad_options', message: line }]);
   // Only the misconfiguration logs (once, by design); nothing threw into the page.
-  expect(errors.filter((e) => !/missing data-endpoint/.test(e))).toEqual([]);
+  expect(errors).toEqual([`[pledge-widget] ${line}`]);
+  // Given as attributes, the same mistake names the attribute.
+  await page.evaluate(() => {
+    const el = document.createElement('pledge-widget');
+    el.setAttribute('campaign', 'x');
+    document.body.append(el);
+  });
+  await expect.poll(() => errors.length).toBe(2);
+  expect(errors[1]).toMatch(/^\[pledge-widget\] bad_options: missing data-endpoint: /);
 });
 
 test('the same options mean the same widget whichever way they come in', async ({ page }) => {

@@ -132,6 +132,41 @@ test('a partner overrides UI strings: strings option (JS API) and data-strings a
   await expect(widget(page).locator('#pw-name')).toBeVisible();
 });
 
+test('unknown strings keys are named in one console warning per page', async ({ page }) => {
+  const warnings = [];
+  page.on('console', (m) => m.type() === 'warning' && warnings.push(m));
+  await page.goto(`${stack.partnerOrigin}/strings.html`);
+  await expect(widget(page, 1).locator('#pw-open')).toBeVisible();
+  await expect(submitButton(widget(page))).toBeVisible();
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0].text()).toMatch(/^\[pledge-widget\] strings: unknown keys ignored/);
+  expect(await warnings[0].args()[1].jsonValue()).toEqual(['unknown_key', 'submt']);
+});
+
+test('the compact opener follows a submit override, unless open_form is given too', async ({ page }) => {
+  let w = await openWidget(page, stack, { lang: 'en', layout: 'compact', strings: JSON.stringify({ submit: 'Add my name' }) });
+  await expect(w.locator('#pw-open')).toHaveText('Add my name');
+  w = await openWidget(page, stack, { lang: 'en', layout: 'compact', strings: JSON.stringify({ open_form: 'Join us', submit: 'Add my name' }) });
+  await expect(w.locator('#pw-open')).toHaveText('Join us');
+  await w.locator('#pw-open').click();
+  await expect(submitButton(w)).toHaveText('Add my name');
+});
+
+test('campaign text without a translation keeps its own language and direction', async ({ page }) => {
+  // Arabic widget, English-only campaign: the pitch says lang="en" dir="ltr", so the text is
+  // laid out left to right (no ".ICE" at the wrong end) inside the right-to-left widget.
+  let w = await openWidget(page, stack, { lang: 'ar', campaign: 'translated' });
+  await expect(w.locator('[part~="widget"]')).toHaveAttribute('dir', 'rtl');
+  const pitch = w.locator('div:has(> h2[part~="title"])');
+  await expect(pitch).toHaveAttribute('lang', 'en');
+  await expect(pitch).toHaveAttribute('dir', 'ltr');
+  expect(await pitch.evaluate((el) => getComputedStyle(el.querySelector('p')).direction)).toBe('ltr');
+  // With a translation the text is in the widget's language: nothing of its own to say.
+  w = await openWidget(page, stack, { lang: 'es', campaign: 'translated' });
+  await expect(w.getByRole('heading', { level: 2 })).toHaveText('Paren las redadas');
+  await expect(w.locator('div:has(> h2[part~="title"])')).not.toHaveAttribute('lang', /./);
+});
+
 test('only the chosen language is downloaded, from a content-hashed, immutable file', async ({ page }) => {
   const fetched = [];
   page.on('response', (r) => { if (r.url().includes('/widget/locales/')) fetched.push(r); });
@@ -153,4 +188,6 @@ test('campaign text follows the widget language when the campaign has it (transl
   await expect(submitButton(w)).toHaveText(SUBMIT.fr);
   const doc = await (await page.request.get(`${stack.endpoint}/campaigns/translated`)).json();
   expect(doc.translations.es.title).toBe('Paren las redadas');
+  // The document's languages include the translations'.
+  expect(doc.languages).toEqual(['en', 'es']);
 });

@@ -85,3 +85,22 @@ test('the embed page renders the escaped title as text', async ({ page }) => {
   await expect(page.locator('pledge-widget [part~="count"]')).toContainText(/\d/);
   expect(await page.evaluate(() => window.pwned)).toBeUndefined();
 });
+
+test('the parent page hears pledge:signed on the iframe, from the embed frame only', async ({ page }) => {
+  await page.addInitScript(() => {
+    window.heard = [];
+    document.addEventListener('pledge:signed', (e) => window.heard.push({ target: e.target.id, detail: e.detail }));
+  });
+  await page.goto(`${stack.partnerOrigin}/iframe.html`);
+  await expect.poll(() => height(page)).toBeGreaterThan(400);
+  // Another frame of the page claims a signature: not from the embed frame, so no event.
+  await page.frame({ url: /spoof\.html/ }).evaluate(() => window.parent.postMessage(
+    { type: 'pledge:signed', detail: { campaign: 'no-music-for-ice', count: 999, status: 'signed' } }, '*'));
+  const w = page.frameLocator('#pledge-frame').locator('pledge-widget');
+  await fillPledge(w, { email: 'framed-event@example.org' });
+  await submit(w);
+  await expectThanks(w);
+  await expect.poll(() => page.evaluate(() => window.heard)).toEqual([
+    { target: 'pledge-frame', detail: { campaign: 'no-music-for-ice', count: 1, status: 'signed' } },
+  ]);
+});

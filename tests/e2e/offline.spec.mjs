@@ -27,6 +27,10 @@ test('signed offline, kept across a reload, stored exactly once when the network
   await submit(w);
   await expect(w.getByRole('alert')).toContainText(/saved/i);
   await expect(w.getByRole('button', { name: /cancel/i })).toBeVisible();
+  // Cancel is quieter than the sign button: an outline, not the accent fill.
+  const fill = (b) => b.evaluate((el) => getComputedStyle(el).backgroundColor);
+  expect(await fill(w.getByRole('button', { name: /cancel/i }))).toBe('rgba(0, 0, 0, 0)');
+  expect(await fill(w.locator('[part~="submit"]'))).not.toBe('rgba(0, 0, 0, 0)');
   expect(await outboxKeys(page)).toHaveLength(1);
   // Only what resending needs (docs/embedding.md, "What waits in the visitor's browser").
   const entry = await page.evaluate((k) => JSON.parse(localStorage.getItem(k)), (await outboxKeys(page))[0]);

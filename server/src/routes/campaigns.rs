@@ -10,20 +10,36 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::{StreamExt, stream};
+use serde::Serialize;
 use serde_json::json;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 
 use crate::abuse::STREAM_RETRY_AFTER_SECS;
 use crate::abuse::client_addr::ClientAddr;
+use crate::abuse::proof::Challenge;
+use crate::cors::add_vary_origin;
 use crate::error::ApiError;
 use crate::extract::CampaignFromPath;
 use crate::state::AppState;
 use crate::wall::WallEvent;
 use crate::wire::CampaignInfo;
 
-pub async fn info(CampaignFromPath(live): CampaignFromPath) -> Response {
-    Json(CampaignInfo::new(&live.campaign, live.count())).into_response()
+/// `GET /campaigns/{slug}`. The answer depends on `Origin` (`can_sign_here`), so it says
+/// `Vary: Origin`; it carries no ETag and no cache lifetime of its own.
+pub async fn info(CampaignFromPath(live): CampaignFromPath, headers: HeaderMap) -> Response {
+    let can_sign_here = can_sign_here(&live, &headers);
+    let info = CampaignInfo::new(&live.campaign, live.count(), can_sign_here);
+    let mut response = Json(info).into_response();
+    add_vary_origin(response.headers_mut());
+    response
+}
+
+/// Whether the page asking (its `Origin`; none = not a browser page) may sign `live`.
+fn can_sign_here(live: &crate::live::LiveCampaign, headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ORIGIN)
+        .is_none_or(|o| o.to_str().is_ok_and(|o| live.allows_origin(o)))
 }
 
 pub async fn count(CampaignFromPath(live): CampaignFromPath, headers: HeaderMap) -> Response {
@@ -78,11 +94,24 @@ pub async fn challenge(
         .challenges
         .issue(&campaign.slug, maxnumber, abuse.clock.unix_now())
         .map_err(|e| ApiError::Internal(format!("random numbers: {e}")))?;
-    let mut response = Json(challenge).into_response();
+    let answer = ChallengeAnswer {
+        challenge,
+        min_fill_seconds: campaign.min_fill_seconds,
+    };
+    let mut response = Json(answer).into_response();
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// A challenge with the seconds that must pass between its issue and the post that spends
+/// it, so a widget can wait them out instead of hearing `429 too_fast`.
+#[derive(Serialize)]
+struct ChallengeAnswer {
+    #[serde(flatten)]
+    challenge: Challenge,
+    min_fill_seconds: u32,
 }
 
 /// Reconnect delay hinted to SSE clients: 3 s on average.
@@ -99,7 +128,10 @@ pub async fn events(
     State(state): State<AppState>,
     CampaignFromPath(live): CampaignFromPath,
     client: ClientAddr,
+    headers: HeaderMap,
 ) -> Result<impl IntoResponse, ApiError> {
+    // The `campaign` events' documents say whether this stream's page may sign, like `info`.
+    let origin = headers.get(header::ORIGIN).cloned();
     let permit = state
         .abuse
         .streams
@@ -140,8 +172,8 @@ pub async fn events(
     let slug = live.campaign.slug.clone();
     let campaign_events = WatchStream::from_changes(live.subscribe_revisions())
         .then(move |_| {
-            let (campaigns, slug) = (campaigns.clone(), slug.clone());
-            async move { campaign_event(&campaigns, &slug).await }
+            let (campaigns, slug, origin) = (campaigns.clone(), slug.clone(), origin.clone());
+            async move { campaign_event(&campaigns, &slug, origin.as_ref()).await }
         })
         .filter_map(|event| async move { event.map(Ok) });
     let events = stream::select(stream::select(counts, wall_events), campaign_events);
@@ -158,12 +190,24 @@ pub async fn events(
 
 /// The campaign's current document as a `campaign` event; `None` if it cannot be read now
 /// (the next change sends it again).
-async fn campaign_event(campaigns: &crate::live::LiveCampaigns, slug: &str) -> Option<Event> {
+async fn campaign_event(
+    campaigns: &crate::live::LiveCampaigns,
+    slug: &str,
+    origin: Option<&HeaderValue>,
+) -> Option<Event> {
     match campaigns.get(slug).await {
         Ok(Some(live)) => {
-            Some(Event::default().event("campaign").data(
-                serde_json::to_string(&CampaignInfo::new(&live.campaign, live.count())).ok()?,
-            ))
+            let mut headers = HeaderMap::new();
+            if let Some(origin) = origin {
+                headers.insert(header::ORIGIN, origin.clone());
+            }
+            let info =
+                CampaignInfo::new(&live.campaign, live.count(), can_sign_here(&live, &headers));
+            Some(
+                Event::default()
+                    .event("campaign")
+                    .data(serde_json::to_string(&info).ok()?),
+            )
         }
         Ok(None) => None,
         Err(e) => {

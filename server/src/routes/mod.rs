@@ -15,13 +15,13 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state, map_response};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::cors::campaign_cors;
+use crate::cors::{api_not_found, campaign_cors, public_cors};
 use crate::error::ApiError;
 use crate::extract::BODY_LIMIT;
 use crate::state::AppState;
@@ -53,7 +53,8 @@ pub fn app(state: AppState) -> Router {
 /// The main router with a chosen [`Surface`].
 pub fn app_with(state: AppState, surface: Surface) -> Router {
     let no_content = || async { StatusCode::NO_CONTENT };
-    let campaign_routes = Router::new()
+    // Public, read-only: any origin may read them (crate::cors::public_cors).
+    let read_routes = Router::new()
         .route(
             "/campaigns/{slug}",
             get(campaigns::info).options(no_content),
@@ -70,6 +71,9 @@ pub fn app_with(state: AppState, surface: Surface) -> Router {
             "/campaigns/{slug}/signers",
             get(signers::list).options(no_content),
         )
+        .route_layer(from_fn(public_cors));
+    // Signing: the campaign's allowed origins only.
+    let sign_routes = Router::new()
         .route(
             "/campaigns/{slug}/challenge",
             get(campaigns::challenge).options(no_content),
@@ -78,10 +82,11 @@ pub fn app_with(state: AppState, surface: Surface) -> Router {
             "/campaigns/{slug}/signatures",
             axum::routing::post(signatures::create).options(no_content),
         )
-        .route_layer(from_fn_with_state(state.clone(), campaign_cors))
-        .layer(api_compression());
+        .route_layer(from_fn_with_state(state.clone(), campaign_cors));
+    let campaign_routes = read_routes.merge(sign_routes).layer(api_compression());
     let mut router = Router::new()
         .nest("/api/v1", campaign_routes)
+        .route("/api/{*path}", any(api_not_found))
         .route("/widget/{*path}", get(assets::widget))
         .route("/embed/{campaign}", get(embed::page))
         .route("/healthz", get(ops::healthz))

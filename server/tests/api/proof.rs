@@ -67,6 +67,18 @@ async fn challenge_has_the_documented_shape_and_cors() {
         salt.contains("?expires=") && salt.contains("&issued="),
         "{salt}"
     );
+    // The campaign's minimum fill time, so a client can wait it out before posting.
+    assert_eq!(c["min_fill_seconds"], 0);
+    let c: Value = app
+        .client
+        .get(app.campaign_api(crate::helpers::SLOW_SLUG, "/challenge"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(c["min_fill_seconds"], 2);
 }
 
 #[tokio::test]
