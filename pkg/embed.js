@@ -16,8 +16,8 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-loading = import(new URL("pledge_widget-2ef1d2f3.js", base).href).then(function (m) {
-return m.default({ module_or_path: new URL("pledge_widget-5f3ad97d.wasm", base).href }).then(function () { return m; });
+loading = import(new URL("pledge_widget-7d74afdb.js", base).href).then(function (m) {
+return m.default({ module_or_path: new URL("pledge_widget-0b7e4d95.wasm", base).href }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
 }
@@ -36,7 +36,7 @@ OPTS.forEach(function (k) {
 var v = options[k];
 if (v != null) opts[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
 });
-opts.locales = new URL("locales/", base).href + " ar-6a301351 de-aeaef4d5 es-753667e8 fr-a4cd7b5d ht-40444c39 it-6e10d7e4 ko-bbc2ec95 pt-2bb1447b tl-5ff7135b vi-198066b3 zh-a8c094ef";
+opts.locales = new URL("locales/", base).href + " ar-75bed392 de-2a3d422d es-05c6a7f7 fr-0877ea92 ht-ab62264c it-3a6d26a0 ko-b09dc29c pt-454bfb11 tl-44e39e27 vi-56b5edb8 zh-d0195e51";
 Object.keys(CALLBACKS).forEach(function (name) {
 var cb = options[CALLBACKS[name]];
 if (typeof cb !== "function") return;

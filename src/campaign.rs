@@ -24,6 +24,8 @@ pub struct Campaign {
     pub allow_public_names: bool,
     /// Proof-of-work difficulty (`proof_of_work.maxnumber`); `None` = signatures need no proof.
     pub proof_of_work: Option<u64>,
+    /// `state` is not `open`: the widget shows the final count and no form.
+    pub closed: bool,
 }
 
 /// One campaign-specific form field.

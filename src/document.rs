@@ -55,6 +55,7 @@ pub fn campaign<J: Json>(v: &J) -> Option<Campaign> {
         share_url: string(v, "share_url"),
         allow_public_names: v.member("allow_public_names").boolean().unwrap_or(false),
         proof_of_work: uint(&v.member("proof_of_work"), "maxnumber"),
+        closed: closed(v).unwrap_or(false),
     })
 }
 
@@ -79,9 +80,19 @@ fn field<J: Json>(v: &J) -> Option<FieldSpec> {
     })
 }
 
-/// `{"count": N, "goal": G}` (goal optional), as `…/count` and SSE `count` events send it.
-pub fn count<J: Json>(v: &J) -> Option<(u64, Option<u64>)> {
-    Some((uint(v, "count")?, uint(v, "goal")))
+/// A live update: `{"count": N, "goal": G}` (goal optional) as `…/count` and SSE `count`
+/// events send it, or the whole campaign document of a `campaign` event, whose `state`
+/// says whether it is closed (`None` when the message does not say).
+pub type Update = (u64, Option<u64>, Option<bool>);
+
+/// Reads a [`Update`]; `None` without a count.
+pub fn count<J: Json>(v: &J) -> Option<Update> {
+    Some((uint(v, "count")?, uint(v, "goal"), closed(v)))
+}
+
+/// `state` other than `open` (`closed`, `archived`): no form; absent: unknown.
+fn closed<J: Json>(v: &J) -> Option<bool> {
+    string(v, "state").map(|s| s != "open")
 }
 
 /// Any answer body: success members and error members alike.
@@ -202,6 +213,10 @@ mod tests {
         let r = reply(&json!({"error": "validation", "fields": {"email": "bad", "n": 3}}));
         assert_eq!(r.error.as_deref(), Some("validation"));
         assert_eq!(r.fields, vec![("email".to_owned(), "bad".to_owned())]);
-        assert_eq!(count(&json!({"count": 7})), Some((7, None)));
+        assert_eq!(count(&json!({"count": 7})), Some((7, None, None)));
+        let closed = json!({"count": 7, "goal": 9, "state": "closed", "title": "T"});
+        assert_eq!(count(&closed), Some((7, Some(9), Some(true))));
+        assert!(campaign(&closed).is_some_and(|c| c.closed));
+        assert!(campaign(&json!({"title": "T", "state": "open"})).is_some_and(|c| !c.closed));
     }
 }
