@@ -16,8 +16,8 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-loading = import(new URL("pledge_widget-f04781d1.js", base).href).then(function (m) {
-return m.default({ module_or_path: new URL("pledge_widget-66055a0a.wasm", base).href }).then(function () { return m; });
+loading = import(new URL("pledge_widget-295b290f.js", base).href).then(function (m) {
+return m.default({ module_or_path: new URL("pledge_widget-93dbc586.wasm", base).href }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
 }
@@ -37,7 +37,7 @@ OPTS.forEach(function (k) {
 var v = options[k];
 if (v != null) opts[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
 });
-opts.locales = new URL("locales/", base).href + " ar-02a35f99 de-f348ed92 es-5e02d181 fr-4368d53f ht-efde7764 it-2b01b707 ko-2de580d3 pt-d64372d3 tl-40ae638e vi-954fbb6f zh-1ea76602";
+opts.locales = new URL("locales/", base).href + " ar-f8f85531 de-012ec751 es-a86d5168 fr-72699379 ht-45e1a7e6 it-601fb6e9 ko-74c75235 pt-802d16df tl-4603c597 vi-3410e995 zh-1705e29f";
 Object.keys(CALLBACKS).forEach(function (name) {
 var cb = options[CALLBACKS[name]];
 if (typeof cb !== "function") return;
@@ -92,7 +92,7 @@ for (var i = 0; i < wanted.length; i++) {
 var l = String(wanted[i] || "").split("-")[0].toLowerCase();
 if (l === "fil") l = "tl";
 if (l === "en") return null;
-var stem = /^[a-z]{2,3}$/.test(l) && " ar-02a35f99 de-f348ed92 es-5e02d181 fr-4368d53f ht-efde7764 it-2b01b707 ko-2de580d3 pt-d64372d3 tl-40ae638e vi-954fbb6f zh-1ea76602 ".match(new RegExp(" (" + l + "-[0-9a-f]+) "));
+var stem = /^[a-z]{2,3}$/.test(l) && " ar-f8f85531 de-012ec751 es-a86d5168 fr-72699379 ht-45e1a7e6 it-601fb6e9 ko-74c75235 pt-802d16df tl-4603c597 vi-3410e995 zh-1705e29f ".match(new RegExp(" (" + l + "-[0-9a-f]+) "));
 if (stem) return new URL("locales/" + stem[1] + ".txt", base).href;
 }
 return null;

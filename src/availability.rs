@@ -16,6 +16,8 @@ pub enum FetchError {
 pub enum Unavailable {
     /// `404 campaign_not_found`: the endpoint has no campaign by that slug.
     CampaignNotFound,
+    /// `410 campaign_archived`: the organiser put the campaign away.
+    Archived,
     /// The campaign document says this page's origin may not sign (`can_sign_here: false`).
     OriginNotAllowed,
     /// No answer at all: network, DNS, a dead server, or an answer the browser hid (no CORS).
@@ -36,6 +38,9 @@ pub fn after_error(e: &FetchError) -> Result<(), Unavailable> {
         FetchError::Status(404, Some(code)) if code == "campaign_not_found" => {
             Err(Unavailable::CampaignNotFound)
         }
+        FetchError::Status(410, Some(code)) if code == "campaign_archived" => {
+            Err(Unavailable::Archived)
+        }
         FetchError::Status(404, None) | FetchError::Status(405 | 501, _) => Ok(()),
         FetchError::Status(status, code) => Err(Unavailable::LoadFailed(*status, code.clone())),
     }
@@ -46,6 +51,7 @@ impl Unavailable {
     pub fn code(&self) -> &'static str {
         match self {
             Self::CampaignNotFound => "campaign_not_found",
+            Self::Archived => "campaign_archived",
             Self::OriginNotAllowed => "origin_not_allowed",
             Self::EndpointUnreachable => "endpoint_unreachable",
             Self::LoadFailed(..) => "load_failed",
@@ -67,6 +73,13 @@ impl Unavailable {
                 "\" at ",
                 endpoint,
                 ": check the campaign option (data-campaign)",
+            ),
+            Self::Archived => (
+                "campaign \"",
+                slug,
+                "\" at ",
+                endpoint,
+                " was archived by its organiser: it takes no signatures; remove this embed",
             ),
             Self::OriginNotAllowed => (
                 "the organiser must allow the origin ",
@@ -112,6 +125,10 @@ mod tests {
             Err(Unavailable::CampaignNotFound)
         );
         // The reference server's answer to a path without `/v1`: a pledge error, not "no route".
+        assert_eq!(
+            after_error(&Status(410, Some("campaign_archived".into()))),
+            Err(Unavailable::Archived)
+        );
         assert_eq!(
             after_error(&Status(404, Some("not_found".into()))),
             Err(Unavailable::LoadFailed(404, Some("not_found".into())))

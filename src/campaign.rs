@@ -29,6 +29,8 @@ pub struct Campaign {
     /// The language of `title` and `text` when the widget shows them untranslated: the
     /// campaign's first language (`None` when translated, or when the endpoint names none).
     pub lang: Option<String>,
+    /// `state` is not `open`: the widget shows the final count and no form.
+    pub closed: bool,
 }
 
 /// One campaign-specific form field.

@@ -57,6 +57,7 @@ pub fn campaign<J: Json>(v: &J) -> Option<Campaign> {
         proof_of_work: uint(&v.member("proof_of_work"), "maxnumber"),
         can_sign_here: v.member("can_sign_here").boolean() != Some(false),
         lang: v.member("languages").items().first().and_then(Json::text),
+        closed: closed(v).unwrap_or(false),
     })
 }
 
@@ -81,9 +82,19 @@ fn field<J: Json>(v: &J) -> Option<FieldSpec> {
     })
 }
 
-/// `{"count": N, "goal": G}` (goal optional), as `…/count` and SSE `count` events send it.
-pub fn count<J: Json>(v: &J) -> Option<(u64, Option<u64>)> {
-    Some((uint(v, "count")?, uint(v, "goal")))
+/// A live update: `{"count": N, "goal": G}` (goal optional) as `…/count` and SSE `count`
+/// events send it, or the whole campaign document of a `campaign` event, whose `state`
+/// says whether it is closed (`None` when the message does not say).
+pub type Update = (u64, Option<u64>, Option<bool>);
+
+/// Reads a [`Update`]; `None` without a count.
+pub fn count<J: Json>(v: &J) -> Option<Update> {
+    Some((uint(v, "count")?, uint(v, "goal"), closed(v)))
+}
+
+/// `state` other than `open` (`closed`, `archived`): no form; absent: unknown.
+fn closed<J: Json>(v: &J) -> Option<bool> {
+    string(v, "state").map(|s| s != "open")
 }
 
 /// Any answer body: success members and error members alike.
@@ -222,6 +233,10 @@ mod tests {
         let r = reply(&json!({"error": "validation", "fields": {"email": "bad", "n": 3}}));
         assert_eq!(r.error.as_deref(), Some("validation"));
         assert_eq!(r.fields, vec![("email".to_owned(), "bad".to_owned())]);
-        assert_eq!(count(&json!({"count": 7})), Some((7, None)));
+        assert_eq!(count(&json!({"count": 7})), Some((7, None, None)));
+        let closed = json!({"count": 7, "goal": 9, "state": "closed", "title": "T"});
+        assert_eq!(count(&closed), Some((7, Some(9), Some(true))));
+        assert!(campaign(&closed).is_some_and(|c| c.closed));
+        assert!(campaign(&json!({"title": "T", "state": "open"})).is_some_and(|c| !c.closed));
     }
 }

@@ -30,7 +30,7 @@ macro_rules! strings {
 }
 
 strings! {
-    loading, fallback_title, unavailable, misconfigured, not_here, unreachable,
+    loading, fallback_title, unavailable, closed, misconfigured, not_here, unreachable,
     count_zero, count_one, count_two, count_few, count_many, count_other,
     goal, goal_label, name, email, required, choose, consent_default, consent_label, privacy,
     public_name, submit, submitting, open_form, close_form, fix_fields,

@@ -1,6 +1,6 @@
 //! `supporter export` and `supporter erase`: a supporter's rights of access and to be
 //! forgotten, from the command line. Export prints everything stored about an email as
-//! JSON (docs/privacy.md says what and why); erase deletes their signatures, counts
+//! JSON (docs/deploy.md, "Supporters' data", says what and why); erase deletes their signatures, counts
 //! follow, and webhooks hear `signature.withdrawn`.
 
 use std::io::Write;
@@ -79,8 +79,7 @@ pub async fn run(command: SupporterCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `supporter export --email E`: the JSON of docs/privacy.md ("What a supporter export
-/// holds"). An email with no signature prints an empty list: the organiser asked, so
+/// `supporter export --email E`: the JSON of docs/deploy.md ("Supporters' data"). An email with no signature prints an empty list: the organiser asked, so
 /// telling them is no leak; the exit code is 0 either way.
 async fn export(email: &str, db: Database) -> anyhow::Result<()> {
     let email = SignerEmail::parse(email).map_err(anyhow::Error::msg)?;

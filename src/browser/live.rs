@@ -18,9 +18,11 @@ use super::api::{FetchError, get};
 use super::host::{after, clear_timer};
 use super::tabs::{Channel, VisibilityWatch, hidden};
 use super::{decode, lazy, locks};
+use crate::document::Update;
 
-/// A count update: signatures and, when known, the goal.
-pub type Listener = Rc<dyn Fn(u64, Option<u64>)>;
+/// A live update: signatures, and when known the goal and whether the campaign is closed
+/// (a `campaign` event says; a count does not).
+pub type Listener = Rc<dyn Fn(Update)>;
 
 const POLL_MS: u32 = 30_000;
 const MAX_BACKOFF_MS: u32 = 60_000;
@@ -32,7 +34,7 @@ const STRIKES_BEFORE_POLLING: u32 = 2;
 pub struct Feed {
     base: String,
     listeners: Vec<(u32, Listener)>,
-    last: Option<(u64, Option<u64>)>,
+    last: Option<Update>,
     source: Option<EventSource>,
     on_count: Option<Closure<dyn FnMut(MessageEvent)>>,
     on_error: Option<Closure<dyn FnMut(Event)>>,
@@ -79,8 +81,8 @@ pub fn subscribe(base: &str, listener: Listener) -> u32 {
         (feed, true)
     });
     let last = feed.borrow().last;
-    if let Some((count, goal)) = last {
-        listener(count, goal);
+    if let Some(last) = last {
+        listener(last);
     }
     feed.borrow_mut().listeners.push((id, listener));
     if fresh {
@@ -137,8 +139,8 @@ pub fn start(feed: &Shared) {
                 if let (Some(c), Some(_), Some(last)) = (&f.channel, &f.lock, f.last) {
                     c.post(&count_msg(last));
                 }
-            } else if let Some((count, goal)) = decode::count(&msg) {
-                notify(&feed, count, goal);
+            } else if let Some(update) = decode::count(&msg) {
+                notify(&feed, update);
             }
         })
     } else {
@@ -175,11 +177,15 @@ fn leave(feed: &mut Feed) {
     feed.strikes = 0;
 }
 
-fn count_msg((count, goal): (u64, Option<u64>)) -> JsValue {
+fn count_msg((count, goal, closed): Update) -> JsValue {
     let o = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&o, &"count".into(), &(count as f64).into());
     if let Some(g) = goal {
         let _ = js_sys::Reflect::set(&o, &"goal".into(), &(g as f64).into());
+    }
+    if let Some(c) = closed {
+        let state = if c { "closed" } else { "open" };
+        let _ = js_sys::Reflect::set(&o, &"state".into(), &state.into());
     }
     o.into()
 }
@@ -224,23 +230,26 @@ fn close(feed: &mut Feed) {
     }
 }
 
-fn notify(feed: &Shared, count: u64, goal: Option<u64>) {
-    let listeners: Vec<Listener> = {
+fn notify(feed: &Shared, (count, goal, closed): Update) {
+    let (listeners, last) = {
         let mut f = feed.borrow_mut();
-        let goal = goal.or(f.last.and_then(|(_, g)| g));
-        f.last = Some((count, goal));
-        f.listeners.iter().map(|(_, l)| l.clone()).collect()
-    };
-    let (last, goal) = {
-        let f = feed.borrow();
-        (f.last, f.last.and_then(|(_, g)| g))
+        let known = f.last.map_or((None, None), |(_, g, c)| (g, c));
+        let last = (count, goal.or(known.0), closed.or(known.1));
+        f.last = Some(last);
+        (
+            f.listeners
+                .iter()
+                .map(|(_, l)| l.clone())
+                .collect::<Vec<_>>(),
+            last,
+        )
     };
     // The leader tells the other tabs.
-    if let (Some(c), Some(_), Some(last)) = (&feed.borrow().channel, &feed.borrow().lock, last) {
+    if let (Some(c), Some(_)) = (&feed.borrow().channel, &feed.borrow().lock) {
         c.post(&count_msg(last));
     }
     for l in listeners {
-        l(count, goal);
+        l(last);
     }
 }
 
@@ -257,8 +266,8 @@ async fn poll_once(weak: std::rc::Weak<RefCell<Feed>>, first: bool) {
     }
     match result {
         Ok(doc) => {
-            if let Some((count, goal)) = decode::count(&doc) {
-                notify(&feed, count, goal);
+            if let Some(update) = decode::count(&doc) {
+                notify(&feed, update);
             }
         }
         Err(FetchError::Status(404 | 405 | 501, _)) => return,
@@ -302,14 +311,14 @@ fn connect(feed: &Shared) {
             .data()
             .as_string()
             .and_then(|d| js_sys::JSON::parse(&d).ok());
-        if let Some((count, goal)) = data.as_ref().and_then(decode::count) {
+        if let Some(update) = data.as_ref().and_then(decode::count) {
             {
                 let mut f = feed.borrow_mut();
                 f.failures = 0;
                 f.strikes = 0;
                 f.heard = true;
             }
-            notify(&feed, count, goal);
+            notify(&feed, update);
         }
     });
     let weak = Rc::downgrade(feed);
@@ -331,7 +340,10 @@ fn connect(feed: &Shared) {
         };
         schedule(&feed, delay, step);
     });
-    let _ = es.add_event_listener_with_callback("count", on_count.as_ref().unchecked_ref());
+    // `campaign` events (an organiser's change) carry the count, goal and state too.
+    for event in ["count", "campaign"] {
+        let _ = es.add_event_listener_with_callback(event, on_count.as_ref().unchecked_ref());
+    }
     es.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     let mut f = feed.borrow_mut();
     f.source = Some(es);

@@ -81,6 +81,16 @@ fn campaign_detail(ctx: &Ctx) -> (&'static str, JsValue) {
     ("campaign", JsValue::from_str(&ctx.opts.campaign))
 }
 
+/// `pledge:error` with `code` and `message`: the widget cannot sign (docs/embedding.md).
+fn error_event(ctx: &Ctx, code: &str, message: &str) {
+    let detail = [
+        campaign_detail(ctx),
+        ("code", code.into()),
+        ("message", message.into()),
+    ];
+    host::emit(&ctx.host, "error", &detail);
+}
+
 /// Starts loading and following the campaign and returns the widget's content; everything it
 /// starts stops when the current reactive owner is disposed (unmount).
 pub fn widget(ctx: &Ctx) -> Vec<El> {
@@ -94,6 +104,9 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
         ctx.opts.layout == Layout::Full || outbox::load(&ctx.opts.campaign_url()).is_some(),
     );
     let announce = RwSignal::new(String::new());
+    // Closed (no form, the final count): from the campaign document, then from `campaign`
+    // events while the widget is open (an organiser closed or reopened it).
+    let closed = RwSignal::new(false);
 
     // The live count follows once the campaign is known to take signatures here: an unknown
     // campaign or a dead endpoint opens no stream (and logs no stream errors).
@@ -126,12 +139,23 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
         };
         let campaign = match verdict {
             Ok(Some(campaign)) => {
+                let on_close = c.clone();
                 let id = live::subscribe(
                     &c.opts.campaign_url(),
-                    Rc::new(move |n, g| {
+                    Rc::new(move |(n, g, shut)| {
                         count.set(Some(n));
                         if g.is_some() {
                             goal.set(g);
+                        }
+                        // Only a change: setting it re-renders, which would clear a form being
+                        // filled.
+                        if let Some(shut) = shut
+                            && closed.get_untracked() != shut
+                        {
+                            closed.set(shut);
+                            if shut {
+                                error_event(&on_close, "campaign_closed", s.closed);
+                            }
                         }
                     }),
                 );
@@ -141,7 +165,7 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
             Ok(None) => fallback(&c),
             Err(why) => {
                 let notice = match why {
-                    Unavailable::CampaignNotFound => s.unavailable,
+                    Unavailable::CampaignNotFound | Unavailable::Archived => s.unavailable,
                     Unavailable::OriginNotAllowed => s.not_here,
                     Unavailable::EndpointUnreachable => s.unreachable,
                     Unavailable::LoadFailed(..) => s.misconfigured,
@@ -158,8 +182,15 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
         if campaign.goal.is_some() {
             goal.set(campaign.goal);
         }
+        let shut = campaign.closed;
+        closed.set(shut);
         load.set(Load::Ready(Arc::new(campaign)));
-        host::emit(&c.host, "ready", &[campaign_detail(&c)]);
+        // `ready` only for a widget that can sign.
+        if shut {
+            error_event(&c, "campaign_closed", s.closed);
+        } else {
+            host::emit(&c.host, "ready", &[campaign_detail(&c)]);
+        }
     });
 
     let c = ctx.clone();
@@ -178,8 +209,8 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
     let ctx = ctx.clone();
     let opener = open;
     let body = switch(
-        move || (load.get(), done.get(), opener.get()),
-        move |(load, done, is_open)| match load {
+        move || (load.get(), done.get(), opener.get(), closed.get()),
+        move |(load, done, is_open, shut)| match load {
             Load::Loading => vec![
                 El::class("p", "notice")
                     .attr("role", "status")
@@ -197,7 +228,7 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
                         .unwrap_or_default();
                     vec![thanks(&ctx, already, count, goal, &url, &c.title)]
                 }
-                None if is_open => {
+                None if is_open && !shut => {
                     let on_signed = on_signed.clone();
                     let mut parts = vec![
                         pitch(&c.title, &c.text, c.lang.as_deref()),
@@ -209,22 +240,31 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
                     }
                     parts
                 }
+                // The compact opener, or (any layout) a closed campaign: the title, the final
+                // count and one calm line instead of the form.
                 None => {
-                    let opener = El::new("button")
-                        .attr("type", "button")
-                        .attr("part", "open")
-                        .attr("id", "pw-open")
-                        .attr("aria-expanded", "false")
-                        .text(s.open_form)
-                        .on("click", {
-                            let c = ctx.clone();
-                            move |_| {
-                                open.set(true);
-                                // The opener button is replaced: keep keyboard focus in the form.
-                                let c = c.clone();
-                                host::after(0, move || c.focus("pw-name"));
-                            }
-                        });
+                    let opener = if shut {
+                        El::class("p", "notice")
+                            .attr("role", "status")
+                            .text(s.closed)
+                    } else {
+                        El::new("button")
+                            .attr("type", "button")
+                            .attr("part", "open")
+                            .attr("id", "pw-open")
+                            .attr("aria-expanded", "false")
+                            .text(s.open_form)
+                            .on("click", {
+                                let c = ctx.clone();
+                                move |_| {
+                                    open.set(true);
+                                    // The opener button is replaced: keep keyboard focus in the
+                                    // form.
+                                    let c = c.clone();
+                                    host::after(0, move || c.focus("pw-name"));
+                                }
+                            })
+                    };
                     let count = count_view(&ctx, count, goal);
                     if ctx.opts.layout == Layout::Banner {
                         // One line: the title stays for screen readers (the widget's heading).
