@@ -43,6 +43,16 @@ impl LiveCampaign {
         });
     }
 
+    /// Sets the count even when it is lower: after signatures were erased here (the
+    /// console's supporter erasure), where `publish` would keep the higher one.
+    pub fn replace(&self, count: i64) {
+        self.count.send_if_modified(|current| {
+            let changed = *current != count;
+            *current = count;
+            changed
+        });
+    }
+
     /// Whether `origin` may call this campaign's API from a browser.
     pub fn allows_origin(&self, origin: &str) -> bool {
         self.campaign
