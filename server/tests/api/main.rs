@@ -7,6 +7,7 @@
 mod assets;
 mod attacks;
 mod cli;
+mod console;
 mod cors;
 mod crash;
 mod deliveries;
