@@ -23,10 +23,12 @@ pub(super) async fn console_headers(mut response: Response) -> Response {
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    // Set-password links carry their token in the query: no page passes its URL on.
+    // Set-password links carry their token in the query: no other origin gets a URL.
+    // (`no-referrer` would also make browsers send `Origin: null` on the console's own
+    // form posts, which the cross-site guard refuses.)
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(
         "cross-origin-opener-policy",
