@@ -97,7 +97,8 @@ pub(crate) async fn audit(
         detail,
     };
     state.campaigns.store().audit(&entry).await?;
-    tracing::info!(actor, action, campaign, "console action");
+    // The account is in the audit log; server logs carry no email addresses.
+    tracing::info!(action, campaign, "console action");
     Ok(())
 }
 
