@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::domain::CampaignState;
 use crate::error::ApiError;
 use crate::extract::CampaignFromPath;
 
@@ -36,6 +37,9 @@ pub async fn campaign_cors(
         });
     let mut response = if req.method() == Method::OPTIONS {
         StatusCode::NO_CONTENT.into_response()
+    } else if campaign.campaign.state == CampaignState::Archived {
+        // Said here, with the CORS headers, so the widget can read why.
+        ApiError::CampaignArchived.into_response()
     } else {
         next.run(req).await
     };

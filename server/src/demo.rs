@@ -2,9 +2,9 @@
 
 use crate::domain::{
     CampaignSlug, FieldDefinition, FieldOption, FieldType, IdempotencyKey, NewCampaign,
-    NewSignature, PublicNames, SignatureRequest, WallState,
+    NewSignature, OriginChange, OriginMode, OriginPolicy, PublicNames, SignatureRequest, WallState,
 };
-use crate::store::{SignContext, SignatureStore, Store, StoreResult, WallStore};
+use crate::store::{LifecycleStore, SignContext, SignatureStore, Store, StoreResult, WallStore};
 
 pub const DEMO_SLUG: &str = "no-music-for-ice";
 
@@ -26,7 +26,7 @@ Read the original open letter: https://www.nomusicforice.com/";
 
 const CONSENT: &str = "I agree that the organisers may store my name and email to count my pledge and contact me about it. If I choose, my name may be shown publicly.";
 
-fn campaign(allowed_origins: &[String], pow_maxnumber: u32) -> NewCampaign {
+fn campaign(origins: &OriginPolicy, pow_maxnumber: u32) -> NewCampaign {
     let option = |value: &str, label: &str| FieldOption {
         value: value.into(),
         label: label.into(),
@@ -75,7 +75,8 @@ fn campaign(allowed_origins: &[String], pow_maxnumber: u32) -> NewCampaign {
         share_url: None,
         allow_public_names: true,
         languages: vec!["en".into(), "es".into()],
-        allowed_origins: allowed_origins.to_vec(),
+        allowed_origins: origins.listed.clone(),
+        origin_mode: origins.mode,
         pow_maxnumber,
         min_fill_seconds: 3,
         reveal_already_signed: false,
@@ -87,15 +88,21 @@ fn campaign(allowed_origins: &[String], pow_maxnumber: u32) -> NewCampaign {
 /// listeners (ports may differ between runs, e.g. port 0) and its proof of work at `--pow`.
 pub async fn seed(
     store: &SignatureStore,
-    allowed_origins: &[String],
+    origins: &OriginPolicy,
     pow_maxnumber: u32,
 ) -> StoreResult<()> {
     store
-        .create_campaign(&campaign(allowed_origins, pow_maxnumber))
+        .create_campaign(&campaign(origins, pow_maxnumber))
         .await?;
     store
-        .set_allowed_origins(DEMO_SLUG, allowed_origins)
+        .set_allowed_origins(DEMO_SLUG, &origins.listed)
         .await?;
+    let mode = match origins.mode {
+        OriginMode::Any => OriginChange::AllowAny,
+        OriginMode::Listed => OriginChange::Restrict,
+    };
+    // The listeners are always listed, so restricting cannot be refused.
+    let _ = store.change_origins(DEMO_SLUG, &mode).await?;
     store.set_proof_of_work(DEMO_SLUG, pow_maxnumber).await
 }
 

@@ -14,6 +14,10 @@ pub enum ApiError {
     MissingIdempotencyKey,
     InvalidIdempotencyKey,
     CampaignNotFound,
+    /// The campaign is closed: it takes no more signatures (its document and count stay).
+    CampaignClosed,
+    /// The campaign was archived: nothing of it is served any more.
+    CampaignArchived,
     /// The campaign shows no public names (`public_names: off`).
     WallOff,
     NotFound,
@@ -69,6 +73,7 @@ impl ApiError {
             Self::CampaignNotFound | Self::NotFound | Self::ProofNotRequired | Self::WallOff => {
                 StatusCode::NOT_FOUND
             }
+            Self::CampaignClosed | Self::CampaignArchived => StatusCode::GONE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -95,6 +100,8 @@ impl ApiError {
             Self::MissingIdempotencyKey => "missing_idempotency_key",
             Self::InvalidIdempotencyKey => "invalid_idempotency_key",
             Self::CampaignNotFound => "campaign_not_found",
+            Self::CampaignClosed => "campaign_closed",
+            Self::CampaignArchived => "campaign_archived",
             Self::WallOff => "wall_off",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
@@ -127,6 +134,8 @@ impl ApiError {
                 "The Idempotency-Key header must be 8-128 characters of A-Z, a-z, 0-9, _ and -."
             }
             Self::CampaignNotFound => "There is no campaign with this name.",
+            Self::CampaignClosed => "This pledge is closed and takes no more signatures.",
+            Self::CampaignArchived => "This pledge has ended and was archived.",
             Self::WallOff => "This campaign shows no public names.",
             Self::NotFound => "Nothing is here.",
             Self::MethodNotAllowed => "This address does not accept that method.",

@@ -58,6 +58,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub(crate) mod extract;
+pub mod lifecycle;
 pub(crate) mod live;
 pub mod metrics;
 pub mod routes;

@@ -20,6 +20,9 @@ pub struct LiveCampaign {
     /// Shared with the campaign's next version when it is re-read, so viewers keep their
     /// stream.
     count: watch::Sender<i64>,
+    /// Bumped when a re-read changed what clients see of the campaign (its document), so
+    /// open streams send a `campaign` event. Shared like `count`.
+    revision: watch::Sender<u64>,
 }
 
 impl LiveCampaign {
@@ -29,6 +32,11 @@ impl LiveCampaign {
 
     pub fn subscribe(&self) -> watch::Receiver<i64> {
         self.count.subscribe()
+    }
+
+    /// Changes each time the campaign's public document changed (not its count).
+    pub fn subscribe_revisions(&self) -> watch::Receiver<u64> {
+        self.revision.subscribe()
     }
 
     /// Publishes a count read inside a committed transaction. Commits may finish out of
@@ -55,19 +63,19 @@ impl LiveCampaign {
 
     /// Whether `origin` may call this campaign's API from a browser.
     pub fn allows_origin(&self, origin: &str) -> bool {
-        self.campaign
-            .allowed_origins
-            .iter()
-            .any(|o| o == "*" || o == origin)
+        self.allows_any_origin() || self.campaign.allowed_origins.iter().any(|o| o == origin)
     }
 
+    /// The campaign is not restricted to listed origins.
     pub fn allows_any_origin(&self) -> bool {
-        self.campaign.allowed_origins.iter().any(|o| o == "*")
+        self.campaign.origin_mode == crate::domain::OriginMode::Any
     }
 }
 
 /// Slug → live campaign. Campaigns are loaded on first use (so ones created by the CLI
-/// while the server runs are found) and then kept: the CLI does not edit them.
+/// while the server runs are found) and then kept; a change made by any process is re-read
+/// ([`LiveCampaigns::reload`], called by the followers of `campaign_changes` on SQLite and
+/// of `pledge_campaigns` on PostgreSQL).
 #[derive(Debug)]
 pub struct LiveCampaigns {
     store: SignatureStore,
@@ -98,7 +106,12 @@ impl LiveCampaigns {
             return Ok(None);
         };
         let (count, _) = watch::channel(campaign.count);
-        let live = Arc::new(LiveCampaign { campaign, count });
+        let (revision, _) = watch::channel(0);
+        let live = Arc::new(LiveCampaign {
+            campaign,
+            count,
+            revision,
+        });
         let mut cache = self
             .cache
             .write()
@@ -140,8 +153,10 @@ impl LiveCampaigns {
         let Some(campaign) = self.store.campaign(slug).await? else {
             return Ok(());
         };
+        let changed = public_document(&old.campaign) != public_document(&campaign);
         let fresh = Arc::new(LiveCampaign {
             count: old.count.clone(),
+            revision: old.revision.clone(),
             campaign,
         });
         fresh.publish(fresh.campaign.count);
@@ -149,8 +164,31 @@ impl LiveCampaigns {
             .cache
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        cache.insert(slug.to_owned(), fresh);
+        cache.insert(slug.to_owned(), fresh.clone());
+        drop(cache);
+        // After the new version is in the cache, so a stream woken by this reads it.
+        if changed {
+            fresh.revision.send_modify(|r| *r += 1);
+        }
         Ok(())
+    }
+
+    /// Re-reads the cached campaign with this id, if it is cached.
+    pub async fn reload_by_id(&self, campaign_id: i64) -> StoreResult<()> {
+        let slug = {
+            let cache = self
+                .cache
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            cache
+                .values()
+                .find(|l| l.campaign.id == campaign_id)
+                .map(|l| l.campaign.slug.clone())
+        };
+        match slug {
+            Some(slug) => self.reload(&slug).await,
+            None => Ok(()),
+        }
     }
 
     /// Every cached campaign's slug.
@@ -169,6 +207,11 @@ impl LiveCampaigns {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         cache.get(slug).cloned()
     }
+}
+
+/// What clients see of a campaign apart from its count, to tell whether a re-read changed it.
+fn public_document(c: &Campaign) -> String {
+    serde_json::to_string(&crate::wire::CampaignInfo::new(c, 0)).unwrap_or_default()
 }
 
 /// How long the count listener waits before connecting again after losing PostgreSQL.

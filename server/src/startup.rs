@@ -244,6 +244,12 @@ impl Application {
             delivery,
             state.shutdown.clone(),
         ));
+        // Campaign edits, state and origin changes from any process (SQLite; PostgreSQL's
+        // are heard above).
+        tokio::spawn(crate::lifecycle::follow::follow_campaign_changes(
+            Arc::clone(&state.campaigns),
+            state.shutdown.clone(),
+        ));
         // Wall changes from any process reach this one's walls and streams.
         tokio::spawn(crate::wall::follow::follow_wall_changes(
             Arc::clone(&state.walls),

@@ -13,6 +13,8 @@ use crate::wall::WallSettings;
 #[derive(Debug, Serialize)]
 pub struct CampaignInfo<'a> {
     pub slug: &'a str,
+    /// `open` or `closed` (an archived campaign answers 410 instead).
+    pub state: &'static str,
     pub title: &'a str,
     pub text: &'a str,
     pub goal: Option<i64>,
@@ -51,6 +53,7 @@ impl<'a> CampaignInfo<'a> {
     pub fn new(c: &'a Campaign, count: i64) -> Self {
         Self {
             slug: &c.slug,
+            state: c.state.as_str(),
             title: &c.title,
             text: &c.text,
             goal: c.goal,

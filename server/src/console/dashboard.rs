@@ -9,9 +9,9 @@ use maud::{Markup, html};
 
 use super::auth::Organiser;
 use super::charts::{bar_chart, breakdown, day_label, fill_days, fill_hours, hour_label};
-use super::layout::page;
+use super::layout::{csrf, notice, page};
 use super::{ConsoleError, now_ms};
-use crate::domain::FieldType;
+use crate::domain::{FieldType, OriginMode, OriginPolicy};
 use crate::state::AppState;
 use crate::store::console::ConsoleStore;
 use crate::store::{Campaign, Store};
@@ -35,6 +35,7 @@ pub(super) fn campaign_nav(slug: &str, here: &str) -> Markup {
         ("/partners", "Partners"),
         ("/embed", "Embed code"),
         ("/moderation", "Moderation"),
+        ("/settings", "Settings"),
     ];
     html! {
         nav.campaign aria-label="Campaign" {
@@ -67,13 +68,14 @@ pub(super) async fn campaigns(
                 p { "No campaigns yet: create one with " code { "pledge-server campaign create" } "." }
             } @else {
                 table {
-                    thead { tr { th scope="col" { "Campaign" } th scope="col" { "Signatures" } th scope="col" { "Goal" } th scope="col" { "Pages" } } }
+                    thead { tr { th scope="col" { "Campaign" } th scope="col" { "Signatures" } th scope="col" { "Goal" } th scope="col" { "State" } th scope="col" { "Pages" } } }
                     tbody {
                         @for c in &list {
                             tr {
                                 th scope="row" { a href={ "/admin/campaigns/" (c.slug) } { (c.title) } br; small { (c.slug) } }
                                 td.num { (c.count) }
                                 td.num { @if let Some(g) = c.goal { (g) } @else { "–" } }
+                                td { (c.state.as_str()) }
                                 td {
                                     a href={ "/admin/campaigns/" (c.slug) "/moderation" } { "Moderation" } " · "
                                     a href={ "/admin/campaigns/" (c.slug) "/partners" } { "Partners" } " · "
@@ -216,47 +218,72 @@ pub(super) async fn dashboard(
     ))
 }
 
-/// `GET /admin/campaigns/{slug}/partners`: the hosts signatures came from, and whether
-/// each is on the campaign's allow-list.
+/// Signatures per page origin (`scheme://host[:port]`, what CORS compares), most first.
+fn by_origin(sources: &[(Option<String>, i64)]) -> Vec<(String, i64)> {
+    let mut origins: BTreeMap<String, i64> = BTreeMap::new();
+    for (url, n) in sources {
+        let origin = url
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok())
+            .map(|u| u.origin().ascii_serialization())
+            .filter(|o| o != "null")
+            .unwrap_or_else(|| "(unknown)".to_owned());
+        *origins.entry(origin).or_default() += n;
+    }
+    let mut rows: Vec<(String, i64)> = origins.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    rows
+}
+
+/// `GET /admin/campaigns/{slug}/partners?done=…`: the sites signatures came from, whether
+/// each may embed the campaign, and for admins a one-click "allow" for those that may not.
 pub(super) async fn partners(
     State(state): State<AppState>,
     who: Organiser,
     Path(slug): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Result<Markup, ConsoleError> {
     let c = campaign(&state, &slug).await?;
     let stats = state.campaigns.store().campaign_stats(c.id, None).await?;
-    let any = c.allowed_origins.iter().any(|o| o == "*");
-    let allowed_hosts: Vec<String> = c
-        .allowed_origins
-        .iter()
-        .filter_map(|o| source_host(Some(o)))
-        .collect();
+    let policy = OriginPolicy::of(&c);
+    let origins = by_origin(&stats.sources);
     Ok(page(
         &who,
         &format!("Partners of {}", c.title),
         html! {
             (campaign_nav(&slug, "/partners"))
-            h2 { "Allowed origins" }
-            @if any {
-                p { "Any site may embed this campaign." }
-            } @else if c.allowed_origins.is_empty() {
-                p { "No partner site may embed this campaign yet (only this server's own pages)." }
+            (notice(q.get("done").map(String::as_str)))
+            @if policy.mode == OriginMode::Any {
+                p { "Any site may embed this campaign. Listed origins: " (c.allowed_origins.len()) " (they apply if it is restricted; see Settings)." }
             } @else {
-                ul.origins { @for o in &c.allowed_origins { li { code { (o) } } } }
+                p { "Only listed origins may embed this campaign (" (c.allowed_origins.len()) " listed; see Settings)." }
             }
             h2 { "Sites signatures came from" }
-            @let hosts = by_host(&stats.sources);
-            @if hosts.is_empty() {
+            @if origins.is_empty() {
                 p { "No signatures yet." }
             } @else {
                 table {
                     thead { tr { th scope="col" { "Site" } th scope="col" { "Signatures" } th scope="col" { "Allowed" } } }
                     tbody {
-                        @for (host, n) in &hosts {
+                        @for (origin, n) in &origins {
                             tr {
-                                th scope="row" { (host) }
+                                th scope="row" { (origin) }
                                 td.num { (n) }
-                                td { @if any || allowed_hosts.contains(host) { "yes" } @else { "no" } }
+                                td {
+                                    @if policy.allows(origin) {
+                                        "yes"
+                                    } @else if who.is_admin() && origin.starts_with("http") {
+                                        "no "
+                                        form.inline method="post" action={ "/admin/campaigns/" (slug) "/origins" } {
+                                            (csrf(&who))
+                                            input type="hidden" name="origin" value=(origin);
+                                            input type="hidden" name="return" value="partners";
+                                            button type="submit" name="change" value="add" { "Allow this site" span.visually-hidden { " " (origin) } }
+                                        }
+                                    } @else {
+                                        "no"
+                                    }
+                                }
                             }
                         }
                     }

@@ -7,6 +7,8 @@
 //! - [`routes`]: the router and the sign-in, sign-out and set-password handlers.
 //! - [`dashboard`]: the campaigns list, a campaign's numbers, partners and embed builder.
 //! - [`moderation`]: held signatures and the signer wall.
+//! - [`settings`]: a campaign's edit, state (open, closed, archived) and allowed origins,
+//!   through the lifecycle's store methods.
 //! - [`supporters`]: look-up, JSON export and erasure of a supporter; CSV of a campaign;
 //!   the audit log.
 //! - [`layout`] and [`charts`]: the page frame and the SVG bar charts.
@@ -20,6 +22,7 @@ mod dashboard;
 mod layout;
 mod moderation;
 pub mod routes;
+mod settings;
 mod supporters;
 
 use std::net::IpAddr;

@@ -17,7 +17,7 @@ use super::auth::{
     session_clear_cookie, session_set_cookie, token_hash, verify_password,
 };
 use super::layout::{bare_with, console_headers};
-use super::{ConsoleError, FormFields, audit, dashboard, moderation, now_ms, supporters};
+use super::{ConsoleError, FormFields, audit, dashboard, moderation, now_ms, settings, supporters};
 use crate::abuse::client_addr::ClientAddr;
 use crate::state::AppState;
 use crate::store::console::ConsoleStore;
@@ -49,6 +49,16 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/admin/campaigns/{slug}/held", post(moderation::held))
         .route("/admin/campaigns/{slug}/wall", post(moderation::wall))
+        .route(
+            "/admin/campaigns/{slug}/settings",
+            get(settings::settings_page),
+        )
+        .route("/admin/campaigns/{slug}/edit", post(settings::edit))
+        .route("/admin/campaigns/{slug}/state", post(settings::set_state))
+        .route(
+            "/admin/campaigns/{slug}/origins",
+            post(settings::change_origins),
+        )
         .route(
             "/admin/supporters",
             get(supporters::lookup_page).post(supporters::lookup),

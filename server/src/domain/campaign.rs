@@ -171,7 +171,10 @@ pub struct NewCampaign {
     pub share_url: Option<String>,
     pub allow_public_names: bool,
     pub languages: Vec<String>,
+    /// The listed origins (normalised, see [`super::Origin`]).
     pub allowed_origins: Vec<String>,
+    /// `Any`: every page may sign; `Listed`: only `allowed_origins`.
+    pub origin_mode: super::OriginMode,
     /// Proof-of-work difficulty (`maxnumber`); 0 = no proof asked.
     pub pow_maxnumber: u32,
     /// Minimum seconds from a challenge's issue to the post (with proof of work only).

@@ -5,6 +5,7 @@ mod campaign;
 mod email;
 mod fields;
 mod idempotency;
+mod lifecycle;
 mod name;
 mod signature;
 mod text;
@@ -14,6 +15,10 @@ pub use campaign::{CampaignSlug, FieldDefinition, FieldOption, FieldType, NewCam
 pub use email::SignerEmail;
 pub use fields::FieldValues;
 pub use idempotency::IdempotencyKey;
+pub use lifecycle::{
+    CampaignEdit, CampaignState, EditRefused, Origin, OriginChange, OriginMode, OriginPolicy,
+    OriginRefused,
+};
 pub use name::SignerName;
 pub use signature::{
     Consent, Locale, NewSignature, ShownConsent, SignatureRequest, SourceUrl, consent_version,

@@ -68,6 +68,9 @@ pub async fn challenge(
     CampaignFromPath(live): CampaignFromPath,
 ) -> Result<Response, ApiError> {
     let campaign = &live.campaign;
+    if campaign.state != crate::domain::CampaignState::Open {
+        return Err(ApiError::CampaignClosed);
+    }
     let pow = campaign.proof_of_work.ok_or(ApiError::ProofNotRequired)?;
     let abuse = &state.abuse;
     let maxnumber = abuse.challenge_maxnumber(client.network(), pow.maxnumber);
@@ -131,7 +134,17 @@ pub async fn events(
     let wall_events = stream::iter(wall)
         .flat_map(BroadcastStream::new)
         .map(|heard| Ok(wall_event(heard)));
-    let events = stream::select(counts, wall_events);
+    // The campaign's own changes (an edit, closing it): a `campaign` event with its new
+    // document, so an open widget can show the new title, goal or closed state.
+    let campaigns = std::sync::Arc::clone(&state.campaigns);
+    let slug = live.campaign.slug.clone();
+    let campaign_events = WatchStream::from_changes(live.subscribe_revisions())
+        .then(move |_| {
+            let (campaigns, slug) = (campaigns.clone(), slug.clone());
+            async move { campaign_event(&campaigns, &slug).await }
+        })
+        .filter_map(|event| async move { event.map(Ok) });
+    let events = stream::select(stream::select(counts, wall_events), campaign_events);
     // End the stream on shutdown, or graceful shutdown would wait for every viewer.
     let mut shutdown = state.shutdown.clone();
     let stopped = async move {
@@ -141,6 +154,23 @@ pub async fn events(
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
     // nginx buffers proxied responses unless told not to; a buffered stream shows no count.
     Ok(([(HeaderName::from_static("x-accel-buffering"), "no")], sse))
+}
+
+/// The campaign's current document as a `campaign` event; `None` if it cannot be read now
+/// (the next change sends it again).
+async fn campaign_event(campaigns: &crate::live::LiveCampaigns, slug: &str) -> Option<Event> {
+    match campaigns.get(slug).await {
+        Ok(Some(live)) => {
+            Some(Event::default().event("campaign").data(
+                serde_json::to_string(&CampaignInfo::new(&live.campaign, live.count())).ok()?,
+            ))
+        }
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "reading a changed campaign for its streams failed");
+            None
+        }
+    }
 }
 
 /// A wall change as an SSE event (docs/api.md, "Live events"). A stream that fell behind

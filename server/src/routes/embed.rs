@@ -62,7 +62,13 @@ pub async fn page(
     let mut response = Html(html).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    let ancestors = frame_ancestors(&campaign.campaign.allowed_origins);
+    // A campaign open to any origin may be framed by any page.
+    let any = ["*".to_owned()];
+    let ancestors = frame_ancestors(if campaign.allows_any_origin() {
+        &any
+    } else {
+        &campaign.campaign.allowed_origins
+    });
     let csp = content_security_policy(&state.public_origin, Some(&ancestors));
     if let Ok(v) = HeaderValue::from_str(&csp) {
         headers.insert(header::CONTENT_SECURITY_POLICY, v);

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::abuse::client_addr::ClientAddr;
 use crate::abuse::proof::{ProofError, VerifiedProof};
-use crate::domain::{NewSignature, SignatureRequest};
+use crate::domain::{CampaignState, NewSignature, SignatureRequest};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, CampaignFromPath, IdempotencyKeyHeader};
 use crate::state::AppState;
@@ -29,6 +29,9 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let abuse = &state.abuse;
     let campaign = &live.campaign;
+    if campaign.state != CampaignState::Open {
+        return Err(ApiError::CampaignClosed);
+    }
     let limited = |retry_after_secs| ApiError::RateLimited { retry_after_secs };
     abuse
         .rate_limiter

@@ -26,13 +26,16 @@ mod delivery_postgres;
 mod delivery_sqlite;
 pub mod erasure;
 mod file;
+pub mod lifecycle;
 mod maintenance;
 pub mod postgres;
 pub mod sqlite;
+pub mod supporter_data;
 mod translations;
 pub mod wall;
 
 pub use file::{DatabaseFile, DatabaseLock, OpenMode};
+pub use lifecycle::{LifecycleStore, OriginsChanged};
 pub use maintenance::{
     BackupSummary, Integrity, MIGRATOR, MigrationState, Totals, restore_file, verify_copy,
 };
@@ -59,7 +62,15 @@ pub struct Campaign {
     pub languages: Vec<String>,
     /// Title, text and consent line per language tag.
     pub translations: BTreeMap<String, Translation>,
+    /// The listed origins; whether they restrict signing is `origin_mode`.
     pub allowed_origins: Vec<String>,
+    pub origin_mode: crate::domain::OriginMode,
+    /// Open, closed or archived.
+    pub state: crate::domain::CampaignState,
+    /// When it last left `open` (`YYYY-MM-DDTHH:MM:SS.mmmZ`, UTC); `None` while open.
+    pub closed_at: Option<String>,
+    /// Days after closing that signers' personal data is kept; `None` = until erased.
+    pub retention_days: Option<u32>,
     /// `None` when signatures need no proof of work.
     pub proof_of_work: Option<ProofOfWork>,
     /// Seconds between a challenge's issue and the post; only checked with proof of work.

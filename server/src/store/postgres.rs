@@ -112,7 +112,7 @@ macro_rules! key_expired {
 macro_rules! select_campaigns {
     ($tail:literal) => {
         concat!(
-            "SELECT id, slug, title, body, goal, signature_count, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed, public_names FROM campaigns",
+            "SELECT id, slug, title, body, goal, signature_count, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed, public_names, state, origin_mode, to_char(closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), retention_days FROM campaigns",
             $tail
         )
     };
@@ -283,8 +283,8 @@ impl Store for PostgresStore {
 
     async fn create_campaign(&self, c: &NewCampaign) -> StoreResult<bool> {
         let result = sqlx::query(
-            "INSERT INTO campaigns (slug, title, body, goal, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed, public_names)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (slug) DO NOTHING",
+            "INSERT INTO campaigns (slug, title, body, goal, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed, public_names, origin_mode)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT (slug) DO NOTHING",
         )
         .bind(c.slug.as_ref())
         .bind(&c.title)
@@ -301,6 +301,7 @@ impl Store for PostgresStore {
         .bind(i64::from(c.min_fill_seconds))
         .bind(c.reveal_already_signed)
         .bind(c.public_names.as_str())
+        .bind(c.origin_mode.as_str())
         .execute(&self.pool)
         .await?;
         Ok(result.rows_affected() == 1)
@@ -712,6 +713,14 @@ fn campaign_from_row(r: &PgRow) -> StoreResult<Campaign> {
         reveal_already_signed: r.try_get(15)?,
         public_names: crate::domain::PublicNames::parse(&r.try_get::<String, _>(16)?)
             .map_err(StoreError::Corrupt)?,
+        state: crate::domain::CampaignState::parse(&r.try_get::<String, _>(17)?)
+            .map_err(StoreError::Corrupt)?,
+        origin_mode: crate::domain::OriginMode::parse(&r.try_get::<String, _>(18)?)
+            .map_err(StoreError::Corrupt)?,
+        closed_at: r.try_get(19)?,
+        retention_days: r
+            .try_get::<Option<i64>, _>(20)?
+            .and_then(|d| u32::try_from(d).ok()),
         translations: BTreeMap::new(),
     })
 }

@@ -38,7 +38,7 @@ macro_rules! key_expired {
 macro_rules! select_campaigns {
     ($tail:literal) => {
         concat!(
-            "SELECT id, slug, title, body, goal, signature_count, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed, public_names FROM campaigns",
+            "SELECT id, slug, title, body, goal, signature_count, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed, public_names, state, origin_mode, closed_at, retention_days FROM campaigns",
             $tail
         )
     };
@@ -131,8 +131,8 @@ impl Store for SqliteStore {
     /// Inserts the campaign; `false` if the slug is taken (nothing is changed then).
     async fn create_campaign(&self, c: &NewCampaign) -> StoreResult<bool> {
         let result = sqlx::query(
-            "INSERT INTO campaigns (slug, title, body, goal, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed, public_names)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING",
+            "INSERT INTO campaigns (slug, title, body, goal, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed, public_names, origin_mode)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING",
         )
         .bind(c.slug.as_ref())
         .bind(&c.title)
@@ -149,6 +149,7 @@ impl Store for SqliteStore {
         .bind(c.min_fill_seconds)
         .bind(c.reveal_already_signed)
         .bind(c.public_names.as_str())
+        .bind(c.origin_mode.as_str())
         .execute(&self.pool)
         .await?;
         Ok(result.rows_affected() == 1)
@@ -499,6 +500,12 @@ fn campaign_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<Campaign> {
         reveal_already_signed: r.try_get(15)?,
         public_names: crate::domain::PublicNames::parse(&r.try_get::<String, _>(16)?)
             .map_err(StoreError::Corrupt)?,
+        state: crate::domain::CampaignState::parse(&r.try_get::<String, _>(17)?)
+            .map_err(StoreError::Corrupt)?,
+        origin_mode: crate::domain::OriginMode::parse(&r.try_get::<String, _>(18)?)
+            .map_err(StoreError::Corrupt)?,
+        closed_at: r.try_get(19)?,
+        retention_days: r.try_get(20)?,
         translations: Default::default(),
     })
 }

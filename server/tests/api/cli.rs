@@ -80,7 +80,7 @@ async fn create_list_sign_export_round_trip() {
     let list = run(&["campaign", "list", "--database-url", &db]).await;
     assert_eq!(
         String::from_utf8_lossy(&list.stdout).trim(),
-        "cli-pledge\t0\t50\tCLI pledge"
+        "cli-pledge\t0\t50\tCLI pledge\topen"
     );
 
     // Sign through a server on the same file, with a name that is a spreadsheet formula.

@@ -226,6 +226,7 @@ pub async fn create_campaign_with(
         allow_public_names: true,
         languages: vec!["en".into()],
         allowed_origins: vec![PARTNER.into()],
+        origin_mode: pledge_server::domain::OriginMode::Listed,
         pow_maxnumber: 0,
         min_fill_seconds: 0,
         reveal_already_signed: false,

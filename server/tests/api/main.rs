@@ -16,6 +16,7 @@ mod errors;
 mod held;
 mod helpers;
 mod instances;
+mod lifecycle;
 mod limits;
 mod live;
 mod observe;

@@ -3,6 +3,7 @@
 //! the organiser's work (`work`), on SQLite and on PostgreSQL.
 
 mod security;
+mod settings;
 mod work;
 
 use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, LOCATION, ORIGIN, SET_COOKIE};

@@ -116,6 +116,81 @@ async fn an_erasure_is_forwarded_as_withdrawn_and_removes_the_signature() {
 }
 
 #[tokio::test]
+async fn a_supporter_export_holds_everything_stored_about_them_and_nothing_else() {
+    let clock = Clock::default();
+    let app = start(&clock).await;
+    let receiver = Receiver::start().await;
+    add_webhook(&app, SLUG, &receiver.url("/hook?token=s3cret"), 1).await;
+    sign(&app, SLUG, "Ada.L@example.org").await;
+    sign(&app, crate::helpers::REVEAL_SLUG, "ada.l@example.org").await;
+    sign(&app, SLUG, "keep@example.org").await;
+    wait_until("both delivered", || accepted_events(&receiver).len() == 2).await;
+    let db = app.db_url.clone();
+    let out = cli(&[
+        "supporter",
+        "export",
+        "--email",
+        "ADA.L@example.org",
+        "--database-url",
+        &db,
+    ])
+    .await;
+    let export: Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(export["email"], "ada.l@example.org");
+    let signatures = export["signatures"].as_array().unwrap();
+    assert_eq!(signatures.len(), 2, "{out}");
+    let first = &signatures[0];
+    assert_eq!(first["campaign"], SLUG);
+    assert_eq!(first["campaign_title"], "Test pledge");
+    assert_eq!(first["status"], "signed");
+    assert_eq!(first["name"], "Ada Lovelace");
+    assert_eq!(first["email"], "Ada.L@example.org");
+    assert_eq!(first["fields"]["role"], "artist");
+    assert_eq!(first["source_url"], "https://artist.example/tour");
+    assert_eq!(first["consent"]["text"], "I agree.");
+    assert_eq!(first["consent"]["version"].as_str().unwrap().len(), 16);
+    assert!(first["signed_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(first["wall"]["state"], "pending");
+    assert_eq!(first["network_hash_stored"], true);
+    let deliveries = first["deliveries"].as_array().unwrap();
+    assert_eq!(deliveries.len(), 1, "{out}");
+    assert_eq!(deliveries[0]["event"], "signature.created");
+    assert_eq!(deliveries[0]["to"], "webhook");
+    assert_eq!(deliveries[0]["state"], "delivered");
+    let host = deliveries[0]["host"].as_str().unwrap();
+    assert!(host.starts_with("127.0.0.1:"), "{host}");
+    assert_eq!(signatures[1]["campaign"], crate::helpers::REVEAL_SLUG);
+    assert_eq!(signatures[1]["deliveries"], json!([]));
+    // Not another supporter's, not the webhook's secret path, not the network hash.
+    assert!(!out.contains("keep@"), "{out}");
+    assert!(!out.contains("s3cret") && !out.contains("/hook"), "{out}");
+    assert!(!out.contains("\"network_hash\""), "{out}");
+
+    let none = cli(&[
+        "supporter",
+        "export",
+        "--email",
+        "nobody@example.org",
+        "--database-url",
+        &db,
+    ])
+    .await;
+    let none: Value = serde_json::from_str(&none).unwrap();
+    assert_eq!(none["signatures"], json!([]));
+    let bad = cli_fails(&[
+        "supporter",
+        "export",
+        "--email",
+        "not-an-email",
+        "--database-url",
+        &db,
+    ])
+    .await;
+    assert!(bad.to_lowercase().contains("email"), "{bad}");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn webhooks_and_osdi_targets_are_managed_from_the_command_line() {
     let clock = Clock::default();
     let app = start(&clock).await;

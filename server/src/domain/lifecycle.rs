@@ -1,0 +1,430 @@
+//! A campaign's life after `campaign create`: its state (open, closed, archived), which
+//! browser origins may sign, and an organiser's edit, checked whole before anything is
+//! written. The CLI and the console both speak these types to the store
+//! (`crate::store::LifecycleStore`).
+
+use std::fmt;
+
+use super::FieldDefinition;
+use crate::abuse::proof::WIDGET_MAXNUMBER;
+use crate::store::{Campaign, Translation};
+
+/// Where a campaign is in its life (docs/api.md, "Campaign states").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CampaignState {
+    /// Takes signatures.
+    Open,
+    /// Shows its final count; a signature gets `410 campaign_closed`.
+    Closed,
+    /// Closed and put away: not listed, every public route answers `410 campaign_archived`.
+    Archived,
+}
+
+impl CampaignState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Closed => "closed",
+            Self::Archived => "archived",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw {
+            "open" => Ok(Self::Open),
+            "closed" => Ok(Self::Closed),
+            "archived" => Ok(Self::Archived),
+            other => Err(format!(
+                "campaign state {other:?}: use open, closed or archived"
+            )),
+        }
+    }
+}
+
+/// Whether a campaign takes signatures from any page or only from listed origins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OriginMode {
+    /// Any page may embed and sign (issue 18: the default for new campaigns; proof of work
+    /// and rate limits are the abuse controls).
+    Any,
+    /// Only the campaign's listed origins.
+    Listed,
+}
+
+impl OriginMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Any => "any",
+            Self::Listed => "listed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw {
+            "any" => Ok(Self::Any),
+            "listed" => Ok(Self::Listed),
+            other => Err(format!("origin mode {other:?}: use any or listed")),
+        }
+    }
+}
+
+/// A browser origin as the `Origin` header spells it: `http(s)://host[:port]`, lowercase,
+/// no trailing slash, so it compares byte for byte.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Origin(String);
+
+impl Origin {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let o = raw.trim().trim_end_matches('/').to_ascii_lowercase();
+        let host = o
+            .strip_prefix("https://")
+            .or_else(|| o.strip_prefix("http://"))
+            .unwrap_or("");
+        if host.is_empty()
+            || o.len() > 300
+            || host.contains(['/', '?', '#', ' ', '@'])
+            || o.chars().any(char::is_control)
+        {
+            return Err(format!(
+                "{raw:?} is not an origin like https://artist.example"
+            ));
+        }
+        Ok(Self(o))
+    }
+}
+
+impl AsRef<str> for Origin {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Who may sign from where: the mode and the listed origins (kept under `Any` too, so
+/// restricting again restores the list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OriginPolicy {
+    pub mode: OriginMode,
+    pub listed: Vec<String>,
+}
+
+/// An organiser's change to a campaign's origins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OriginChange {
+    Add(Origin),
+    Remove(Origin),
+    /// Any page may sign (the list is kept).
+    AllowAny,
+    /// Only the listed origins may sign.
+    Restrict,
+}
+
+/// Why an origin change was refused (nothing was changed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OriginRefused {
+    NotListed(String),
+    /// Restricting to no origin at all would refuse every signature.
+    WouldRefuseAll,
+}
+
+impl fmt::Display for OriginRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotListed(o) => write!(f, "{o} is not among the campaign's origins"),
+            Self::WouldRefuseAll => f.write_str(
+                "the campaign is restricted to its listed origins, and with none listed it would \
+                 refuse every signature: add an origin first, allow any origin \
+                 (`campaign origin any`), or close the campaign",
+            ),
+        }
+    }
+}
+
+impl OriginPolicy {
+    pub fn of(c: &Campaign) -> Self {
+        Self {
+            mode: c.origin_mode,
+            listed: c.allowed_origins.clone(),
+        }
+    }
+
+    /// Whether a page of `origin` may call the campaign's API.
+    pub fn allows(&self, origin: &str) -> bool {
+        self.mode == OriginMode::Any || self.listed.iter().any(|o| o == origin)
+    }
+
+    /// Applies `change`; `Ok(false)` when it changed nothing (the origin was listed
+    /// already, the mode was already that).
+    pub fn apply(&mut self, change: &OriginChange) -> Result<bool, OriginRefused> {
+        match change {
+            OriginChange::Add(o) => {
+                if self.listed.iter().any(|l| l == o.as_ref()) {
+                    return Ok(false);
+                }
+                self.listed.push(o.as_ref().to_owned());
+                Ok(true)
+            }
+            OriginChange::Remove(o) => {
+                let Some(at) = self.listed.iter().position(|l| l == o.as_ref()) else {
+                    return Err(OriginRefused::NotListed(o.as_ref().to_owned()));
+                };
+                if self.mode == OriginMode::Listed && self.listed.len() == 1 {
+                    return Err(OriginRefused::WouldRefuseAll);
+                }
+                self.listed.remove(at);
+                Ok(true)
+            }
+            OriginChange::AllowAny => {
+                Ok(std::mem::replace(&mut self.mode, OriginMode::Any) != OriginMode::Any)
+            }
+            OriginChange::Restrict => {
+                if self.listed.is_empty() {
+                    return Err(OriginRefused::WouldRefuseAll);
+                }
+                Ok(std::mem::replace(&mut self.mode, OriginMode::Listed) != OriginMode::Listed)
+            }
+        }
+    }
+}
+
+/// An organiser's edit: `None` keeps the current value; `Some(None)` removes an optional
+/// one (goal, links, retention).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CampaignEdit {
+    pub title: Option<String>,
+    pub text: Option<String>,
+    pub goal: Option<Option<i64>>,
+    /// Replaces every field (answers already given stay with their signatures).
+    pub fields: Option<Vec<FieldDefinition>>,
+    /// A new text is a new consent version (its hash); signatures keep the one they saw.
+    pub consent_text: Option<String>,
+    pub privacy_url: Option<Option<String>>,
+    pub share_url: Option<Option<String>>,
+    pub pow_maxnumber: Option<u32>,
+    pub min_fill_seconds: Option<u32>,
+    /// Added or replaced, per language tag.
+    pub translations: Vec<(String, Translation)>,
+    pub retention_days: Option<Option<u32>>,
+}
+
+/// Why an edit was refused: the flag (`--goal`) or form field it is about, and why.
+/// Nothing was changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditRefused {
+    pub flag: &'static str,
+    pub reason: String,
+}
+
+impl fmt::Display for EditRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "--{}: {}", self.flag, self.reason)
+    }
+}
+
+impl std::error::Error for EditRefused {}
+
+/// Longest title, and longest pledge text, an edit accepts.
+pub const MAX_TITLE: usize = 200;
+pub const MAX_TEXT: usize = 20_000;
+/// Longest minimum fill time (an hour: longer would refuse honest signers).
+pub const MAX_MIN_FILL_SECONDS: u32 = 3600;
+/// Longest retention (ten years).
+pub const MAX_RETENTION_DAYS: u32 = 3650;
+
+fn refuse<T>(flag: &'static str, reason: impl Into<String>) -> Result<T, EditRefused> {
+    Err(EditRefused {
+        flag,
+        reason: reason.into(),
+    })
+}
+
+/// One line of text without control characters (consent lines are stored with each
+/// signature and printed by `campaign export`).
+fn check_line(flag: &'static str, text: &str, max: usize) -> Result<(), EditRefused> {
+    if text.trim().is_empty() {
+        return refuse(flag, "must not be empty");
+    }
+    if text.chars().any(char::is_control) {
+        return refuse(flag, "must be one line without control characters");
+    }
+    if text.chars().count() > max {
+        return refuse(flag, format!("longer than {max} characters"));
+    }
+    Ok(())
+}
+
+/// An `http(s)` link without spaces or control characters, at most 2000 characters.
+fn check_url(flag: &'static str, url: &str) -> Result<(), EditRefused> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let ok = rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/'))
+        && url.len() <= 2000
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(())
+    } else {
+        refuse(flag, format!("{url:?} is not an http(s) link"))
+    }
+}
+
+impl CampaignEdit {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Keeps each field's wall mark (`public`) when a field of that key stays: `--field`
+    /// says what the form asks, `wall settings` what the wall shows.
+    pub fn keep_public_marks(&mut self, current: &Campaign) {
+        for field in self.fields.iter_mut().flatten() {
+            field.public = current
+                .fields
+                .iter()
+                .any(|f| f.key == field.key && f.public && f.kind == field.kind);
+        }
+    }
+
+    /// Checks the whole edit against the campaign as it is; the first problem found is
+    /// returned, naming its flag. (An empty edit passes: it changes nothing.)
+    pub fn check(&self, current: &Campaign) -> Result<(), EditRefused> {
+        if let Some(title) = &self.title {
+            check_line("title", title, MAX_TITLE)?;
+        }
+        if let Some(text) = &self.text {
+            if text.chars().count() > MAX_TEXT {
+                return refuse("text", format!("longer than {MAX_TEXT} characters"));
+            }
+            if text
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+            {
+                return refuse("text", "contains control characters");
+            }
+        }
+        if let Some(Some(goal)) = self.goal {
+            if goal <= 0 {
+                return refuse("goal", format!("{goal} is not a positive number"));
+            }
+            // A goal below what is already counted would read "reached" before anyone
+            // signs: refuse it. Raising one that was reached is what a campaign does.
+            if goal < current.count {
+                return refuse(
+                    "goal",
+                    format!(
+                        "{goal} is below the {} signatures already counted; give a goal of at least {}, or --no-goal",
+                        current.count, current.count
+                    ),
+                );
+            }
+        }
+        if let Some(fields) = &self.fields
+            && let Some((_, dup)) = fields
+                .iter()
+                .enumerate()
+                .find(|(i, f)| fields[..*i].iter().any(|g| g.key == f.key))
+        {
+            return refuse("field", format!("field {:?} given twice", dup.key));
+        }
+        if let Some(consent) = &self.consent_text {
+            check_line("consent-text", consent, 2000)?;
+        }
+        if let Some(Some(url)) = &self.privacy_url {
+            check_url("privacy-url", url)?;
+        }
+        if let Some(Some(url)) = &self.share_url {
+            check_url("share-url", url)?;
+        }
+        if let Some(pow) = self.pow_maxnumber
+            && pow > WIDGET_MAXNUMBER
+        {
+            return refuse(
+                "pow",
+                format!(
+                    "{pow} is more than the widget solves ({WIDGET_MAXNUMBER}); 0 turns proof of work off"
+                ),
+            );
+        }
+        if let Some(secs) = self.min_fill_seconds
+            && secs > MAX_MIN_FILL_SECONDS
+        {
+            return refuse(
+                "min-fill-seconds",
+                format!("{secs} is more than {MAX_MIN_FILL_SECONDS}"),
+            );
+        }
+        for (lang, t) in &self.translations {
+            if let Some(consent) = &t.consent_text {
+                check_line("translation", consent, 2000).map_err(|e| EditRefused {
+                    reason: format!("{lang}: consent_text {}", e.reason),
+                    ..e
+                })?;
+            }
+            if let Some(title) = &t.title {
+                check_line("translation", title, MAX_TITLE).map_err(|e| EditRefused {
+                    reason: format!("{lang}: title {}", e.reason),
+                    ..e
+                })?;
+            }
+        }
+        if let Some(Some(days)) = self.retention_days
+            && !(1..=MAX_RETENTION_DAYS).contains(&days)
+        {
+            return refuse(
+                "retention-days",
+                format!("{days} is not 1-{MAX_RETENTION_DAYS}"),
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listed(origins: &[&str]) -> OriginPolicy {
+        OriginPolicy {
+            mode: OriginMode::Listed,
+            listed: origins.iter().map(|o| (*o).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn origins_parse_like_the_origin_header() {
+        assert_eq!(
+            Origin::parse(" HTTPS://Artist.Example/ ").unwrap().as_ref(),
+            "https://artist.example"
+        );
+        for bad in [
+            "artist.example",
+            "https://",
+            "https://a.example/page",
+            "*",
+            "ftp://x",
+        ] {
+            assert!(Origin::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_restricted_campaign_keeps_at_least_one_origin() {
+        let a = Origin::parse("https://a.example").unwrap();
+        let b = Origin::parse("https://b.example").unwrap();
+        let mut p = listed(&["https://a.example"]);
+        assert_eq!(
+            p.apply(&OriginChange::Remove(a.clone())),
+            Err(OriginRefused::WouldRefuseAll)
+        );
+        assert_eq!(p.apply(&OriginChange::Add(b.clone())), Ok(true));
+        assert_eq!(p.apply(&OriginChange::Add(b.clone())), Ok(false));
+        assert!(p.allows("https://b.example") && !p.allows("https://c.example"));
+        assert_eq!(p.apply(&OriginChange::Remove(a)), Ok(true));
+        assert_eq!(p.listed, ["https://b.example"]);
+        assert_eq!(p.apply(&OriginChange::AllowAny), Ok(true));
+        assert!(p.allows("https://c.example"));
+        assert_eq!(p.apply(&OriginChange::Remove(b)), Ok(true));
+        assert_eq!(
+            p.apply(&OriginChange::Restrict),
+            Err(OriginRefused::WouldRefuseAll)
+        );
+    }
+}
