@@ -1,7 +1,8 @@
 // The organiser console (issue 15) in a real browser: an admin made with `user add` sets a
 // password through the printed link and signs in with the keyboard alone; the dashboard,
 // the embed builder's snippet pasted on a partner page of another origin, a signature
-// there moving the live count and the chart; axe-core on the console's pages.
+// there moving the live count and the chart; closing the campaign in the console and the
+// partner's widget saying so; axe-core on the console's pages.
 import { createServer } from 'node:http';
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
@@ -15,20 +16,29 @@ const PASSWORD = 'a long enough console password';
 let stack;
 // An artist's site of its own (a loopback origin, as a real partner's would be public):
 // it serves whatever snippet the test pasted into it.
+// A second artist's site is added from the console later.
 let pasted = '';
-const artist = createServer((req, res) => {
+const artistSite = () => createServer((req, res) => {
   res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
   res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>An artist</title></head><body><h1>Tour dates</h1>\n${pasted}\n</body></html>`);
 });
+const artist = artistSite();
+const secondArtist = artistSite();
+const listen = async (server) => {
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return `http://127.0.0.1:${server.address().port}`;
+};
 let artistOrigin;
+let secondArtistOrigin;
 test.beforeAll(async () => {
-  await new Promise((ok) => artist.listen(0, '127.0.0.1', ok));
-  artistOrigin = `http://127.0.0.1:${artist.address().port}`;
+  artistOrigin = await listen(artist);
+  secondArtistOrigin = await listen(secondArtist);
   stack = await startStack({ demoArgs: ['--allowed-origin', artistOrigin] });
 });
 test.afterAll(async () => {
   await stack.stop();
   await new Promise((ok) => artist.close(ok));
+  await new Promise((ok) => secondArtist.close(ok));
 });
 
 async function expectNoViolations(page, where) {
@@ -74,7 +84,7 @@ test('login page has no axe violations and a wrong password is refused', async (
   await expectNoViolations(page, 'the login page with its error');
 });
 
-test('sign in, embed with the builder on another origin, sign there, watch the count and chart move', async ({ page, context }) => {
+test('sign in, embed with the builder on two origins, sign there, watch the count and chart move, close', async ({ page, context }) => {
   await signInWithKeyboard(page, 'admin@example.org');
   await page.getByRole('link', { name: 'No Music for ICE' }).click();
   await expect(page.locator('#live-count')).toHaveText('0');
@@ -118,4 +128,35 @@ test('sign in, embed with the builder on another origin, sign there, watch the c
   await page.getByRole('link', { name: 'Moderation' }).click();
   await expect(page.getByRole('heading', { name: /signer wall/i })).toBeVisible();
   await expectNoViolations(page, 'the moderation page');
+
+  // A second partner's origin, added in the console; a signature from there counts.
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await expectNoViolations(page, 'the settings page');
+  await expect(page.getByText('Only the listed origins may embed and sign.')).toBeVisible();
+  await page.getByLabel(/add an origin/i).fill(secondArtistOrigin);
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(page.getByRole('status')).toContainText(secondArtistOrigin);
+  const second = await context.newPage();
+  await second.goto(`${secondArtistOrigin}/news.html`);
+  const w2 = widget(second);
+  await expect(w2.locator('[part~="form"]')).toBeVisible();
+  await fillById(w2, { email: 'console-e2e-second@example.org' });
+  await submitButton(w2).click();
+  await expect(thanksHeading(w2)).toBeVisible();
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await expect(page.locator('#live-count')).toHaveText('2');
+  await expect(page.locator('.breakdown').filter({ hasText: 'By partner site' })).toContainText(new URL(secondArtistOrigin).host);
+
+  // Closed in the console: the partner's widget, on its next try, says so.
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('button', { name: 'Close the campaign' }).click();
+  await expect(page.getByRole('status')).toHaveText(/is closed/);
+  await expect(page.getByRole('heading', { name: 'State: closed' })).toBeVisible();
+  await partner.reload();
+  const late = widget(partner);
+  await expect(late.locator('[part~="form"]')).toBeVisible();
+  await fillById(late, { email: 'console-e2e-late@example.org' });
+  await submitButton(late).click();
+  await expect(late.getByRole('alert')).toContainText(/closed/i);
+  expect(await stack.exportRows(SLUG)).toHaveLength(2);
 });
