@@ -1,5 +1,5 @@
 //! Admin-only data pages: a supporter looked up by email (what is stored, as a page and as
-//! JSON, and their erasure), a campaign's CSV (the `campaign export` format) and the audit
+//! the JSON of `supporter export`, and their erasure), a campaign's CSV (the `campaign export` format) and the audit
 //! log. The email asked about travels in POST bodies only (never a URL, so never a log
 //! line), and the audit log records that a lookup, export or erasure happened, not whom.
 
@@ -7,7 +7,6 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
-use serde_json::json;
 
 use super::auth::Organiser;
 use super::dashboard::campaign;
@@ -17,9 +16,11 @@ use crate::delivery::cli::utc_ms;
 use crate::domain::SignerEmail;
 use crate::export::write_csv;
 use crate::state::AppState;
+use crate::store::Store;
 use crate::store::console::ConsoleStore;
 use crate::store::erasure::ErasureStore;
-use crate::store::{SignatureRecord, Store};
+use crate::store::supporter_data::{StoredSignature, SupporterDataStore};
+use crate::supporter::export_document;
 
 fn lookup_form(who: &Organiser, email: &str) -> Markup {
     html! {
@@ -44,39 +45,16 @@ fn asked_email(form: &FormFields) -> Result<SignerEmail, ConsoleError> {
         .map_err(|why| ConsoleError::BadRequest(format!("email: {why}")))
 }
 
-/// Every signature with this normalised email, with its campaign's slug.
-async fn signatures_of(
+/// Everything stored about this email: `supporter export`'s store query.
+async fn stored(
     state: &AppState,
     email: &SignerEmail,
-) -> Result<Vec<(String, SignatureRecord)>, ConsoleError> {
-    let store = state.campaigns.store();
-    let mut found = Vec::new();
-    for c in store.campaigns().await? {
-        for r in store.all_signatures(c.id).await? {
-            if SignerEmail::parse(&r.email).is_ok_and(|e| e.normalised() == email.normalised()) {
-                found.push((c.slug.clone(), r));
-            }
-        }
-    }
-    Ok(found)
-}
-
-fn record_json(slug: &str, r: &SignatureRecord) -> serde_json::Value {
-    json!({
-        "campaign": slug,
-        "signed_at": r.signed_at,
-        "status": r.status,
-        "name": r.name,
-        "email": r.email,
-        "fields": r.fields,
-        "public": r.public,
-        "locale": r.locale,
-        "source_url": r.source_url,
-        "consent_text": r.consent_text,
-        "consent_lang": r.consent_lang,
-        "consent_version": r.consent_version,
-        "consent_at": r.consent_at,
-    })
+) -> Result<Vec<StoredSignature>, ConsoleError> {
+    Ok(state
+        .campaigns
+        .store()
+        .supporter_data(email.normalised())
+        .await?)
 }
 
 /// `POST /admin/supporters`: what is stored about an email.
@@ -88,7 +66,7 @@ pub(super) async fn lookup(
     who.check_csrf(form.get("csrf"))?;
     who.require_admin()?;
     let email = asked_email(&form)?;
-    let found = signatures_of(&state, &email).await?;
+    let found = stored(&state, &email).await?;
     audit(
         &state,
         &who.user.email,
@@ -107,9 +85,9 @@ pub(super) async fn lookup(
             @if found.is_empty() {
                 p role="status" { "No signature with this email." }
             } @else {
-                @for (slug, r) in &found {
+                @for r in &found {
                     section.record {
-                        h3 { (slug) " — " (r.status) }
+                        h3 { (r.campaign_title) " (" (r.campaign_slug) ") — " (r.status) }
                         dl {
                             dt { "Name" } dd { (r.name) }
                             dt { "Email" } dd { (r.email) }
@@ -117,10 +95,11 @@ pub(super) async fn lookup(
                             @for (k, v) in &r.fields {
                                 dt { (k) } dd { (v.as_str().map_or_else(|| v.to_string(), str::to_owned)) }
                             }
-                            dt { "Name on the public wall" } dd { @if r.public { "asked for" } @else { "no" } }
+                            dt { "Name on the public wall" } dd { @if r.public { "asked for (" (r.wall_state) ")" } @else { "no" } }
                             dt { "Language" } dd { (r.locale.as_deref().unwrap_or("–")) }
                             dt { "Signed on page" } dd { (r.source_url.as_deref().unwrap_or("–")) }
                             dt { "Consent" } dd { (r.consent_text) " (" (r.consent_at) ")" }
+                            dt { "Sent to the organisers' tools" } dd { (r.deliveries.len()) " event(s)" }
                         }
                     }
                 }
@@ -150,7 +129,7 @@ pub(super) async fn export_json(
     who.check_csrf(form.get("csrf"))?;
     who.require_admin()?;
     let email = asked_email(&form)?;
-    let found = signatures_of(&state, &email).await?;
+    let found = stored(&state, &email).await?;
     audit(
         &state,
         &who.user.email,
@@ -159,8 +138,7 @@ pub(super) async fn export_json(
         format!("{} signature(s)", found.len()),
     )
     .await?;
-    let body =
-        json!({ "signatures": found.iter().map(|(s, r)| record_json(s, r)).collect::<Vec<_>>() });
+    let body = export_document(email.normalised(), &found);
     Ok((
         [
             (header::CONTENT_TYPE, "application/json"),

@@ -212,6 +212,20 @@ async fn console_supporter_lookup_export_erase_are_audited_without_the_email() {
     assert_eq!(json["signatures"].as_array().unwrap().len(), 1);
     assert_eq!(json["signatures"][0]["email"], "Grace.Hopper@example.org");
     assert_eq!(json["signatures"][0]["campaign"], SLUG);
+    // The same document `supporter export` prints.
+    let from_cli: Value = serde_json::from_str(
+        &cli(&[
+            "supporter",
+            "export",
+            "--email",
+            email,
+            "--database-url",
+            &app.db_url,
+        ])
+        .await,
+    )
+    .unwrap();
+    assert_eq!(json, from_cli);
     let unconfirmed = post_form(
         &app,
         "/admin/supporters/erase",
