@@ -9,11 +9,15 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::domain::CampaignState;
+use axum::extract::State;
+
 use crate::error::ApiError;
 use crate::extract::CampaignFromPath;
+use crate::state::AppState;
 
 /// Adds the campaign's CORS headers; answers preflights (`OPTIONS`) itself.
 pub async fn campaign_cors(
+    State(state): State<AppState>,
     campaign: Result<CampaignFromPath, ApiError>,
     req: Request,
     next: Next,
@@ -22,19 +26,22 @@ pub async fn campaign_cors(
         Ok(CampaignFromPath(c)) => c,
         Err(e) => return with_vary(e.into_response()),
     };
-    let origin = req
+    let asked = req
         .headers()
         .get(header::ORIGIN)
-        .and_then(|o| o.to_str().ok())
-        .filter(|o| campaign.allows_origin(o))
-        .map(|o| {
-            if campaign.allows_any_origin() {
-                HeaderValue::from_static("*")
-            } else {
-                // It came from a header, so it is a valid header value.
-                HeaderValue::from_str(o).unwrap_or_else(|_| HeaderValue::from_static("null"))
-            }
-        });
+        .and_then(|o| o.to_str().ok());
+    if let Some(refused) = asked.filter(|o| !campaign.allows_origin(o)) {
+        // For the console's partners view: a site that may want to be allowed.
+        (state.console.refused_origins).record(campaign.campaign.id, refused);
+    }
+    let origin = asked.filter(|o| campaign.allows_origin(o)).map(|o| {
+        if campaign.allows_any_origin() {
+            HeaderValue::from_static("*")
+        } else {
+            // It came from a header, so it is a valid header value.
+            HeaderValue::from_str(o).unwrap_or_else(|_| HeaderValue::from_static("null"))
+        }
+    });
     let mut response = if req.method() == Method::OPTIONS {
         StatusCode::NO_CONTENT.into_response()
     } else if campaign.campaign.state == CampaignState::Archived {

@@ -273,13 +273,7 @@ pub(super) async fn partners(
                                     @if policy.allows(origin) {
                                         "yes"
                                     } @else if who.is_admin() && origin.starts_with("http") {
-                                        "no "
-                                        form.inline method="post" action={ "/admin/campaigns/" (slug) "/origins" } {
-                                            (csrf(&who))
-                                            input type="hidden" name="origin" value=(origin);
-                                            input type="hidden" name="return" value="partners";
-                                            button type="submit" name="change" value="add" { "Allow this site" span.visually-hidden { " " (origin) } }
-                                        }
+                                        "no " (allow_button(&who, &slug, origin))
                                     } @else {
                                         "no"
                                     }
@@ -289,7 +283,42 @@ pub(super) async fn partners(
                     }
                 }
             }
-            p.hint { "A site counts here once a signature came from it (the page's address, which the widget sends). Sites the allow-list refused are not recorded, so they are not listed." }
+            p.hint { "A site counts here once a signature came from it (the page's address, which the widget sends)." }
+            h2 { "Sites refused by the allow-list" }
+            @let refused = state.console.refused_origins.of(c.id);
+            @if refused.is_empty() {
+                p { "None since this server started." }
+            } @else {
+                p.hint { "Pages of these origins asked for the campaign and were refused, since this server started (this instance only; any client can send such a request, so allow only sites you know)." }
+                table {
+                    thead { tr { th scope="col" { "Site" } th scope="col" { "Refused requests" } th scope="col" { "Allow" } } }
+                    tbody {
+                        @for (origin, n) in &refused {
+                            tr {
+                                th scope="row" { (origin) }
+                                td.num { (n) }
+                                td {
+                                    @if policy.allows(origin) { "allowed now" }
+                                    @else if who.is_admin() { (allow_button(&who, &slug, origin)) }
+                                    @else { "an admin may allow it" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         },
     ))
+}
+
+/// One click to add `origin` to the campaign's allowed origins, back to this view.
+fn allow_button(who: &Organiser, slug: &str, origin: &str) -> Markup {
+    html! {
+        form.inline method="post" action={ "/admin/campaigns/" (slug) "/origins" } {
+            (csrf(who))
+            input type="hidden" name="origin" value=(origin);
+            input type="hidden" name="return" value="partners";
+            button type="submit" name="change" value="add" { "Allow this site" span.visually-hidden { " " (origin) } }
+        }
+    }
 }

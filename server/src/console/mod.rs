@@ -21,6 +21,7 @@ pub mod cli;
 mod dashboard;
 mod layout;
 mod moderation;
+pub mod refused;
 pub mod routes;
 mod settings;
 mod supporters;
@@ -45,24 +46,27 @@ pub const SIGN_IN_PER_ACCOUNT: u32 = 5;
 pub const SIGN_IN_PER_NETWORK: u32 = 20;
 pub const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
 
-/// The console's in-memory state: sign-in attempt windows (per instance; on several
-/// instances an attacker gets at most this many tries per instance).
+/// The console's in-memory state, per instance: sign-in attempt windows (on several
+/// instances an attacker gets at most this many tries per instance) and the origins CORS
+/// refused.
 #[derive(Debug)]
-pub struct ConsoleLimits {
+pub struct ConsoleState {
     per_account: FixedWindow<String>,
     per_network: FixedWindow<IpAddr>,
+    pub refused_origins: refused::RefusedOrigins,
 }
 
-impl Default for ConsoleLimits {
+impl Default for ConsoleState {
     fn default() -> Self {
         Self {
             per_account: FixedWindow::new(SIGN_IN_PER_ACCOUNT, SIGN_IN_WINDOW),
             per_network: FixedWindow::new(SIGN_IN_PER_NETWORK, SIGN_IN_WINDOW),
+            refused_origins: refused::RefusedOrigins::default(),
         }
     }
 }
 
-impl ConsoleLimits {
+impl ConsoleState {
     /// Takes one sign-in attempt for this account and network; `Err(seconds to wait)`
     /// when either used up its window.
     pub fn attempt(

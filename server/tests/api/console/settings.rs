@@ -195,3 +195,72 @@ async fn console_admin_edits_closes_and_allows_a_partner_in_one_click() {
         );
     }
 }
+
+#[tokio::test]
+async fn console_partners_lists_refused_sites_to_allow_in_one_click() {
+    let app = spawn_app().await;
+    let admin = organiser(&app, "admin@example.org", "admin").await;
+    let csrf = admin.csrf.as_str();
+    let origins = format!("/admin/campaigns/{SLUG}/origins");
+    for form in [
+        vec![
+            ("csrf", csrf),
+            ("change", "add"),
+            ("origin", "https://artist.example"),
+        ],
+        vec![("csrf", csrf), ("change", "restrict")],
+    ] {
+        assert_eq!(
+            post_form(&app, &origins, Some(&admin.cookie), &form)
+                .await
+                .status(),
+            303
+        );
+    }
+    let preflight = || {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.api("/signatures"))
+            .header("origin", "https://new-artist.example")
+            .header("access-control-request-method", "POST")
+            .send()
+    };
+    let refused = preflight().await.unwrap();
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    let partners = get(
+        &app,
+        &format!("/admin/campaigns/{SLUG}/partners"),
+        Some(&admin.cookie),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    let listed = partners
+        .split("Sites refused by the allow-list")
+        .nth(1)
+        .unwrap();
+    assert!(listed.contains("https://new-artist.example"), "{listed}");
+    assert!(listed.contains("Allow this site"));
+    let allow = [
+        ("csrf", csrf),
+        ("change", "add"),
+        ("origin", "https://new-artist.example"),
+        ("return", "partners"),
+    ];
+    assert_eq!(
+        post_form(&app, &origins, Some(&admin.cookie), &allow)
+            .await
+            .status(),
+        303
+    );
+    let allowed = preflight().await.unwrap();
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://new-artist.example"
+    );
+}
