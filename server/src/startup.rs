@@ -233,6 +233,11 @@ impl Application {
             store.clone(),
             state.shutdown.clone(),
         ));
+        // Personal data of campaigns closed longer than their retention: at start, then hourly.
+        tokio::spawn(crate::lifecycle::retention::sweep_hourly(
+            store.clone(),
+            state.shutdown.clone(),
+        ));
         // Other instances' signatures reach this one's viewers (PostgreSQL only).
         tokio::spawn(crate::live::follow_other_instances(
             Arc::clone(&state.campaigns),

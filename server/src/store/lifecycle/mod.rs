@@ -10,6 +10,7 @@ use super::{SignatureStore, StoreResult};
 use crate::domain::{CampaignEdit, CampaignState, OriginChange, OriginPolicy, OriginRefused};
 
 mod postgres;
+mod retention;
 mod sqlite;
 
 /// What an origin change came to: whether it changed anything, and the policy after it;
