@@ -92,6 +92,9 @@ pub(super) async fn settings_page(
                             value=(c.proof_of_work.map_or(0, |p| p.maxnumber));
                         label for="min_fill" { "Minimum seconds to fill the form" }
                         input #min_fill name="min_fill_seconds" type="number" min="0" value=(c.min_fill_seconds);
+                        label for="retention" { "Erase signers' personal data this many days after closing (empty: keep)" }
+                        input #retention name="retention_days" type="number" min="1"
+                            value=(c.retention_days.map(|d| d.to_string()).unwrap_or_default());
                         @if admin { button type="submit" { "Save changes" } }
                     }
                 }
@@ -178,6 +181,13 @@ fn edit_from(form: &FormFields, c: &Campaign) -> Result<CampaignEdit, ConsoleErr
         share_url: optional("share_url", &c.share_url),
         pow_maxnumber: pow,
         min_fill_seconds: number("min_fill_seconds")?.filter(|s| *s != c.min_fill_seconds),
+        retention_days: match text("retention_days") {
+            None => None,
+            Some(v) if v.is_empty() => c.retention_days.is_some().then_some(None),
+            Some(_) => number("retention_days")?
+                .filter(|d| Some(*d) != c.retention_days)
+                .map(Some),
+        },
         ..CampaignEdit::default()
     })
 }

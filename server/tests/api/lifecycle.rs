@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 use tokio::process::Command;
 use tokio::time::{sleep, timeout};
 
-use crate::helpers::{PARTNER, SLUG, TIMEOUT, TestApp, assert_error, signature, spawn_app};
+use crate::helpers::{
+    PARTNER, POW_SLUG, SLUG, TIMEOUT, TestApp, assert_error, signature, spawn_app,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_pledge-server");
 

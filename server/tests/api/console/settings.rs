@@ -88,6 +88,27 @@ async fn console_admin_edits_closes_and_allows_a_partner_in_one_click() {
         .unwrap();
     assert_eq!(info["title"], "A new title");
     assert_eq!(info["goal"], 500);
+    let r = post_form(
+        &app,
+        &edit,
+        Some(&admin.cookie),
+        &[("csrf", csrf), ("retention_days", "30")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let settings = get(
+        &app,
+        &format!("/admin/campaigns/{SLUG}/settings"),
+        Some(&admin.cookie),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        settings.contains(r#"name="retention_days" type="number" min="1" value="30""#),
+        "{settings}"
+    );
     let bad = post_form(
         &app,
         &edit,
