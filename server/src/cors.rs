@@ -5,13 +5,14 @@
 //! asks for the campaign like a handler does ([`CampaignFromPath`]: 404 for unknown slugs,
 //! before any body is read) and answers preflights itself.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
 use crate::extract::CampaignFromPath;
+use crate::state::AppState;
 
 /// Headers a cross-origin page may read from an answer.
 fn exposed() -> HeaderValue {
@@ -57,6 +58,7 @@ pub async fn public_cors(req: Request, next: Next) -> Response {
 /// `410` are readable by any origin, like the read routes' (they tell nothing about any
 /// campaign's allow-list).
 pub async fn campaign_cors(
+    State(state): State<AppState>,
     campaign: Result<CampaignFromPath, ApiError>,
     req: Request,
     next: Next,
@@ -72,19 +74,22 @@ pub async fn campaign_cors(
             return response;
         }
     };
-    let origin = req
+    let asked = req
         .headers()
         .get(header::ORIGIN)
-        .and_then(|o| o.to_str().ok())
-        .filter(|o| campaign.allows_origin(o))
-        .map(|o| {
-            if campaign.allows_any_origin() {
-                HeaderValue::from_static("*")
-            } else {
-                // It came from a header, so it is a valid header value.
-                HeaderValue::from_str(o).unwrap_or_else(|_| HeaderValue::from_static("null"))
-            }
-        });
+        .and_then(|o| o.to_str().ok());
+    if let Some(refused) = asked.filter(|o| !campaign.allows_origin(o)) {
+        // For the console's partners view: a site that may want to be allowed.
+        (state.console.refused_origins).record(campaign.campaign.id, refused);
+    }
+    let origin = asked.filter(|o| campaign.allows_origin(o)).map(|o| {
+        if campaign.allows_any_origin() {
+            HeaderValue::from_static("*")
+        } else {
+            // It came from a header, so it is a valid header value.
+            HeaderValue::from_str(o).unwrap_or_else(|_| HeaderValue::from_static("null"))
+        }
+    });
     let mut response = if req.method() == Method::OPTIONS {
         StatusCode::NO_CONTENT.into_response()
     } else {

@@ -42,12 +42,15 @@
 //!   `GET …/signers` and the `signer` stream events), kept current by `wall::follow`;
 //!   what may be public is `domain::wall` and `wall::entry`, the organiser's commands
 //!   [`wall_cli`], the queries `store::wall`.
+//! - [`console`]: the organiser console at `/admin` (server-rendered pages, accounts,
+//!   sessions, moderation, numbers) and its `user` command; its queries `store::console`.
 //! - [`cli`]: the `serve`, `campaign`, `demo` commands and the operator's `check`,
 //!   `backup`, `restore`, `migrate`; [`export`] writes the CSV; [`demo`] holds the demo
 //!   campaign's words.
 
 pub mod abuse;
 pub mod cli;
+pub mod console;
 pub(crate) mod cors;
 pub mod delivery;
 pub mod demo;

@@ -120,6 +120,7 @@ impl Application {
             )?),
             public_origin: public_origin.into(),
             metrics: Arc::default(),
+            console: Arc::default(),
             shutdown,
         };
         Ok(Self {

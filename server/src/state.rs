@@ -20,6 +20,8 @@ pub struct AppState {
     pub public_origin: Arc<str>,
     /// Request counts and latencies for `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// The organiser console's sign-in limits and refused origins (issue 15).
+    pub console: Arc<crate::console::ConsoleState>,
     /// Flips to `true` on shutdown so long-lived SSE streams end.
     pub shutdown: watch::Receiver<bool>,
 }

@@ -98,7 +98,10 @@ async fn export(email: &str, db: Database) -> anyhow::Result<()> {
 /// supporter's network address, meaningless to them, and with the server's key it would
 /// link their other signatures; the export says that one is stored. Delivery targets
 /// show only their host: a webhook URL may carry the organiser's secret token.
-fn export_document(email_normalised: &str, found: &[StoredSignature]) -> serde_json::Value {
+pub(crate) fn export_document(
+    email_normalised: &str,
+    found: &[StoredSignature],
+) -> serde_json::Value {
     let signatures: Vec<serde_json::Value> = found
         .iter()
         .map(|s| {

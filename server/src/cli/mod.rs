@@ -104,6 +104,9 @@ pub enum Command {
     /// A supporter's data: `supporter erase --email …`.
     #[command(subcommand)]
     Supporter(crate::supporter::SupporterCommand),
+    /// The organiser console's accounts (`/admin`): add, list, remove, reset.
+    #[command(subcommand)]
+    User(crate::console::cli::UserCommand),
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +132,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Osdi(c) => crate::delivery::cli::osdi(c).await,
         Command::Delivery(c) => crate::delivery::cli::delivery(c).await,
         Command::Supporter(c) => crate::supporter::run(c).await,
+        Command::User(c) => crate::console::cli::run(c).await,
     }
 }
 

@@ -359,7 +359,7 @@ async fn remove(db: &Database, id: i64, kind: TargetKind) -> anyhow::Result<()> 
 }
 
 /// Unix milliseconds as `YYYY-MM-DDTHH:MM:SSZ` (0 = now: "due").
-fn utc_ms(ms: i64) -> String {
+pub(crate) fn utc_ms(ms: i64) -> String {
     if ms <= 0 {
         return "due".to_owned();
     }

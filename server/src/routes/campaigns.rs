@@ -27,8 +27,24 @@ use crate::wire::CampaignInfo;
 
 /// `GET /campaigns/{slug}`. The answer depends on `Origin` (`can_sign_here`), so it says
 /// `Vary: Origin`; it carries no ETag and no cache lifetime of its own.
-pub async fn info(CampaignFromPath(live): CampaignFromPath, headers: HeaderMap) -> Response {
+pub async fn info(
+    State(state): State<AppState>,
+    CampaignFromPath(live): CampaignFromPath,
+    headers: HeaderMap,
+) -> Response {
     let can_sign_here = can_sign_here(&live, &headers);
+    if let Some(refused) = headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .filter(|_| !can_sign_here)
+    {
+        // A page whose widget now says "can't be signed on this site yet": for the console's
+        // partners view (the signing routes record theirs in `cors`).
+        state
+            .console
+            .refused_origins
+            .record(live.campaign.id, refused);
+    }
     let info = CampaignInfo::new(&live.campaign, live.count(), can_sign_here);
     let mut response = Json(info).into_response();
     add_vary_origin(response.headers_mut());

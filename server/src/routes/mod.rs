@@ -90,7 +90,8 @@ pub fn app_with(state: AppState, surface: Surface) -> Router {
         .route("/widget/{*path}", get(assets::widget))
         .route("/embed/{campaign}", get(embed::page))
         .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz));
+        .route("/readyz", get(ops::readyz))
+        .merge(crate::console::router(state.clone()));
     if surface.metrics {
         router = router.route("/metrics", get(ops::metrics));
     }

@@ -18,6 +18,9 @@ use std::time::Duration;
 
 use crate::domain::{FieldDefinition, IdempotencyKey, NewCampaign, NewSignature, ShownConsent};
 
+pub mod console;
+mod console_postgres;
+mod console_sqlite;
 pub mod delivery;
 mod delivery_postgres;
 mod delivery_sqlite;

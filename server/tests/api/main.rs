@@ -10,6 +10,7 @@ mod assets;
 mod attacks;
 mod binary;
 mod cli;
+mod console;
 mod cors;
 mod crash;
 mod deliveries;
