@@ -46,7 +46,7 @@ fn english() -> String {
     for (k, v) in locale_file::parse(&en) {
         lit.push_str(&format!("{k}: {v:?},"));
     }
-    for k in locale_file::EXTRA_PLURALS {
+    for k in locale_file::extra_plurals() {
         lit.push_str(&format!("{k}: \"\","));
     }
     lit + "}"

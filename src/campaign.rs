@@ -24,6 +24,9 @@ pub struct Campaign {
     pub allow_public_names: bool,
     /// Proof-of-work difficulty (`proof_of_work.maxnumber`); `None` = signatures need no proof.
     pub proof_of_work: Option<u64>,
+    /// Whether the campaign has a public signer wall (`wall` is an object): only then does the
+    /// widget ask for `…/signers`.
+    pub wall: bool,
 }
 
 /// One campaign-specific form field.

@@ -55,6 +55,7 @@ pub fn campaign<J: Json>(v: &J) -> Option<Campaign> {
         share_url: string(v, "share_url"),
         allow_public_names: v.member("allow_public_names").boolean().unwrap_or(false),
         proof_of_work: uint(&v.member("proof_of_work"), "maxnumber"),
+        wall: v.member("wall").is_object(),
     })
 }
 
@@ -183,6 +184,10 @@ mod tests {
         assert_eq!(c.fields[1].max_length, None);
         assert_eq!(c.proof_of_work, Some(50000));
         assert!(!c.allow_public_names);
+        assert!(!c.wall, "no `wall` member: no wall");
+        let walled = campaign(&json!({"title": "t", "wall": {"public_names": "immediate"}}));
+        assert!(walled.unwrap().wall);
+        assert!(!campaign(&json!({"title": "t", "wall": null})).unwrap().wall);
         assert_eq!(campaign(&json!({"text": "no title"})), None);
         assert_eq!(campaign(&json!([1, 2])), None);
     }
