@@ -184,13 +184,12 @@ pub fn fill(template: &str, value: &str) -> String {
     template.replace("{n}", value)
 }
 
-/// Puts `name` where the template says `{name}` and `value` where it says `{n}` (the name
-/// first, so a name that reads `{n}` stays as written).
-pub fn fill_name(template: &str, name: &str, value: &str) -> String {
-    match template.split_once("{name}") {
-        Some((before, after)) => format!("{}{name}{}", fill(before, value), fill(after, value)),
-        None => fill(template, value),
-    }
+/// The text before and after `{name}` in `template`, each with `value` put where it says
+/// `{n}`: the name goes between, as its own text (so a name that reads `{n}` stays as
+/// written, and the view can isolate it in a `<bdi>`). No `{name}`: all of it comes before.
+pub fn around_name(template: &str, value: &str) -> (String, String) {
+    let (before, after) = template.split_once("{name}").unwrap_or((template, ""));
+    (fill(before, value), fill(after, value))
 }
 
 #[cfg(test)]
@@ -239,8 +238,12 @@ mod tests {
         assert_eq!(ar.ticker_template("two"), "{name} واثنان {n}");
         assert_eq!(ar.ticker_template("few"), "{name} و{n} آخرون");
         assert_eq!(
-            fill_name(EN.ticker_other, "{n} <b>", "474"),
-            "{n} <b> and 474 others have signed"
+            around_name(EN.ticker_other, "474"),
+            (String::new(), " and 474 others have signed".into())
+        );
+        assert_eq!(
+            around_name("Pumirma na si {name} at {n} pa", "3"),
+            ("Pumirma na si ".into(), " at 3 pa".into())
         );
         assert_eq!(Strings::KEYS.len(), EN.clone().slots().len());
     }

@@ -134,7 +134,10 @@ mod tests {
             ]
         );
         assert_eq!(check(EN, "a = {n}\nb =\ncount_one = {n}"), ["empty `b`"]);
-        assert_eq!(extra_plural_base("ticker_few").as_deref(), Some("ticker_other"));
+        assert_eq!(
+            extra_plural_base("ticker_few").as_deref(),
+            Some("ticker_other")
+        );
         assert_eq!(extra_plural_base("goal_few"), None);
         assert_eq!(extra_plurals().count(), 8);
     }

@@ -113,7 +113,10 @@ pub fn matches(entry: &Signer, q: &str) -> bool {
     let q = q.trim().to_lowercase();
     q.is_empty()
         || entry.name.to_lowercase().contains(&q)
-        || entry.fields.iter().any(|(_, v)| v.to_lowercase().contains(&q))
+        || entry
+            .fields
+            .iter()
+            .any(|(_, v)| v.to_lowercase().contains(&q))
 }
 
 /// The campaign's grouping field: a `select` field with key `role`, if it has one.

@@ -12,6 +12,7 @@ use super::{
     form::{Signed, pledge_form},
     pitch::pitch,
     thanks::thanks,
+    wall_slot::{WallPart, wall_slot},
 };
 use crate::browser::dom::{El, switch};
 use crate::browser::{
@@ -175,9 +176,11 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
                 }
                 None if is_open => {
                     let on_signed = on_signed.clone();
+                    let ticker = wall_slot(&ctx, &c, count, WallPart::Ticker);
                     let mut parts = vec![
                         pitch(&c.title, &c.text),
                         count_view(&ctx, count, goal),
+                        ticker,
                         pledge_form(&ctx, c, move |signed| on_signed(signed)),
                     ];
                     if ctx.opts.layout != Layout::Full {
@@ -186,12 +189,13 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
                     parts
                 }
                 None => {
+                    let wall = ctx.opts.layout == Layout::Wall;
                     let opener = El::new("button")
                         .attr("type", "button")
                         .attr("part", "open")
                         .attr("id", "pw-open")
                         .attr("aria-expanded", "false")
-                        .text(s.open_form)
+                        .text(if wall { s.sign_too } else { s.open_form })
                         .on("click", {
                             let c = ctx.clone();
                             move |_| {
@@ -201,6 +205,8 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
                                 host::after(0, move || c.focus("pw-name"));
                             }
                         });
+                    let ticker = wall_slot(&ctx, &c, count, WallPart::Ticker);
+                    let list = wall.then(|| wall_slot(&ctx, &c, count, WallPart::List));
                     let count = count_view(&ctx, count, goal);
                     if ctx.opts.layout == Layout::Banner {
                         // One line: the title stays for screen readers (the widget's heading).
@@ -208,7 +214,9 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
                         vec![title, El::class("div", "strip").child(count).child(opener)]
                     } else {
                         let title = El::new("h2").attr("part", "title").text(&c.title);
-                        vec![title, count, opener]
+                        let mut parts = vec![title, count, ticker, opener];
+                        parts.extend(list);
+                        parts
                     }
                 }
             },
