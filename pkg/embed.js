@@ -16,8 +16,8 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-loading = import(new URL("pledge_widget-2ef1d2f3.js", base).href).then(function (m) {
-return m.default({ module_or_path: new URL("pledge_widget-5f3ad97d.wasm", base).href }).then(function () { return m; });
+loading = import(new URL("pledge_widget-2df572df.js", base).href).then(function (m) {
+return m.default({ module_or_path: new URL("pledge_widget-08ce666a.wasm", base).href }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
 }
@@ -36,7 +36,7 @@ OPTS.forEach(function (k) {
 var v = options[k];
 if (v != null) opts[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
 });
-opts.locales = new URL("locales/", base).href + " ar-6a301351 de-aeaef4d5 es-753667e8 fr-a4cd7b5d ht-40444c39 it-6e10d7e4 ko-bbc2ec95 pt-2bb1447b tl-5ff7135b vi-198066b3 zh-a8c094ef";
+opts.locales = new URL("locales/", base).href + " ar-b2d1bf89 de-3e4a74d7 es-adbf29b4 fr-6fd16ecb ht-e71819db it-355e32f8 ko-1b5db5a1 pt-447964a1 tl-53db4420 vi-99f66c29 zh-19e765ec";
 Object.keys(CALLBACKS).forEach(function (name) {
 var cb = options[CALLBACKS[name]];
 if (typeof cb !== "function") return;

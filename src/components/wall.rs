@@ -3,9 +3,13 @@
 //! everyone else), a search box (the route's `q`), "Show more names" (its cursor), and live
 //! changes from the stream (new names appear, hidden ones disappear, featured ones lead).
 //! Names and details are text in `<bdi>`, never HTML. Without the route (`404 wall_off`, a
-//! third-party endpoint) the wall shows nothing.
+//! third-party endpoint) the wall stays hidden.
 
-use std::{cell::RefCell, rc::Rc, sync::Arc};
+use std::{
+    cell::{Cell, RefCell},
+    rc::Rc,
+    sync::Arc,
+};
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -78,86 +82,104 @@ pub fn region_namer(tag: &str) -> Rc<dyn Fn(&str) -> String> {
     Rc::new(region_names(tag))
 }
 
-/// Where the list stands.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    Loading,
-    Shown,
-    /// No wall here (`404 wall_off`, no route, or no answer): nothing to show.
-    Off,
+/// A timer that can be replaced or cleared.
+#[derive(Clone, Default)]
+pub struct Timer(Rc<Cell<Option<i32>>>);
+
+impl Timer {
+    /// Clears the pending timer, if any, and keeps `id` (from [`after`]) instead.
+    pub fn replace(&self, id: Option<i32>) {
+        if let Some(old) = self.0.replace(id) {
+            clear_timer(old);
+        }
+    }
 }
 
-/// The wall's list state.
-#[derive(Clone, Copy)]
-struct List {
-    entries: RwSignal<Vec<Signer>>,
-    next: RwSignal<Option<String>>,
-    phase: RwSignal<Phase>,
-    q: RwSignal<String>,
+/// Where a list of names stands: the state of a wall or a ticker (one type for both, so the
+/// chunk carries one signal instantiation).
+#[derive(Clone, Default)]
+pub struct Names {
+    /// Entries in the wall's order.
+    pub entries: Vec<Signer>,
+    /// Cursor of the next page (`None`: all loaded).
+    pub next: Option<String>,
+    /// The first page arrived.
+    pub shown: bool,
+    /// No wall here (`404 wall_off`, no route, or no answer).
+    pub off: bool,
+    /// The search shown (wall).
+    pub q: String,
     /// Bumped by each new query, so an answer to an older one is dropped.
-    generation: StoredValue<u32>,
+    pub generation: u32,
+    /// Index of the name shown (ticker).
+    pub at: usize,
+    /// Paused by its button (ticker).
+    pub paused: bool,
+    /// Pointed at or focused (ticker).
+    pub held: bool,
 }
 
-impl List {
-    /// Fetches the first page (`more`: the next page) for the current search.
-    fn load(self, base: Rc<str>, more: bool) {
-        let cursor = if more {
-            match self.next.get_untracked() {
-                Some(c) => Some(c),
-                None => return,
-            }
-        } else {
-            self.generation.update_value(|g| *g += 1);
-            None
-        };
-        let generation = self.generation.get_value();
-        let q = self.q.get_untracked();
-        spawn_local(async move {
-            let page = signers::page(&base, PAGE, cursor.as_deref(), &q).await;
-            if self.generation.try_get_value() != Some(generation) {
+/// Fetches the first page of `names` for its search (`more`: the next page); `limit` names.
+pub fn load(names: RwSignal<Names>, base: Rc<str>, limit: u32, more: bool) {
+    let Some((cursor, q, generation)) = names.try_update(|n| {
+        if !more {
+            n.generation += 1;
+        }
+        (n.next.clone(), n.q.clone(), n.generation)
+    }) else {
+        return;
+    };
+    if more && cursor.is_none() {
+        return;
+    }
+    let cursor = cursor.filter(|_| more);
+    spawn_local(async move {
+        let page = signers::page(&base, limit, cursor.as_deref(), &q).await;
+        names.try_update(|n| {
+            if n.generation != generation {
                 return;
             }
             match page {
                 Ok(p) => {
-                    self.entries.update(|l| {
-                        if !more {
-                            l.clear();
-                        }
-                        wall::append(l, p.signers);
-                    });
-                    self.next.set(p.next_cursor);
-                    self.phase.set(Phase::Shown);
+                    if !more {
+                        n.entries.clear();
+                        n.at = 0;
+                    }
+                    wall::append(&mut n.entries, p.signers);
+                    n.next = p.next_cursor;
+                    n.shown = true;
                 }
-                Err(_) if !more => self.phase.set(Phase::Off),
+                Err(_) if !more => n.off = true,
                 Err(_) => {}
             }
         });
-    }
+    });
+}
 
-    /// Applies a live change, as far as it concerns the search shown.
-    fn apply(self, base: Rc<str>, ev: &WallEvent) {
-        match ev {
-            WallEvent::Signer(e) => {
-                let q = self.q.get_untracked();
-                let complete = self.next.get_untracked().is_none();
-                self.entries.update(|l| {
-                    if wall::matches(e, &q) {
-                        wall::upsert(l, e.clone(), complete);
-                    } else {
-                        wall::remove(l, &e.id);
-                    }
-                });
-                if self.phase.get_untracked() == Phase::Loading {
-                    return;
-                }
-                self.phase.set(Phase::Shown);
+/// Follows the wall events of `base` into `names` for as long as the current owner lives;
+/// `on_new` hears the index of an entry new to the list.
+pub fn follow(names: RwSignal<Names>, base: Rc<str>, limit: u32, on_new: fn(&mut Names, usize)) {
+    let id = signers::listen(&base.clone(), {
+        Rc::new(move |ev: &WallEvent| match ev {
+            // During a search only the endpoint knows what matches: ask it again.
+            WallEvent::Signer(_) if names.with_untracked(|n| !n.q.trim().is_empty()) => {
+                load(names, base.clone(), limit, false)
             }
-            WallEvent::Removed(id) => self.entries.update(|l| {
-                wall::remove(l, id);
+            WallEvent::Signer(e) => names.update(|n| {
+                let complete = n.next.is_none();
+                if wall::upsert(&mut n.entries, e.clone(), complete)
+                    && let Some(i) = n.entries.iter().position(|h| h.id == e.id)
+                {
+                    on_new(n, i);
+                }
             }),
-            WallEvent::Reset => self.load(base, false),
-        }
-    }
+            WallEvent::Removed(id) => names.update(|n| {
+                wall::remove(&mut n.entries, id);
+            }),
+            WallEvent::Reset => load(names, base.clone(), limit, false),
+        })
+    });
+    on_cleanup(move || signers::unlisten(id));
 }
 
 /// The wall (`part="wall"`) of `campaign`.
@@ -165,21 +187,15 @@ pub fn wall_list(ctx: &Ctx, campaign: &Arc<Campaign>) -> El {
     adopt_wall_styles(ctx);
     let s = ctx.s;
     let base: Rc<str> = ctx.opts.campaign_url().into();
-    let list = List {
-        entries: RwSignal::new(Vec::new()),
-        next: RwSignal::new(None),
-        phase: RwSignal::new(Phase::Loading),
-        q: RwSignal::new(String::new()),
-        generation: StoredValue::new(0),
-    };
-    list.load(base.clone(), false);
-    let id = signers::listen(&base, {
-        let base = base.clone();
-        Rc::new(move |ev: &WallEvent| list.apply(base.clone(), ev))
-    });
-    on_cleanup(move || signers::unlisten(id));
+    let names = RwSignal::new(Names::default());
+    load(names, base.clone(), PAGE, false);
+    follow(names, base.clone(), PAGE, |_, _| {});
 
-    let typing = StoredValue::new(None::<i32>);
+    let typing = Timer::default();
+    on_cleanup({
+        let typing = send_wrapper::SendWrapper::new(typing.clone());
+        move || typing.replace(None)
+    });
     let search_base = base.clone();
     let search = El::new("input")
         .attr("type", "search")
@@ -194,28 +210,19 @@ pub fn wall_list(ctx: &Ctx, campaign: &Arc<Campaign>) -> El {
             else {
                 return;
             };
-            if let Some(t) = typing.get_value() {
-                clear_timer(t);
-            }
             let base = search_base.clone();
-            let id = after(SEARCH_DELAY_MS, move || {
+            typing.replace(after(SEARCH_DELAY_MS, move || {
                 let q = control_value(&input);
-                if list
-                    .q
-                    .try_get_untracked()
-                    .is_some_and(|old| old.trim() != q.trim())
-                {
-                    list.q.set(q);
-                    list.load(base, false);
+                let changed = names.try_update(|n| {
+                    let changed = n.q.trim() != q.trim();
+                    n.q = q;
+                    changed
+                });
+                if changed == Some(true) {
+                    load(names, base, PAGE, false);
                 }
-            });
-            typing.set_value(id);
+            }));
         });
-    on_cleanup(move || {
-        if let Some(t) = typing.try_get_value().flatten() {
-            clear_timer(t);
-        }
-    });
     let search = El::class("div", "wall-search")
         .attr("role", "search")
         .child(
@@ -228,12 +235,15 @@ pub fn wall_list(ctx: &Ctx, campaign: &Arc<Campaign>) -> El {
     let status = El::class("p", "notice")
         .attr("role", "status")
         .bind(move |el| {
-            let empty = list.phase.get() == Phase::Shown && list.entries.with(Vec::is_empty);
-            let text = match list.q.with(|q| q.trim().is_empty()) {
-                _ if !empty => None,
-                true => Some(s.wall_empty),
-                false => Some(s.wall_no_match),
-            };
+            let text = names.with(|n| {
+                if !n.shown || !n.entries.is_empty() {
+                    None
+                } else if n.q.trim().is_empty() {
+                    Some(s.wall_empty)
+                } else {
+                    Some(s.wall_no_match)
+                }
+            });
             set_text(el, text);
         });
 
@@ -241,22 +251,21 @@ pub fn wall_list(ctx: &Ctx, campaign: &Arc<Campaign>) -> El {
     let region = region_namer(s.tag);
     let role_key = wall::role_field(&campaign).map(|f| f.key.clone());
     let groups = switch(
-        move || list.entries.get(),
+        move || names.with(|n| n.entries.clone()),
         move |entries| {
-            let grouped = wall::groups(&campaign, &entries);
             let mut out = Vec::new();
-            for (g, items) in grouped {
+            for (g, items) in wall::groups(&campaign, &entries) {
                 let heading = match g {
-                    Group::Featured => Some(s.wall_featured.to_owned()),
+                    Group::Featured => Some(s.wall_featured),
                     Group::Role(i) => wall::role_field(&campaign)
                         .and_then(|f| f.options.get(i))
-                        .map(|o| o.label.clone()),
+                        .map(|o| o.label.as_str()),
                     // Without a role field the rest needs no heading.
                     Group::Other if role_key.is_none() => None,
-                    Group::Other => Some(s.wall_other.to_owned()),
+                    Group::Other => Some(s.wall_other),
                 };
                 if let Some(h) = heading {
-                    out.push(El::new("h4").attr("part", "wall-group").text(&h));
+                    out.push(El::new("h4").attr("part", "wall-group").text(h));
                 }
                 // The group heading says the role; featured entries say it themselves.
                 let skip = (g != Group::Featured)
@@ -269,11 +278,10 @@ pub fn wall_list(ctx: &Ctx, campaign: &Arc<Campaign>) -> El {
                     } else {
                         "wall-entry"
                     };
-                    let mut row = El::new("li").attr("part", part).child(
-                        El::class("bdi", "wall-name")
-                            .attr("part", "wall-name")
-                            .text(&e.name),
-                    );
+                    let name = El::class("bdi", "wall-name")
+                        .attr("part", "wall-name")
+                        .text(&e.name);
+                    let mut row = El::new("li").attr("part", part).child(name);
                     if !details.is_empty() {
                         row = row.child(
                             El::class("bdi", "wall-detail")
@@ -289,13 +297,15 @@ pub fn wall_list(ctx: &Ctx, campaign: &Arc<Campaign>) -> El {
         },
     );
 
-    let more_base = base.clone();
     let more = El::class("button", "secondary")
         .attr("type", "button")
         .attr("part", "wall-more")
         .text(s.wall_more)
-        .on("click", move |_| list.load(more_base.clone(), true))
-        .bind(move |el| set_attr(el, "hidden", list.next.with(Option::is_none).then_some("")));
+        .on("click", move |_| load(names, base.clone(), PAGE, true))
+        .bind(move |el| {
+            let last = names.with(|n| n.next.is_none());
+            set_attr(el, "hidden", last.then_some(""));
+        });
 
     El::class("section", "wall")
         .attr("part", "wall")
@@ -309,5 +319,8 @@ pub fn wall_list(ctx: &Ctx, campaign: &Arc<Campaign>) -> El {
         .child(status)
         .child(groups.attr("class", "wall-groups"))
         .child(more)
-        .bind(move |el| set_attr(el, "hidden", (list.phase.get() == Phase::Off).then_some("")))
+        .bind(move |el| {
+            let off = names.with(|n| n.off);
+            set_attr(el, "hidden", off.then_some(""));
+        })
 }
