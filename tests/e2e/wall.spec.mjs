@@ -17,7 +17,7 @@ async function sign(stack, { name, email, pub = true, role = 'artist', organisat
   const campaign = await (await fetch(base)).json();
   const res = await fetch(`${base}/signatures`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': `k-${email}` },
+    headers: { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() },
     body: JSON.stringify({ name, email, fields: { role, organisation }, consent: { given: true, text: campaign.consent_text }, public: pub, locale: 'en' }),
   });
   expect(res.status, await res.text()).toBeLessThan(300);
