@@ -16,8 +16,8 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-loading = import(new URL("pledge_widget-9790318e.js", base).href).then(function (m) {
-return m.default({ module_or_path: new URL("pledge_widget-8c4ff854.wasm", base).href }).then(function () { return m; });
+loading = import(new URL("pledge_widget-438541a2.js", base).href).then(function (m) {
+return m.default({ module_or_path: new URL("pledge_widget-f680c5c6.wasm", base).href }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
 }

@@ -3,6 +3,7 @@
 //! `GET …/signers`, then the stream's wall events). Calm: it is no live region (milestones are
 //! announced by the widget's own live region); it pauses while pointed at or focused, and with
 //! its Pause button (WCAG 2.2.2); under `prefers-reduced-motion` it does not rotate at all.
+//! Names change without a fade: text half faded in reads below the contrast minimum.
 //! Hidden while there is no name (no wall, `404 wall_off`, nobody yet).
 
 use std::{rc::Rc, sync::Arc};
@@ -86,7 +87,6 @@ pub fn ticker(ctx: &Ctx, campaign: &Arc<Campaign>, count: RwSignal<Option<u64>>)
             s.ticker_template(&plural(others, s.tag))
         };
         let (before, after) = around_name(template, &format_count(others, s.tag));
-        // Each rotation is a new element, so the (motion-safe) fade-in runs again.
         let item = El::class("span", "ticker-name")
             .text(&before)
             .child(El::new("bdi").text(&wall::describe(&e.name, &details)))

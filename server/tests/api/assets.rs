@@ -5,7 +5,13 @@ use crate::helpers::{assert_error, spawn_app, spawn_demo_app};
 #[tokio::test]
 async fn demo_pages_are_served_with_origin_and_security_headers() {
     let app = spawn_demo_app().await;
-    for path in ["/", "/index.html", "/partner.html", "/themes.html"] {
+    for path in [
+        "/",
+        "/index.html",
+        "/partner.html",
+        "/themes.html",
+        "/wall.html",
+    ] {
         let r = app
             .client
             .get(format!("{}{path}", app.address))
@@ -37,6 +43,7 @@ async fn serve_publishes_no_demo_pages() {
         "/index.html",
         "/partner.html",
         "/themes.html",
+        "/wall.html",
         "/site.css",
     ] {
         let r = app

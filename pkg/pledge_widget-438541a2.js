@@ -1225,7 +1225,7 @@ async function __wbg_init_once(module_or_path) {
     }
 
     if (module_or_path === undefined) {
-        module_or_path = new URL('pledge_widget-8c4ff854.wasm', import.meta.url);
+        module_or_path = new URL('pledge_widget-f680c5c6.wasm', import.meta.url);
     }
     const imports = __wbg_get_imports();
 
@@ -1284,7 +1284,7 @@ return loadingModule;
 }
 }
 const __chunk_6 = makeLoad(() => {
-const src = fetch(new URL("./pledge_widget-chunk-6-7dfebd70.wasm", import.meta.url));
+const src = fetch(new URL("./pledge_widget-chunk-6-10d58c40.wasm", import.meta.url));
 src.catch(() => {});
 return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
@@ -1308,31 +1308,31 @@ return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , []);
 const __chunk_10 = makeLoad(() => {
-const src = fetch(new URL("./pledge_widget-chunk-10-36865f36.wasm", import.meta.url));
+const src = fetch(new URL("./pledge_widget-chunk-10-4c3e86a1.wasm", import.meta.url));
 src.catch(() => {});
 return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , []);
 const __chunk_11 = makeLoad(() => {
-const src = fetch(new URL("./pledge_widget-chunk-11-d8894f90.wasm", import.meta.url));
+const src = fetch(new URL("./pledge_widget-chunk-11-331608a5.wasm", import.meta.url));
 src.catch(() => {});
 return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , []);
 const __chunk_12 = makeLoad(() => {
-const src = fetch(new URL("./pledge_widget-chunk-12-74a2e660.wasm", import.meta.url));
+const src = fetch(new URL("./pledge_widget-chunk-12-3042a36d.wasm", import.meta.url));
 src.catch(() => {});
 return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , []);
 const __wasm_split_load_wall = wrapAsyncCb(makeLoad(() => {
-const src = fetch(new URL("./pledge_widget-split-wall-66eb3142.wasm", import.meta.url));
+const src = fetch(new URL("./pledge_widget-split-wall-a18ab061.wasm", import.meta.url));
 src.catch(() => {});
 return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , [__chunk_10, __chunk_11, __chunk_12]));
 const __wasm_split_load_share = wrapAsyncCb(makeLoad(() => {
-const src = fetch(new URL("./pledge_widget-split-share-f7864b5d.wasm", import.meta.url));
+const src = fetch(new URL("./pledge_widget-split-share-08af0331.wasm", import.meta.url));
 src.catch(() => {});
 return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
@@ -1344,7 +1344,7 @@ return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , [__chunk_8, __chunk_9, __chunk_11]));
 const __wasm_split_load_live = wrapAsyncCb(makeLoad(() => {
-const src = fetch(new URL("./pledge_widget-split-live-f6a74c40.wasm", import.meta.url));
+const src = fetch(new URL("./pledge_widget-split-live-bf2bf0b8.wasm", import.meta.url));
 src.catch(() => {});
 return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
