@@ -166,6 +166,17 @@ test.describe('a wall with names', () => {
     await expect(w.getByRole('button', { name: 'Sign too' })).toBeVisible();
   });
 
+  test('an endpoint that answers 404 wall_off on …/signers: no ticker, no wall, the form still opens', async ({ page }) => {
+    let asked = 0;
+    await page.route('**/signers?**', (route) => { asked += 1; return route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"wall_off","message":"no wall"}' }); });
+    const w = await openWidget(page, stack, { layout: 'wall' });
+    await expect.poll(() => asked).toBe(2);
+    await expect(w.locator('[part~="ticker"]')).toBeHidden();
+    await expect(w.locator('[part~="wall"]')).toBeHidden();
+    await w.getByRole('button', { name: 'Sign too' }).click();
+    await expect(w.locator('#pw-name')).toBeFocused();
+  });
+
   test('"Sign too" opens the form', async ({ page }) => {
     const w = await openWidget(page, stack, { layout: 'wall' });
     await w.getByRole('button', { name: 'Sign too' }).click();
