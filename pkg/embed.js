@@ -16,8 +16,8 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-loading = import(new URL("pledge_widget-295b290f.js", base).href).then(function (m) {
-return m.default({ module_or_path: new URL("pledge_widget-93dbc586.wasm", base).href }).then(function () { return m; });
+loading = import(new URL("pledge_widget-49effbfd.js", base).href).then(function (m) {
+return m.default({ module_or_path: new URL("pledge_widget-e2e0f0d4.wasm", base).href }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
 }
@@ -37,7 +37,7 @@ OPTS.forEach(function (k) {
 var v = options[k];
 if (v != null) opts[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
 });
-opts.locales = new URL("locales/", base).href + " ar-f8f85531 de-012ec751 es-a86d5168 fr-72699379 ht-45e1a7e6 it-601fb6e9 ko-74c75235 pt-802d16df tl-4603c597 vi-3410e995 zh-1705e29f";
+opts.locales = new URL("locales/", base).href + " ar-6647d20e de-c812afce es-f32833b5 fr-dcf631fd ht-7559feb6 it-cf5d55f1 ko-4e9756a4 pt-75c03835 tl-353f5adb vi-598640e6 zh-6d13886b";
 Object.keys(CALLBACKS).forEach(function (name) {
 var cb = options[CALLBACKS[name]];
 if (typeof cb !== "function") return;
@@ -92,7 +92,7 @@ for (var i = 0; i < wanted.length; i++) {
 var l = String(wanted[i] || "").split("-")[0].toLowerCase();
 if (l === "fil") l = "tl";
 if (l === "en") return null;
-var stem = /^[a-z]{2,3}$/.test(l) && " ar-f8f85531 de-012ec751 es-a86d5168 fr-72699379 ht-45e1a7e6 it-601fb6e9 ko-74c75235 pt-802d16df tl-4603c597 vi-3410e995 zh-1705e29f ".match(new RegExp(" (" + l + "-[0-9a-f]+) "));
+var stem = /^[a-z]{2,3}$/.test(l) && " ar-6647d20e de-c812afce es-f32833b5 fr-dcf631fd ht-7559feb6 it-cf5d55f1 ko-4e9756a4 pt-75c03835 tl-353f5adb vi-598640e6 zh-6d13886b ".match(new RegExp(" (" + l + "-[0-9a-f]+) "));
 if (stem) return new URL("locales/" + stem[1] + ".txt", base).href;
 }
 return null;

@@ -1,7 +1,7 @@
-//! Minifies `src/widget.css` into `$OUT_DIR/widget.min.css` so the documentation comments in the
-//! stylesheet cost no bytes on the wire (the wasm embeds the minified text), compiles the
-//! English strings (`src/locales/en.txt`) in, and fails the build when another language file
-//! lacks a key or changes a placeholder.
+//! Minifies `src/widget.css` (and `src/wall.css`) into `$OUT_DIR/<name>.min.css` so the
+//! documentation comments in the stylesheets cost no bytes on the wire (the wasm embeds the
+//! minified text), compiles the English strings (`src/locales/en.txt`) in, and fails the build
+//! when another language file lacks a key or changes a placeholder.
 
 use std::{env, fs, path::Path};
 
@@ -9,12 +9,15 @@ use std::{env, fs, path::Path};
 mod locale_file;
 
 fn main() {
-    let src = "src/widget.css";
-    println!("cargo:rerun-if-changed={src}");
-    let css = fs::read_to_string(src).expect("src/widget.css is readable");
     let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     let out = Path::new(&out_dir);
-    fs::write(out.join("widget.min.css"), minify(&css)).expect("OUT_DIR is writable");
+    // The form's stylesheet, and the wall's (which ships in the wall's lazy chunk).
+    for name in ["widget", "wall"] {
+        let src = format!("src/{name}.css");
+        println!("cargo:rerun-if-changed={src}");
+        let css = fs::read_to_string(&src).expect("the stylesheets are readable");
+        fs::write(out.join(format!("{name}.min.css")), minify(&css)).expect("OUT_DIR is writable");
+    }
     fs::write(out.join("en.rs"), english()).expect("OUT_DIR is writable");
 }
 
@@ -46,7 +49,7 @@ fn english() -> String {
     for (k, v) in locale_file::parse(&en) {
         lit.push_str(&format!("{k}: {v:?},"));
     }
-    for k in locale_file::EXTRA_PLURALS {
+    for k in locale_file::extra_plurals() {
         lit.push_str(&format!("{k}: \"\","));
     }
     lit + "}"

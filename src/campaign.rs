@@ -31,6 +31,9 @@ pub struct Campaign {
     pub lang: Option<String>,
     /// `state` is not `open`: the widget shows the final count and no form.
     pub closed: bool,
+    /// Whether the campaign has a public signer wall (`wall` is an object): only then does the
+    /// widget ask for `…/signers`.
+    pub wall: bool,
 }
 
 /// One campaign-specific form field.

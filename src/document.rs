@@ -58,6 +58,7 @@ pub fn campaign<J: Json>(v: &J) -> Option<Campaign> {
         can_sign_here: v.member("can_sign_here").boolean() != Some(false),
         lang: v.member("languages").items().first().and_then(Json::text),
         closed: closed(v).unwrap_or(false),
+        wall: v.member("wall").is_object(),
     })
 }
 
@@ -203,6 +204,10 @@ mod tests {
         );
         let refused = campaign(&json!({"title": "T", "can_sign_here": false})).unwrap();
         assert!(!refused.can_sign_here);
+        assert!(!c.wall, "no `wall` member: no wall");
+        let walled = campaign(&json!({"title": "t", "wall": {"public_names": "immediate"}}));
+        assert!(walled.unwrap().wall);
+        assert!(!campaign(&json!({"title": "t", "wall": null})).unwrap().wall);
         assert_eq!(campaign(&json!({"text": "no title"})), None);
         assert_eq!(campaign(&json!([1, 2])), None);
     }

@@ -37,6 +37,9 @@ strings! {
     err_required, err_too_long, err_control, err_email, err_option, err_country, err_consent,
     rate_limited, rate_limited_again, network, offline, cancel, server, rejected,
     thanks, already, announce, share_heading, share, copy_link, copied,
+    ticker_zero, ticker_one, ticker_two, ticker_few, ticker_many, ticker_other,
+    ticker_alone, ticker_pause, sign_too, wall_heading, wall_search, wall_more, wall_empty,
+    wall_no_match, wall_featured, wall_other,
 }
 
 /// English, compiled in: the last resort for every language and every missing key.
@@ -69,15 +72,44 @@ impl Strings {
     /// The count phrase for a CLDR plural category; `count_other` where the language has no
     /// form of its own for it.
     pub fn count_template(&self, category: &str) -> &'static str {
-        let t = match category {
-            "zero" => self.count_zero,
-            "one" => self.count_one,
-            "two" => self.count_two,
-            "few" => self.count_few,
-            "many" => self.count_many,
-            _ => "",
-        };
-        if t.is_empty() { self.count_other } else { t }
+        plural_form(
+            [
+                self.count_zero,
+                self.count_one,
+                self.count_two,
+                self.count_few,
+                self.count_many,
+                self.count_other,
+            ],
+            category,
+        )
+    }
+
+    /// The ticker's "{name} and {n} others have signed" for a CLDR plural category of `{n}`;
+    /// `ticker_other` where the language has no form of its own for it.
+    pub fn ticker_template(&self, category: &str) -> &'static str {
+        plural_form(
+            [
+                self.ticker_zero,
+                self.ticker_one,
+                self.ticker_two,
+                self.ticker_few,
+                self.ticker_many,
+                self.ticker_other,
+            ],
+            category,
+        )
+    }
+}
+
+/// The form of `category` among `forms` (zero, one, two, few, many, other); `other` when empty.
+fn plural_form(forms: [&'static str; 6], category: &str) -> &'static str {
+    let i = ["zero", "one", "two", "few", "many"]
+        .iter()
+        .position(|c| *c == category);
+    match i.map(|i| forms[i]) {
+        Some(t) if !t.is_empty() => t,
+        _ => forms[5],
     }
 }
 
@@ -152,6 +184,14 @@ pub fn fill(template: &str, value: &str) -> String {
     template.replace("{n}", value)
 }
 
+/// The text before and after `{name}` in `template`, each with `value` put where it says
+/// `{n}`: the name goes between, as its own text (so a name that reads `{n}` stays as
+/// written, and the view can isolate it in a `<bdi>`). No `{name}`: all of it comes before.
+pub fn around_name(template: &str, value: &str) -> (String, String) {
+    let (before, after) = template.split_once("{name}").unwrap_or((template, ""));
+    (fill(before, value), fill(after, value))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,6 +234,17 @@ mod tests {
         assert_eq!(es.count_template("few"), EN.count_other);
         assert_eq!(es.name, EN.name);
         assert_eq!(fill(es.goal, "2.000"), "de 2.000");
+        let ar = EN.with_file("ticker_two = {name} واثنان {n}\nticker_other = {name} و{n} آخرون");
+        assert_eq!(ar.ticker_template("two"), "{name} واثنان {n}");
+        assert_eq!(ar.ticker_template("few"), "{name} و{n} آخرون");
+        assert_eq!(
+            around_name(EN.ticker_other, "474"),
+            (String::new(), " and 474 others have signed".into())
+        );
+        assert_eq!(
+            around_name("Pumirma na si {name} at {n} pa", "3"),
+            ("Pumirma na si ".into(), " at 3 pa".into())
+        );
         assert_eq!(Strings::KEYS.len(), EN.clone().slots().len());
     }
 

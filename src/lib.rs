@@ -6,7 +6,7 @@
 //!   those types, on the browser's values or `serde_json`'s), [`validate`] (the endpoint's rules, mirrored),
 //!   [`outcome`] (what a submission's answer means for the visitor), [`availability`] (whether
 //!   the campaign's answer lets the widget take signatures here), [`pow`] (the proof-of-work
-//!   search), [`i18n`] (all strings).
+//!   search), [`wall`] (the public signer wall's entries and order), [`i18n`] (all strings).
 //! - Browser only (`wasm32`): `browser/` wraps the web APIs (fetch, `EventSource`, `Intl`, host
 //!   events, stylesheet, the `localStorage` outbox, Web Locks and `BroadcastChannel` across
 //!   tabs), `components/` holds the Leptos views, and [`mount`] is the entry
@@ -22,6 +22,7 @@ pub mod options;
 pub mod outcome;
 pub mod pow;
 pub mod validate;
+pub mod wall;
 
 #[cfg(target_arch = "wasm32")]
 pub mod browser;

@@ -3,8 +3,9 @@
 //! other languages when it fetches them).
 //!
 //! One `key = value` per line; `#` starts a comment line; `{n}` marks where a number or name
-//! goes. Plural forms are `count_<category>` for the CLDR categories the language uses
-//! (`zero`, `one`, `two`, `few`, `many`, `other`).
+//! goes (`{name}` where a signer's name goes). Plural forms are `<family>_<category>` for the
+//! CLDR categories the language uses (`zero`, `one`, `two`, `few`, `many`, `other`); English
+//! has `_one` and `_other` of each family in [`PLURAL_FAMILIES`].
 
 /// The `(key, value)` pairs of a language file, in file order; blank, comment and malformed
 /// lines are skipped (the build's [`check`] reports them).
@@ -19,8 +20,25 @@ pub fn parse(text: &str) -> impl Iterator<Item = (&str, &str)> {
     })
 }
 
-/// Plural variants a language may add beyond English's `count_one` / `count_other`.
-pub const EXTRA_PLURALS: [&str; 4] = ["count_zero", "count_two", "count_few", "count_many"];
+/// Phrases with plural forms: `count_*` ("N have signed"), `ticker_*` ("Ada and N others").
+pub const PLURAL_FAMILIES: [&str; 2] = ["count", "ticker"];
+
+/// CLDR categories a language may add beyond English's `_one` / `_other`.
+const EXTRA_CATEGORIES: [&str; 4] = ["zero", "two", "few", "many"];
+
+/// The `_other` key of a plural form English lacks (`ticker_few` → `ticker_other`).
+pub fn extra_plural_base(key: &str) -> Option<String> {
+    let (family, category) = key.rsplit_once('_')?;
+    (PLURAL_FAMILIES.contains(&family) && EXTRA_CATEGORIES.contains(&category))
+        .then(|| format!("{family}_other"))
+}
+
+/// Every plural form English lacks (`count_zero`, …, `ticker_many`).
+pub fn extra_plurals() -> impl Iterator<Item = String> {
+    PLURAL_FAMILIES
+        .iter()
+        .flat_map(|f| EXTRA_CATEGORIES.iter().map(move |c| format!("{f}_{c}")))
+}
 
 /// The `{…}` placeholders of a value, sorted.
 fn placeholders(value: &str) -> Vec<&str> {
@@ -57,9 +75,14 @@ pub fn check(english: &str, other: &str) -> Vec<String> {
         if tr[..i].iter().any(|(k, _)| k == key) {
             problems.push(format!("duplicate key `{key}`"));
         }
-        if EXTRA_PLURALS.contains(key) {
-            if placeholders(value) != ["{n}"] {
-                problems.push(format!("`{key}` must contain {{n}}"));
+        if let Some(base) = extra_plural_base(key) {
+            let want = en
+                .iter()
+                .find(|(k, _)| *k == base)
+                .map(|(_, v)| placeholders(v))
+                .unwrap_or_default();
+            if placeholders(value) != want {
+                problems.push(format!("`{key}` must contain {}", want.join(" ")));
             }
         } else if !en.iter().any(|(k, _)| k == key) {
             problems.push(format!("unknown key `{key}`"));
@@ -73,6 +96,7 @@ mod tests {
     use super::*;
 
     const EN: &str = "# English\na = Hello {n}\nb = Bye\ncount_one = {n} one\n";
+    const EN2: &str = "count_other = {n}\nticker_other = {name} and {n}\n";
 
     #[test]
     fn parses_pairs_and_skips_comments() {
@@ -86,17 +110,16 @@ mod tests {
 
     #[test]
     fn reports_missing_unknown_and_placeholder_problems() {
-        assert!(check(EN, "a = Hola {n}\nb = Adiós\ncount_one = {n} uno").is_empty());
-        assert!(
-            check(
-                EN,
-                "a = Hola {n}\nb = x\ncount_one = {n}\ncount_few = {n} f"
-            )
-            .is_empty()
-        );
+        let en = format!("{EN}{EN2}");
+        let ok = "a = Hola {n}\nb = Adiós\ncount_one = {n} uno\ncount_other = {n}\n";
+        let ok = format!("{ok}ticker_other = {{name}} y {{n}}\n");
+        assert!(check(&en, &ok).is_empty());
+        let few = format!("{ok}count_few = {{n}} f\nticker_few = {{n}} {{name}} f");
+        assert!(check(&en, &few).is_empty());
         let p = check(
-            EN,
-            "a = Hola\nc = x\ncount_one = {n}\ncount_many = muchos\noops",
+            &en,
+            "a = Hola\nc = x\ncount_one = {n}\ncount_other = {n}\ncount_many = muchos\n\
+             ticker_other = {name} {n}\nticker_two = {n}\nticker_sixth = {n}\noops",
         );
         assert_eq!(
             p,
@@ -106,8 +129,16 @@ mod tests {
                 "missing key `b`",
                 "unknown key `c`",
                 "`count_many` must contain {n}",
+                "`ticker_two` must contain {name} {n}",
+                "unknown key `ticker_sixth`",
             ]
         );
         assert_eq!(check(EN, "a = {n}\nb =\ncount_one = {n}"), ["empty `b`"]);
+        assert_eq!(
+            extra_plural_base("ticker_few").as_deref(),
+            Some("ticker_other")
+        );
+        assert_eq!(extra_plural_base("goal_few"), None);
+        assert_eq!(extra_plurals().count(), 8);
     }
 }

@@ -34,6 +34,9 @@ pub enum Layout {
     Compact,
     /// One slim line, the count and a button that opens the form: for page tops and footers.
     Banner,
+    /// The public signer wall: title, count, a "Sign too" button that opens the form, and the
+    /// list of public names with search (`GET …/signers`; without it, title, count and button).
+    Wall,
 }
 
 /// Everything the widget needs from the host page, validated.
@@ -52,7 +55,7 @@ pub struct WidgetOptions {
     /// `accent`: a CSS colour for buttons, links and the goal bar; default `None` = the
     /// stylesheet's `--pledge-accent`. Values with characters outside a CSS colour are ignored.
     pub accent: Option<String>,
-    /// `layout`: `full`, `compact` or `banner`; default `full`. Unknown values fall back to `full`.
+    /// `layout`: `full`, `compact`, `banner` or `wall`; default `full`. Unknown values fall back to `full`.
     pub layout: Layout,
     /// `title`: heading shown when the endpoint has no campaign route; default `None` = the
     /// translated "Sign the pledge".
@@ -119,6 +122,7 @@ impl WidgetOptions {
         let layout = match get("layout").as_deref() {
             Some("compact") => Layout::Compact,
             Some("banner") => Layout::Banner,
+            Some("wall") => Layout::Wall,
             _ => Layout::Full,
         };
         Ok(Self {
@@ -222,6 +226,7 @@ mod tests {
         };
         assert_eq!(layout("banner"), Layout::Banner);
         assert_eq!(layout("compact"), Layout::Compact);
+        assert_eq!(layout("wall"), Layout::Wall);
         assert_eq!(layout("sideways"), Layout::Full);
     }
 

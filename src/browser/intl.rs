@@ -80,3 +80,17 @@ pub fn regions(locale: &str) -> Vec<(String, String)> {
     }
     out
 }
+
+/// Names regions in `locale` (`GB` → "United Kingdom"); anything that is not two ASCII
+/// capitals (which `Intl.DisplayNames` would throw on) stays as given.
+pub fn region_names(locale: &str) -> impl Fn(&str) -> String + 'static {
+    let names = DisplayNames::new(locale, &object(&[("type", "region")])).ok();
+    move |code: &str| {
+        let well_formed = code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase());
+        names
+            .as_ref()
+            .filter(|_| well_formed)
+            .and_then(|n| n.of(code))
+            .unwrap_or_else(|| code.to_owned())
+    }
+}

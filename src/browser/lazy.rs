@@ -21,8 +21,14 @@ use std::{
 
 use leptos::wasm_split::SplitLoaderError;
 
+use std::sync::Arc;
+
+use leptos::prelude::RwSignal;
+
 use super::{challenge, dom::El, live, outbox};
-use crate::components::{Ctx, share::share};
+use crate::campaign::Campaign;
+use crate::components::wall_slot::WallPart;
+use crate::components::{Ctx, share::share, ticker::ticker, wall::wall_list};
 use crate::outcome::SubmitOutcome;
 
 /// A chunk could not be fetched or instantiated (the browser console says why).
@@ -129,5 +135,24 @@ split_point!(
     pub fn live_start(feed: live::Shared) -> Result<(), ChunkUnavailable> {
         live::start(&feed);
         Ok(())
+    }
+);
+
+split_point!(
+    wall,
+    preload_wall,
+    /// Chunk `wall`: the ticker under the count ([`ticker`]) and the list of `layout="wall"`
+    /// ([`wall_list`]), with their stylesheet and the `…/signers` client. Fetched after the form
+    /// shows, for campaigns that have a wall.
+    pub fn wall_part(
+        ctx: Ctx,
+        campaign: Arc<Campaign>,
+        count: RwSignal<Option<u64>>,
+        part: WallPart,
+    ) -> Result<El, ChunkUnavailable> {
+        Ok(match part {
+            WallPart::Ticker => ticker(&ctx, &campaign, count),
+            WallPart::List => wall_list(&ctx, &campaign),
+        })
     }
 );

@@ -8,6 +8,10 @@
 //! polls nothing (a hidden leader lets go of the lock, so a visible tab leads); shown again, it
 //! fetches the count at once and rejoins. Without locks or `BroadcastChannel`, each tab
 //! follows the stream itself. A feed closes when its last subscriber leaves.
+//!
+//! The same stream carries the wall events (`signer`, `signer_removed`, `signers_reset`): the
+//! leader hands them to [`signers::dispatch`] and relays them to the other tabs. Whatever was
+//! missed while no stream was open is covered by a `signers_reset` when the stream reopens.
 
 use std::{cell::RefCell, rc::Rc};
 
@@ -17,7 +21,7 @@ use web_sys::{Event, EventSource, MessageEvent};
 use super::api::{FetchError, get};
 use super::host::{after, clear_timer};
 use super::tabs::{Channel, VisibilityWatch, hidden};
-use super::{decode, lazy, locks};
+use super::{decode, lazy, locks, signers};
 use crate::document::Update;
 
 /// A live update: signatures, and when known the goal and whether the campaign is closed
@@ -38,6 +42,9 @@ pub struct Feed {
     source: Option<EventSource>,
     on_count: Option<Closure<dyn FnMut(MessageEvent)>>,
     on_error: Option<Closure<dyn FnMut(Event)>>,
+    on_wall: Option<Closure<dyn FnMut(MessageEvent)>>,
+    /// A stream was open before: a new one may have missed wall events.
+    streamed: bool,
     timer: Option<i32>,
     failures: u32,
     strikes: u32,
@@ -139,6 +146,12 @@ pub fn start(feed: &Shared) {
                 if let (Some(c), Some(_), Some(last)) = (&f.channel, &f.lock, f.last) {
                     c.post(&count_msg(last));
                 }
+            } else if let Some(kind) = js_sys::Reflect::get(&msg, &"wall".into())
+                .ok()
+                .and_then(|k| k.as_string())
+            {
+                let data = js_sys::Reflect::get(&msg, &"data".into()).unwrap_or_default();
+                signers::dispatch(&base_of(&feed), &kind, &data);
             } else if let Some(update) = decode::count(&msg) {
                 notify(&feed, update);
             }
@@ -175,6 +188,22 @@ fn leave(feed: &mut Feed) {
     feed.lock = None;
     feed.heard = false;
     feed.strikes = 0;
+}
+
+fn base_of(feed: &Shared) -> String {
+    feed.borrow().base.clone()
+}
+
+/// Hands a wall event to this tab's walls and, from the leader, to the other tabs'.
+fn wall_event(feed: &Shared, kind: &str, data: &JsValue) {
+    let base = base_of(feed);
+    if let (Some(c), Some(_)) = (&feed.borrow().channel, &feed.borrow().lock) {
+        let o = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&o, &"wall".into(), &kind.into());
+        let _ = js_sys::Reflect::set(&o, &"data".into(), data);
+        c.post(&o);
+    }
+    signers::dispatch(&base, kind, data);
 }
 
 fn count_msg((count, goal, closed): Update) -> JsValue {
@@ -340,15 +369,35 @@ fn connect(feed: &Shared) {
         };
         schedule(&feed, delay, step);
     });
+    let weak = Rc::downgrade(feed);
+    let on_wall = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+        let Some(feed) = weak.upgrade() else { return };
+        let data = ev
+            .data()
+            .as_string()
+            .and_then(|d| js_sys::JSON::parse(&d).ok())
+            .unwrap_or_default();
+        wall_event(&feed, &ev.type_(), &data);
+    });
     // `campaign` events (an organiser's change) carry the count, goal and state too.
     for event in ["count", "campaign"] {
         let _ = es.add_event_listener_with_callback(event, on_count.as_ref().unchecked_ref());
     }
+    for kind in ["signer", "signer_removed", "signers_reset"] {
+        let _ = es.add_event_listener_with_callback(kind, on_wall.as_ref().unchecked_ref());
+    }
     es.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    let mut f = feed.borrow_mut();
-    f.source = Some(es);
-    f.on_count = Some(on_count);
-    f.on_error = Some(on_error);
+    let reopened = {
+        let mut f = feed.borrow_mut();
+        f.source = Some(es);
+        f.on_count = Some(on_count);
+        f.on_error = Some(on_error);
+        f.on_wall = Some(on_wall);
+        std::mem::replace(&mut f.streamed, true)
+    };
+    if reopened {
+        wall_event(feed, "signers_reset", &JsValue::NULL);
+    }
 }
 
 /// 1 s, 2 s, 4 s … capped at 60 s, each scaled by a random 50–100 % so that thousands of

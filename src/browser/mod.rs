@@ -12,4 +12,5 @@ pub mod live;
 pub mod locale;
 pub mod locks;
 pub mod outbox;
+pub mod signers;
 pub mod tabs;

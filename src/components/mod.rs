@@ -7,6 +7,9 @@ pub mod form;
 pub mod pitch;
 pub mod share;
 pub mod thanks;
+pub mod ticker;
+pub mod wall;
+pub mod wall_slot;
 pub mod widget;
 
 use std::{ops::Deref, rc::Rc};

@@ -16,6 +16,7 @@ use super::{
     form::{Signed, pledge_form},
     pitch::{in_language, pitch},
     thanks::thanks,
+    wall_slot::{WallPart, wall_slot},
 };
 use crate::availability::{self, Unavailable};
 use crate::browser::dom::{El, switch};
@@ -230,9 +231,11 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
                 }
                 None if is_open && !shut => {
                     let on_signed = on_signed.clone();
+                    let ticker = wall_slot(&ctx, &c, count, WallPart::Ticker);
                     let mut parts = vec![
                         pitch(&c.title, &c.text, c.lang.as_deref()),
                         count_view(&ctx, count, goal),
+                        ticker,
                         pledge_form(&ctx, c, move |signed| on_signed(signed)),
                     ];
                     if ctx.opts.layout != Layout::Full {
@@ -243,6 +246,7 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
                 // The compact opener, or (any layout) a closed campaign: the title, the final
                 // count and one calm line instead of the form.
                 None => {
+                    let wall = ctx.opts.layout == Layout::Wall;
                     let opener = if shut {
                         El::class("p", "notice")
                             .attr("role", "status")
@@ -253,7 +257,7 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
                             .attr("part", "open")
                             .attr("id", "pw-open")
                             .attr("aria-expanded", "false")
-                            .text(s.open_form)
+                            .text(if wall { s.sign_too } else { s.open_form })
                             .on("click", {
                                 let c = ctx.clone();
                                 move |_| {
@@ -265,6 +269,8 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
                                 }
                             })
                     };
+                    let ticker = wall_slot(&ctx, &c, count, WallPart::Ticker);
+                    let list = wall.then(|| wall_slot(&ctx, &c, count, WallPart::List));
                     let count = count_view(&ctx, count, goal);
                     if ctx.opts.layout == Layout::Banner {
                         // One line: the title stays for screen readers (the widget's heading).
@@ -273,7 +279,9 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
                     } else {
                         let title = El::new("h2").attr("part", "title").text(&c.title);
                         let title = in_language(title, c.lang.as_deref());
-                        vec![title, count, opener]
+                        let mut parts = vec![title, count, ticker, opener];
+                        parts.extend(list);
+                        parts
                     }
                 }
             },
