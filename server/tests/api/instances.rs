@@ -235,7 +235,8 @@ async fn campaign_changes_reach_every_instance() {
     let late = "https://late.example";
     let allowed = || async {
         let r = c
-            .get(format!("{b}/api/v1/campaigns/{POW_SLUG}/count"))
+            // A signing route: the read routes answer every origin (issue 18).
+            .get(format!("{b}/api/v1/campaigns/{POW_SLUG}/challenge"))
             .header("origin", late)
             .send()
             .await
