@@ -53,7 +53,7 @@ impl LiveCampaign {
 
     /// Sets the count as the database has it now, lower included (after an erasure, which
     /// `publish` would not show: it keeps the higher count).
-    pub fn set_count(&self, count: i64) {
+    fn set_count(&self, count: i64) {
         self.count.send_if_modified(|current| {
             let changed = *current != count;
             *current = count;

@@ -16,7 +16,6 @@ use crate::delivery::cli::utc_ms;
 use crate::domain::SignerEmail;
 use crate::export::write_csv;
 use crate::state::AppState;
-use crate::store::Store;
 use crate::store::console::ConsoleStore;
 use crate::store::erasure::ErasureStore;
 use crate::store::supporter_data::{StoredSignature, SupporterDataStore};
@@ -168,13 +167,10 @@ pub(super) async fn erase(
     let email = asked_email(&form)?;
     let store = state.campaigns.store();
     let erased = store.erase(None, email.normalised()).await?;
+    // Every server hears of it through the campaign-change trigger; this one re-reads at
+    // once, by the same path, so the organiser's next page already shows the lower count.
     for e in erased.iter().filter(|e| e.counted) {
-        if let (Some(live), Some(c)) = (
-            state.campaigns.get(&e.campaign_slug).await?,
-            store.campaign(&e.campaign_slug).await?,
-        ) {
-            live.set_count(c.count);
-        }
+        state.campaigns.reload(&e.campaign_slug).await?;
     }
     audit(
         &state,

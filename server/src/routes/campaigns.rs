@@ -32,7 +32,7 @@ pub async fn info(
     CampaignFromPath(live): CampaignFromPath,
     headers: HeaderMap,
 ) -> Response {
-    let can_sign_here = can_sign_here(&live, &headers);
+    let can_sign_here = can_sign_here(&live, headers.get(header::ORIGIN));
     if let Some(refused) = headers
         .get(header::ORIGIN)
         .and_then(|o| o.to_str().ok())
@@ -52,10 +52,8 @@ pub async fn info(
 }
 
 /// Whether the page asking (its `Origin`; none = not a browser page) may sign `live`.
-fn can_sign_here(live: &crate::live::LiveCampaign, headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ORIGIN)
-        .is_none_or(|o| o.to_str().is_ok_and(|o| live.allows_origin(o)))
+fn can_sign_here(live: &crate::live::LiveCampaign, origin: Option<&HeaderValue>) -> bool {
+    origin.is_none_or(|o| o.to_str().is_ok_and(|o| live.allows_origin(o)))
 }
 
 pub async fn count(CampaignFromPath(live): CampaignFromPath, headers: HeaderMap) -> Response {
@@ -213,12 +211,8 @@ async fn campaign_event(
 ) -> Option<Event> {
     match campaigns.get(slug).await {
         Ok(Some(live)) => {
-            let mut headers = HeaderMap::new();
-            if let Some(origin) = origin {
-                headers.insert(header::ORIGIN, origin.clone());
-            }
             let info =
-                CampaignInfo::new(&live.campaign, live.count(), can_sign_here(&live, &headers));
+                CampaignInfo::new(&live.campaign, live.count(), can_sign_here(&live, origin));
             Some(
                 Event::default()
                     .event("campaign")
