@@ -35,6 +35,7 @@ pub(super) fn campaign_nav(slug: &str, here: &str) -> Markup {
         ("/partners", "Partners"),
         ("/embed", "Embed code"),
         ("/moderation", "Moderation"),
+        ("/deliveries", "Deliveries"),
         ("/settings", "Settings"),
     ];
     html! {

@@ -19,6 +19,7 @@ mod builder;
 mod charts;
 pub mod cli;
 mod dashboard;
+mod deliveries;
 mod layout;
 mod moderation;
 pub mod refused;

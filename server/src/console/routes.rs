@@ -17,7 +17,10 @@ use super::auth::{
     session_clear_cookie, session_set_cookie, token_hash, verify_password,
 };
 use super::layout::{bare_with, console_headers};
-use super::{ConsoleError, FormFields, audit, dashboard, moderation, now_ms, settings, supporters};
+use super::{
+    ConsoleError, FormFields, audit, dashboard, deliveries, moderation, now_ms, settings,
+    supporters,
+};
 use crate::abuse::client_addr::ClientAddr;
 use crate::state::AppState;
 use crate::store::console::ConsoleStore;
@@ -49,6 +52,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/admin/campaigns/{slug}/held", post(moderation::held))
         .route("/admin/campaigns/{slug}/wall", post(moderation::wall))
+        .route(
+            "/admin/campaigns/{slug}/deliveries",
+            get(deliveries::deliveries_page),
+        )
+        .route(
+            "/admin/campaigns/{slug}/deliveries/resend",
+            post(deliveries::resend),
+        )
         .route(
             "/admin/campaigns/{slug}/settings",
             get(settings::settings_page),
