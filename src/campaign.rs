@@ -53,21 +53,8 @@ pub struct FieldSpec {
     pub options: Vec<Choice>,
 }
 
-/// Field `type` of docs/api.md; unknown types render as text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum FieldKind {
-    /// An email address.
-    Email,
-    /// One of `options`.
-    Select,
-    /// ISO 3166-1 alpha-2 code.
-    Country,
-    /// A yes/no box; sent as `true` when ticked.
-    Checkbox,
-    /// Free text (also every unknown type).
-    #[default]
-    Text,
-}
+/// Field `type` of docs/api.md: the contract's kinds (an unknown one is shown as text).
+pub use pledge_contract::FieldKind;
 
 /// One `select` choice.
 #[derive(Clone, Debug, PartialEq)]
@@ -76,19 +63,6 @@ pub struct Choice {
     pub value: String,
     /// Visible text.
     pub label: String,
-}
-
-impl FieldKind {
-    /// Reads a field `type`; unknown types are text.
-    pub fn parse(v: &str) -> Self {
-        match v {
-            "email" => Self::Email,
-            "select" => Self::Select,
-            "country" => Self::Country,
-            "checkbox" => Self::Checkbox,
-            _ => Self::Text,
-        }
-    }
 }
 
 impl FieldSpec {
@@ -191,12 +165,6 @@ mod tests {
                 Text(".".into())
             ]
         );
-    }
-
-    #[test]
-    fn unknown_field_types_are_text() {
-        assert_eq!(FieldKind::parse("country"), FieldKind::Country);
-        assert_eq!(FieldKind::parse("date"), FieldKind::Text);
     }
 
     #[test]

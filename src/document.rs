@@ -66,7 +66,8 @@ fn field<J: Json>(v: &J) -> Option<FieldSpec> {
     Some(FieldSpec {
         key: string(v, "key")?,
         label: string(v, "label")?,
-        kind: FieldKind::parse(&string(v, "type").unwrap_or_default()),
+        // A kind this version does not know (a newer server's) is shown as text.
+        kind: FieldKind::parse(&string(v, "type").unwrap_or_default()).unwrap_or_default(),
         required: v.member("required").boolean().unwrap_or(false),
         max_length: uint(v, "max_length").map(|n| n as usize),
         options: v

@@ -1,27 +1,11 @@
 //! Browser-side validation mirroring the rules of docs/api.md, so the visitor hears about a
 //! problem before the round trip, worded per field. Pure Rust: tested on the host.
 
+use pledge_contract::rules;
+pub use pledge_contract::rules::Problem;
+
 use crate::campaign::{Campaign, FieldKind, FieldSpec};
 use crate::i18n::{Strings, fill};
-
-/// Why a value is not accepted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Problem {
-    /// Empty but needed.
-    Required,
-    /// More characters than allowed.
-    TooLong(usize),
-    /// Contains control characters.
-    Control,
-    /// Not an email address of the documented shape.
-    Email,
-    /// Not one of a select's options.
-    NotAnOption,
-    /// Not two letters A–Z.
-    Country,
-    /// The consent box is not ticked.
-    Consent,
-}
 
 /// What the visitor typed, as the form holds it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -36,69 +20,30 @@ pub struct FormInput {
     pub consent: bool,
 }
 
-/// Name: trimmed, 1–200 characters, no control characters. The server also refuses
-/// zero-width and bidi control characters (a `422` on `name` the form shows like any other);
-/// checking them here too cost ~100 brotli bytes the size budget does not have.
+/// Name: the contract's rule (`pledge_contract::rules::check_name`), the server's too.
 pub fn check_name(v: &str) -> Option<Problem> {
-    let v = v.trim();
-    if v.is_empty() {
-        Some(Problem::Required)
-    } else if v.chars().count() > 200 {
-        Some(Problem::TooLong(200))
-    } else if v.chars().any(char::is_control) {
-        Some(Problem::Control)
-    } else {
-        None
-    }
+    rules::check_name(v).err()
 }
 
-/// Email: trimmed, ≤ 254 characters, and a WHATWG "valid email address" (what browsers
-/// accept for `type=email`) with at most 64 characters before the `@` and a dot after it.
-/// The server applies the same rule (`SignerEmail::parse`).
+/// Email: the contract's rule (`pledge_contract::rules::check_email`), the server's too.
 pub fn check_email(v: &str) -> Option<Problem> {
-    let v = v.trim();
-    if v.is_empty() {
-        return Some(Problem::Required);
-    }
-    if v.chars().count() > 254 {
-        return Some(Problem::TooLong(254));
-    }
-    let (local, domain) = v.split_once('@').unwrap_or_default();
-    let label = |l: &str| {
-        (1..=63).contains(&l.len())
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    };
-    let ok = (1..=64).contains(&local.len())
-        && local
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(&b))
-        && domain.contains('.')
-        && domain.split('.').all(label);
-    (!ok).then_some(Problem::Email)
+    rules::check_email(v).err()
 }
 
-/// A campaign field: required ones non-empty; text ≤ `max_length`; select values from the
-/// options; country two letters A–Z.
+/// A campaign field: required ones non-empty, then the contract's rule for its kind.
 pub fn check_field(spec: &FieldSpec, value: &str) -> Option<Problem> {
     let v = value.trim();
     if v.is_empty() {
         return spec.required.then_some(Problem::Required);
     }
     match spec.kind {
-        FieldKind::Checkbox => None,
-        FieldKind::Select => {
-            (!spec.options.iter().any(|o| o.value == v)).then_some(Problem::NotAnOption)
-        }
-        FieldKind::Country => (!(v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase())))
-            .then_some(Problem::Country),
-        FieldKind::Email => check_email(v),
-        FieldKind::Text if v.chars().count() > spec.max_len() => {
-            Some(Problem::TooLong(spec.max_len()))
-        }
-        FieldKind::Text => v.chars().any(char::is_control).then_some(Problem::Control),
+        FieldKind::Checkbox => Ok(v),
+        FieldKind::Select => rules::check_option(v, spec.options.iter().map(|o| o.value.as_str())),
+        FieldKind::Country => rules::check_country(v),
+        FieldKind::Email => rules::check_email(v),
+        FieldKind::Text => rules::check_text(v, spec.max_len()),
     }
+    .err()
 }
 
 /// Every problem of the form, in display order, keyed like the endpoint's 422 `fields`
@@ -145,7 +90,11 @@ pub fn message(s: &Strings, label: &str, p: Problem) -> String {
     let reason = match p {
         Problem::Required => s.err_required.to_owned(),
         Problem::TooLong(n) => fill(s.err_too_long, &n.to_string()),
-        Problem::Control => s.err_control.to_owned(),
+        // Invisible characters are control characters to a reader; the page's own locale and
+        // address are not typed by the visitor, so their problems never reach this message.
+        Problem::Control | Problem::Invisible | Problem::Locale | Problem::Url => {
+            s.err_control.to_owned()
+        }
         Problem::Email => s.err_email.to_owned(),
         Problem::NotAnOption => s.err_option.to_owned(),
         Problem::Country => s.err_country.to_owned(),
@@ -182,6 +131,7 @@ mod tests {
         assert_eq!(check_name(&"a".repeat(201)), Some(Problem::TooLong(200)));
         assert_eq!(check_name("A\u{7}da"), Some(Problem::Control));
         assert_eq!(check_name("أحمد"), None);
+        assert_eq!(check_name("Ada\u{202E}ecalevoL"), Some(Problem::Invisible));
     }
 
     #[test]
@@ -235,8 +185,10 @@ mod tests {
             Some(Problem::NotAnOption)
         );
         assert_eq!(check_field(&spec(FieldKind::Country, false), "DE"), None);
+        // Either case, as the server takes it (and stores it uppercase).
+        assert_eq!(check_field(&spec(FieldKind::Country, false), "de"), None);
         assert_eq!(
-            check_field(&spec(FieldKind::Country, false), "de"),
+            check_field(&spec(FieldKind::Country, false), "Deu"),
             Some(Problem::Country)
         );
         assert_eq!(

@@ -1,7 +1,7 @@
 //! The demo campaign, modelled on the 2019 "No Music for ICE" artists' pledge.
 
 use crate::domain::{
-    CampaignSlug, FieldDefinition, FieldOption, FieldType, IdempotencyKey, NewCampaign,
+    CampaignSlug, FieldDefinition, FieldKind, FieldOption, IdempotencyKey, NewCampaign,
     NewSignature, OriginChange, OriginMode, OriginPolicy, PublicNames, SignatureRequest, WallState,
 };
 use crate::store::{LifecycleStore, SignContext, SignatureStore, Store, StoreResult, WallStore};
@@ -41,7 +41,7 @@ fn campaign(origins: &OriginPolicy, pow_maxnumber: u32) -> NewCampaign {
             FieldDefinition {
                 key: "role".into(),
                 label: "I am".into(),
-                kind: FieldType::Select,
+                kind: FieldKind::Select,
                 required: true,
                 options: vec![
                     option("artist", "An artist"),
@@ -54,7 +54,7 @@ fn campaign(origins: &OriginPolicy, pow_maxnumber: u32) -> NewCampaign {
             FieldDefinition {
                 key: "organisation".into(),
                 label: "Band, venue or organisation".into(),
-                kind: FieldType::Text,
+                kind: FieldKind::Text,
                 required: false,
                 options: Vec::new(),
                 max_length: Some(200),
@@ -63,7 +63,7 @@ fn campaign(origins: &OriginPolicy, pow_maxnumber: u32) -> NewCampaign {
             FieldDefinition {
                 key: "country".into(),
                 label: "Country".into(),
-                kind: FieldType::Country,
+                kind: FieldKind::Country,
                 required: false,
                 options: Vec::new(),
                 max_length: None,

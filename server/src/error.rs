@@ -59,9 +59,9 @@ pub enum ApiError {
 /// PostgreSQL restart or failover, short enough that a supporter's signature is not held long.
 pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
 
-/// The error code of an error response, left in the response's extensions for the metrics.
-#[derive(Debug, Clone, Copy)]
-pub struct ErrorCode(pub &'static str);
+/// The error code of an error response (the contract's), also left in the response's
+/// extensions for the metrics.
+pub use pledge_contract::ErrorCode;
 
 #[derive(Serialize)]
 struct ErrorBody<'a> {
@@ -101,34 +101,34 @@ impl ApiError {
     }
 
     /// The stable machine code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::MalformedJson(_) => "malformed_json",
-            Self::MissingIdempotencyKey => "missing_idempotency_key",
-            Self::InvalidIdempotencyKey => "invalid_idempotency_key",
-            Self::CampaignNotFound => "campaign_not_found",
-            Self::CampaignClosed => "campaign_closed",
-            Self::CampaignArchived => "campaign_archived",
-            Self::WallOff => "wall_off",
-            Self::NotFound => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::PayloadTooLarge => "payload_too_large",
-            Self::BodyTimeout => "request_timeout",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::Validation(_) => "validation",
-            Self::IdempotencyKeyReused => "idempotency_key_reused",
-            Self::RateLimited { .. } => "rate_limited",
-            Self::Rejected => "rejected",
-            Self::ProofRequired => "proof_required",
-            Self::ProofInvalid => "proof_invalid",
-            Self::ProofExpired => "proof_expired",
-            Self::ProofReplayed => "proof_replayed",
-            Self::ProofNotRequired => "proof_not_required",
-            Self::TooFast { .. } => "too_fast",
-            Self::TooManyStreams { .. } => "too_many_streams",
-            Self::NotReady => "not_ready",
-            Self::Unavailable(_) => "unavailable",
-            Self::Internal(_) => "internal",
+            Self::MalformedJson(_) => ErrorCode::MalformedJson,
+            Self::MissingIdempotencyKey => ErrorCode::MissingIdempotencyKey,
+            Self::InvalidIdempotencyKey => ErrorCode::InvalidIdempotencyKey,
+            Self::CampaignNotFound => ErrorCode::CampaignNotFound,
+            Self::CampaignClosed => ErrorCode::CampaignClosed,
+            Self::CampaignArchived => ErrorCode::CampaignArchived,
+            Self::WallOff => ErrorCode::WallOff,
+            Self::NotFound => ErrorCode::NotFound,
+            Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Self::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            Self::BodyTimeout => ErrorCode::RequestTimeout,
+            Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            Self::Validation(_) => ErrorCode::Validation,
+            Self::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::Rejected => ErrorCode::Rejected,
+            Self::ProofRequired => ErrorCode::ProofRequired,
+            Self::ProofInvalid => ErrorCode::ProofInvalid,
+            Self::ProofExpired => ErrorCode::ProofExpired,
+            Self::ProofReplayed => ErrorCode::ProofReplayed,
+            Self::ProofNotRequired => ErrorCode::ProofNotRequired,
+            Self::TooFast { .. } => ErrorCode::TooFast,
+            Self::TooManyStreams { .. } => ErrorCode::TooManyStreams,
+            Self::NotReady => ErrorCode::NotReady,
+            Self::Unavailable(_) => ErrorCode::Unavailable,
+            Self::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -197,7 +197,7 @@ impl IntoResponse for ApiError {
             tracing::warn!(%detail, "database unavailable: answered 503");
         }
         let body = ErrorBody {
-            error: self.code(),
+            error: self.code().as_str(),
             message: self.message(),
             fields: match &self {
                 Self::Validation(f) => Some(f),
@@ -205,7 +205,7 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (self.status(), Json(body)).into_response();
-        response.extensions_mut().insert(ErrorCode(self.code()));
+        response.extensions_mut().insert(self.code());
         if matches!(self, Self::BodyTimeout) {
             // The rest of the body may still trickle in: this connection is done.
             response

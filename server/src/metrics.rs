@@ -283,7 +283,7 @@ pub(crate) async fn track(State(state): State<AppState>, request: Request, next:
         .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
     let method = request.method().clone();
     let response = next.run(request).await;
-    let error = response.extensions().get::<ErrorCode>().map(|c| c.0);
+    let error = response.extensions().get::<ErrorCode>().map(|c| c.as_str());
     state
         .metrics
         .record(&route, &method, response.status(), error, started.elapsed());

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 
 use crate::cli::Database;
-use crate::domain::{FieldDefinition, FieldType, PublicNames, SignerEmail, WallState};
+use crate::domain::{FieldDefinition, FieldKind, PublicNames, SignerEmail, WallState};
 use crate::store::wall::WallSettingsUpdate;
 use crate::store::{Campaign, OpenMode, SignatureStore, Store, WallStore};
 use crate::wall::WallSettings;
@@ -110,7 +110,7 @@ pub fn mark_public(
                     "there is no field {key:?} to mark (the campaign's fields are its --field keys)"
                 );
             };
-            if shown && matches!(field.kind, FieldType::Email | FieldType::Checkbox) {
+            if shown && matches!(field.kind, FieldKind::Email | FieldKind::Checkbox) {
                 bail!("field {key:?} cannot be public: email and checkbox answers are never shown");
             }
             field.public = shown;

@@ -11,7 +11,7 @@ use super::auth::Organiser;
 use super::charts::{bar_chart, breakdown, day_label, fill_days, fill_hours, hour_label};
 use super::layout::{csrf, notice, page};
 use super::{ConsoleError, now_ms};
-use crate::domain::{FieldType, OriginMode, OriginPolicy};
+use crate::domain::{FieldKind, OriginMode, OriginPolicy};
 use crate::state::AppState;
 use crate::store::console::ConsoleStore;
 use crate::store::{Campaign, Store};
@@ -98,7 +98,7 @@ fn breakdown_field<'a>(
     asked: Option<&str>,
 ) -> Option<&'a crate::domain::FieldDefinition> {
     let choosable = |f: &&crate::domain::FieldDefinition| {
-        matches!(f.kind, FieldType::Select | FieldType::Country)
+        matches!(f.kind, FieldKind::Select | FieldKind::Country)
     };
     let fields = || c.fields.iter().filter(choosable);
     asked
@@ -202,11 +202,11 @@ pub(super) async fn dashboard(
                         (breakdown(&format!("By “{}”", f.label), rows))
                     }
                 }
-                @if c.fields.iter().filter(|f| matches!(f.kind, FieldType::Select | FieldType::Country)).count() > 1 {
+                @if c.fields.iter().filter(|f| matches!(f.kind, FieldKind::Select | FieldKind::Country)).count() > 1 {
                     form method="get" {
                         label for="field" { "Break down by" }
                         select #field name="field" {
-                            @for f in c.fields.iter().filter(|f| matches!(f.kind, FieldType::Select | FieldType::Country)) {
+                            @for f in c.fields.iter().filter(|f| matches!(f.kind, FieldKind::Select | FieldKind::Country)) {
                                 option value=(f.key) selected[field.is_some_and(|x| x.key == f.key)] { (f.label) }
                             }
                         }

@@ -22,16 +22,8 @@ impl AsRef<str> for CampaignSlug {
     }
 }
 
-/// Kinds of campaign fields, as named in docs/api.md.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FieldType {
-    Text,
-    Email,
-    Select,
-    Country,
-    Checkbox,
-}
+/// Kinds of campaign fields: the contract's, which the widget reads too.
+pub use pledge_contract::FieldKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldOption {
@@ -45,7 +37,7 @@ pub struct FieldDefinition {
     pub key: String,
     pub label: String,
     #[serde(rename = "type")]
-    pub kind: FieldType,
+    pub kind: FieldKind,
     pub required: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<FieldOption>,
@@ -82,18 +74,9 @@ impl FieldDefinition {
         if !key_ok {
             return Err(format!("field key {key:?}: use 1-64 of [a-z0-9_]"));
         }
-        let kind = match *kind {
-            "text" => FieldType::Text,
-            "email" => FieldType::Email,
-            "select" => FieldType::Select,
-            "country" => FieldType::Country,
-            "checkbox" => FieldType::Checkbox,
-            other => {
-                return Err(format!(
-                    "field type {other:?}: use text, email, select, country or checkbox"
-                ));
-            }
-        };
+        let kind = FieldKind::parse(kind).ok_or_else(|| {
+            format!("field type {kind:?}: use text, email, select, country or checkbox")
+        })?;
         if label.trim().is_empty() {
             return Err(format!("field {key:?}: empty label"));
         }
@@ -117,7 +100,7 @@ impl FieldDefinition {
             public: false,
         };
         match kind {
-            FieldType::Select => {
+            FieldKind::Select => {
                 field.options = extra
                     .split('|')
                     .filter(|o| !o.is_empty())
@@ -135,7 +118,7 @@ impl FieldDefinition {
                     ));
                 }
             }
-            FieldType::Text | FieldType::Email => {
+            FieldKind::Text | FieldKind::Email => {
                 let max = if extra.is_empty() {
                     Self::DEFAULT_MAX_LENGTH
                 } else {
@@ -149,10 +132,10 @@ impl FieldDefinition {
                 };
                 field.max_length = Some(max);
             }
-            FieldType::Country | FieldType::Checkbox if !extra.is_empty() => {
+            FieldKind::Country | FieldKind::Checkbox if !extra.is_empty() => {
                 return Err(format!("field {key:?}: {kind:?} takes no extra part"));
             }
-            FieldType::Country | FieldType::Checkbox => {}
+            FieldKind::Country | FieldKind::Checkbox => {}
         }
         Ok(field)
     }
@@ -202,7 +185,7 @@ mod tests {
     fn select_spec() {
         let f = FieldDefinition::from_spec("role:select:I am:required:artist=An artist|fan=A fan")
             .unwrap();
-        assert_eq!(f.kind, FieldType::Select);
+        assert_eq!(f.kind, FieldKind::Select);
         assert!(f.required);
         assert_eq!(f.options.len(), 2);
         assert_eq!(

@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::campaign::{FieldDefinition, FieldType};
+use super::campaign::{FieldDefinition, FieldKind};
 use super::email::SignerEmail;
-use super::text::{char_len, has_control};
+use pledge_contract::{Problem, rules};
 
 /// Validated answers, keyed by field key. Values are JSON strings (text, email, select,
 /// country) or booleans (checkbox); unanswered optional fields are absent.
@@ -83,51 +83,46 @@ fn parse_one(def: &FieldDefinition, raw: Option<&Value>) -> Result<Option<Value>
     let text = match raw {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.trim()).filter(|s| !s.is_empty()),
-        Some(Value::Bool(b)) if def.kind == FieldType::Checkbox => {
+        Some(Value::Bool(b)) if def.kind == FieldKind::Checkbox => {
             return match (*b, def.required) {
                 (false, true) => Err("Tick this box to continue.".into()),
                 (b, _) => Ok(Some(Value::Bool(b))),
             };
         }
-        Some(_) if def.kind == FieldType::Checkbox => return Err("Expected true or false.".into()),
+        Some(_) if def.kind == FieldKind::Checkbox => return Err("Expected true or false.".into()),
         Some(_) => return Err("Expected text.".into()),
     };
     let Some(text) = text else {
         return match (def.required, def.kind) {
-            (true, FieldType::Checkbox) => Err("Tick this box to continue.".into()),
+            (true, FieldKind::Checkbox) => Err("Tick this box to continue.".into()),
             (true, _) => Err("This field is required.".into()),
             (false, _) => Ok(None),
         };
     };
     let value = match def.kind {
-        FieldType::Checkbox => return Err("Expected true or false.".into()),
-        FieldType::Text => {
-            if char_len(text) > def.max_len() {
-                return Err(format!("Use at most {} characters.", def.max_len()));
-            }
-            if has_control(text) {
-                return Err("Remove line breaks and control characters.".into());
-            }
-            text.to_owned()
-        }
-        FieldType::Email => {
+        FieldKind::Checkbox => return Err("Expected true or false.".into()),
+        FieldKind::Text => match rules::check_text(text, def.max_len()) {
+            Ok(text) => text.to_owned(),
+            Err(Problem::TooLong(n)) => return Err(format!("Use at most {n} characters.")),
+            Err(_) => return Err("Remove line breaks and control characters.".into()),
+        },
+        FieldKind::Email => {
             let email = SignerEmail::parse(text)?;
-            if char_len(email.as_typed()) > def.max_len() {
+            if rules::char_len(email.as_typed()) > def.max_len() {
                 return Err(format!("Use at most {} characters.", def.max_len()));
             }
             email.as_typed().to_owned()
         }
-        FieldType::Select => match def.options.iter().find(|o| o.value == text) {
-            Some(o) => o.value.clone(),
-            None => return Err("Choose one of the options.".into()),
-        },
-        FieldType::Country => {
-            if text.len() == 2 && text.bytes().all(|b| b.is_ascii_alphabetic()) {
-                text.to_ascii_uppercase()
-            } else {
-                return Err("Use a two-letter country code such as ES.".into());
+        FieldKind::Select => {
+            match rules::check_option(text, def.options.iter().map(|o| o.value.as_str())) {
+                Ok(value) => value.to_owned(),
+                Err(_) => return Err("Choose one of the options.".into()),
             }
         }
+        FieldKind::Country => match rules::check_country(text) {
+            Ok(code) => code.to_ascii_uppercase(),
+            Err(_) => return Err("Use a two-letter country code such as ES.".into()),
+        },
     };
     Ok(Some(Value::String(value)))
 }

@@ -8,10 +8,9 @@ mod idempotency;
 mod lifecycle;
 mod name;
 mod signature;
-mod text;
 mod wall;
 
-pub use campaign::{CampaignSlug, FieldDefinition, FieldOption, FieldType, NewCampaign};
+pub use campaign::{CampaignSlug, FieldDefinition, FieldKind, FieldOption, NewCampaign};
 pub use email::SignerEmail;
 pub use fields::FieldValues;
 pub use idempotency::IdempotencyKey;

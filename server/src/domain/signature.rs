@@ -9,8 +9,8 @@ use super::campaign::FieldDefinition;
 use super::email::SignerEmail;
 use super::fields::FieldValues;
 use super::name::SignerName;
-use super::text::has_control;
 use crate::abuse::proof::ProofRequest;
+use pledge_contract::rules::{self, has_control};
 
 /// The POST body exactly as received. Every member has a default so that a missing
 /// `name` is a 422 with a field reason rather than an opaque 400. It is `Serialize` so a
@@ -137,19 +137,11 @@ pub fn consent_version(text: &str) -> String {
 pub struct Locale(String);
 
 impl Locale {
+    /// `pledge_contract::rules::check_locale`.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let raw = raw.trim();
-        let mut subtags = raw.split('-');
-        let first_ok = subtags.next().is_some_and(|s| {
-            (2..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphabetic())
-        });
-        let rest_ok = subtags
-            .all(|s| (1..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric()));
-        if raw.len() <= 35 && first_ok && rest_ok {
-            Ok(Self(raw.to_owned()))
-        } else {
-            Err("Use a language tag such as en or es-MX.".into())
-        }
+        rules::check_locale(raw)
+            .map(|tag| Self(tag.to_owned()))
+            .map_err(|_| "Use a language tag such as en or es-MX.".into())
     }
 }
 
@@ -164,25 +156,11 @@ impl AsRef<str> for Locale {
 pub struct SourceUrl(String);
 
 impl SourceUrl {
+    /// `pledge_contract::rules::check_source_url`.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let raw = raw.trim();
-        let lower = raw.get(..8).unwrap_or(raw).to_ascii_lowercase();
-        let rest = if lower.starts_with("https://") {
-            &raw[8..]
-        } else if lower.starts_with("http://") {
-            &raw[7..]
-        } else {
-            return Err("Use an http or https address.".into());
-        };
-        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-        if raw.chars().count() > 2000
-            || host.is_empty()
-            || raw.chars().any(char::is_whitespace)
-            || has_control(raw)
-        {
-            return Err("Use an http or https address.".into());
-        }
-        Ok(Self(raw.to_owned()))
+        rules::check_source_url(raw)
+            .map(|url| Self(url.to_owned()))
+            .map_err(|_| "Use an http or https address.".into())
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::domain::{FieldDefinition, FieldType, PublicNames, public_text};
+use crate::domain::{FieldDefinition, FieldKind, PublicNames, public_text};
 use crate::store::{Campaign, WallRow};
 
 /// What decides who is shown and with which fields; read with the wall.
@@ -42,7 +42,7 @@ impl WallSettings {
 pub fn public_fields(fields: &[FieldDefinition]) -> Vec<String> {
     fields
         .iter()
-        .filter(|f| f.public && !matches!(f.kind, FieldType::Email | FieldType::Checkbox))
+        .filter(|f| f.public && !matches!(f.kind, FieldKind::Email | FieldKind::Checkbox))
         .map(|f| f.key.clone())
         .collect()
 }
