@@ -16,8 +16,10 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
+var wasm = fetch(new URL("pledge_widget-a7ac2b48.wasm", base).href);
+wasm.catch(function () {  });
 loading = import(new URL("pledge_widget-346aec1d.js", base).href).then(function (m) {
-return m.default({ module_or_path: new URL("pledge_widget-a7ac2b48.wasm", base).href }).then(function () { return m; });
+return m.default({ module_or_path: wasm }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
 }
