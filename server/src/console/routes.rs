@@ -17,7 +17,10 @@ use super::auth::{
     session_clear_cookie, session_set_cookie, token_hash, verify_password,
 };
 use super::layout::{bare_with, console_headers};
-use super::{ConsoleError, FormFields, audit, dashboard, moderation, now_ms, settings, supporters};
+use super::{
+    ConsoleError, FormFields, audit, content, create, dashboard, moderation, now_ms, settings,
+    supporters,
+};
 use crate::abuse::client_addr::ClientAddr;
 use crate::state::AppState;
 use crate::store::console::ConsoleStore;
@@ -36,7 +39,20 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/logout-everywhere", post(logout_everywhere))
         .route("/admin/console.css", get(stylesheet))
         .route("/admin/console.js", get(script))
+        .route(
+            "/admin/campaigns/new",
+            get(create::new_page).post(create::create),
+        )
         .route("/admin/campaigns/{slug}", get(dashboard::dashboard))
+        .route(
+            "/admin/campaigns/{slug}/content",
+            get(content::content_page),
+        )
+        .route("/admin/campaigns/{slug}/fields", post(content::save_fields))
+        .route(
+            "/admin/campaigns/{slug}/translations",
+            post(content::save_translation),
+        )
         .route("/admin/campaigns/{slug}/partners", get(dashboard::partners))
         .route("/admin/campaigns/{slug}/embed", get(dashboard::builder))
         .route(

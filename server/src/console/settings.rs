@@ -98,7 +98,7 @@ pub(super) async fn settings_page(
                         @if admin { button type="submit" { "Save changes" } }
                     }
                 }
-                p.hint { "Fields and translations: " code { "pledge-server campaign edit --field … --translation …" } "." }
+                p.hint { "Fields and translations: " a href={ "/admin/campaigns/" (slug) "/content" } { "their own page" } "." }
             }
         },
     ))

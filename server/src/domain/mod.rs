@@ -11,7 +11,10 @@ mod signature;
 mod text;
 mod wall;
 
-pub use campaign::{CampaignSlug, FieldDefinition, FieldOption, FieldType, NewCampaign};
+pub use campaign::{
+    CampaignSlug, DEFAULT_CONSENT_TEXT, FieldDefinition, FieldOption, FieldPart, FieldParts,
+    FieldRefused, FieldType, NewCampaign,
+};
 pub use email::SignerEmail;
 pub use fields::FieldValues;
 pub use idempotency::IdempotencyKey;
