@@ -4,7 +4,7 @@
 //! any language, is a new consent version; signatures keep the one they were shown. Saved
 //! through `LifecycleStore::update_campaign`, so running servers hear of it at once.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -20,7 +20,7 @@ use super::layout::{csrf, notice, page};
 use super::{ConsoleError, FormFields, audit};
 use crate::domain::{CampaignEdit, Locale};
 use crate::state::AppState;
-use crate::store::{Campaign, LifecycleStore, Translation};
+use crate::store::{Campaign, FieldTranslation, LifecycleStore, Translation};
 
 /// The translation form as shown: an existing language, or a new one (`lang` typed).
 #[derive(Debug, Clone, Default)]
@@ -30,6 +30,8 @@ struct TranslationDraft {
     title: String,
     text: String,
     consent_text: String,
+    /// Field labels and option labels as typed, by field key and option value.
+    fields: BTreeMap<String, FieldTranslation>,
 }
 
 impl TranslationDraft {
@@ -43,6 +45,7 @@ impl TranslationDraft {
                 title: t.title.clone().unwrap_or_default(),
                 text: t.text.clone().unwrap_or_default(),
                 consent_text: t.consent_text.clone().unwrap_or_default(),
+                fields: t.fields.clone(),
             },
             None => Self {
                 is_new: true,
@@ -135,12 +138,79 @@ fn content(who: &Organiser, c: &Campaign, v: &View<'_>) -> Markup {
                         (input("t_title", "Title", Some(&format!("Own: {}", c.title)), "text", &t.title, &v.translation_problems))
                         (textarea("t_text", "Pledge text", None, 8, &t.text, &v.translation_problems))
                         (input("t_consent_text", "Consent line (a change makes a new consent version)", Some(&format!("Own: {}", c.consent_text)), "text", &t.consent_text, &v.translation_problems))
+                        (field_words(c, t, &v.translation_problems))
                         @if admin { button type="submit" { "Save this language" } }
                     }
                 }
             }
         },
     )
+}
+
+/// The translation form's inputs for the fields' words: per field `tfI_label` (and a hidden
+/// `tfI_key`), per option `tfI_oJ` (and a hidden `tfI_oJ_value`), so what is saved is keyed
+/// by field key and option value, not by position.
+fn field_words(c: &Campaign, t: &TranslationDraft, problems: &Problems) -> Markup {
+    html! {
+        @for (i, f) in c.fields.iter().enumerate() {
+            fieldset {
+                legend { "Field " code { (f.key) } }
+                input type="hidden" name={ "tf" (i) "_key" } value=(f.key);
+                @let words = t.fields.get(&f.key);
+                (input(&format!("tf{i}_label"), "Label", Some(&format!("Own: {}", f.label)), "text",
+                    words.and_then(|w| w.label.as_deref()).unwrap_or_default(), problems))
+                @for (j, o) in f.options.iter().enumerate() {
+                    input type="hidden" name={ "tf" (i) "_o" (j) "_value" } value=(o.value);
+                    (input(&format!("tf{i}_o{j}"), &format!("Option {}", o.value), Some(&format!("Own: {}", o.label)), "text",
+                        words.and_then(|w| w.options.get(&o.value)).map_or("", String::as_str), problems))
+                }
+            }
+        }
+    }
+}
+
+/// The fields' words the form sent, for the campaign's fields and options only; a label
+/// must be one line of at most 200 characters.
+fn field_words_from(
+    form: &FormFields,
+    c: &Campaign,
+    problems: &mut Problems,
+) -> BTreeMap<String, FieldTranslation> {
+    let typed = |name: &str| form.get(name).unwrap_or_default().trim().to_owned();
+    let mut check = |name: String, value: String| {
+        if value.chars().any(char::is_control) || value.chars().count() > 200 {
+            problems.insert(name, "Use one line of at most 200 characters.".to_owned());
+        }
+        (!value.is_empty()).then_some(value)
+    };
+    let mut out = BTreeMap::new();
+    for i in 0..c.fields.len() {
+        let Some(field) = form
+            .get(&format!("tf{i}_key"))
+            .and_then(|k| c.fields.iter().find(|f| f.key == k))
+        else {
+            continue;
+        };
+        let mut words = FieldTranslation {
+            label: check(format!("tf{i}_label"), typed(&format!("tf{i}_label"))),
+            options: BTreeMap::new(),
+        };
+        for j in 0..field.options.len() {
+            let Some(value) = form
+                .get(&format!("tf{i}_o{j}_value"))
+                .filter(|v| field.options.iter().any(|o| o.value == *v))
+            else {
+                continue;
+            };
+            if let Some(label) = check(format!("tf{i}_o{j}"), typed(&format!("tf{i}_o{j}"))) {
+                words.options.insert(value.to_owned(), label);
+            }
+        }
+        if !words.is_empty() {
+            out.insert(field.key.clone(), words);
+        }
+    }
+    out
 }
 
 /// `GET /admin/campaigns/{slug}/content?lang=…&done=…`
@@ -260,14 +330,15 @@ pub(super) async fn save_translation(
             .to_owned()
     };
     let lang = typed("lang").to_ascii_lowercase();
+    let mut problems = Problems::new();
     let draft = TranslationDraft {
         is_new: !c.translations.contains_key(&lang),
         lang: lang.clone(),
         title: typed("t_title"),
         text: typed("t_text"),
         consent_text: typed("t_consent_text"),
+        fields: field_words_from(&form, &c, &mut problems),
     };
-    let mut problems = Problems::new();
     if let Err(why) = Locale::parse(&lang) {
         problems.insert("lang".to_owned(), why);
     } else if c.languages.first() == Some(&lang) {
@@ -281,6 +352,7 @@ pub(super) async fn save_translation(
         title: some(&draft.title),
         text: some(&draft.text),
         consent_text: some(&draft.consent_text),
+        fields: draft.fields.clone(),
     };
     // A translation's title, text and consent line follow the rules of the campaign's own.
     let as_own = CampaignEdit {

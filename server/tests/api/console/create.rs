@@ -498,3 +498,70 @@ async fn console_translations_reach_the_api_and_a_new_consent_is_a_new_version()
         .unwrap();
     assert_eq!(log.matches("campaign.translation").count(), 2, "{log}");
 }
+
+#[tokio::test]
+async fn console_translates_field_labels_and_options_keyed_by_field_and_value() {
+    let app = spawn_app().await;
+    let admin = organiser(&app, "admin@example.org", "admin").await;
+    let page = get(
+        &app,
+        &format!("/admin/campaigns/{SLUG}/content"),
+        Some(&admin.cookie),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    // The test campaign's fields: role (artist, industry, fan), organisation, country.
+    assert!(
+        page.contains(r#"name="tf0_o2_value" value="fan""#),
+        "{page}"
+    );
+    let translations = format!("/admin/campaigns/{SLUG}/translations");
+    let form = [
+        ("csrf", admin.csrf.as_str()),
+        ("lang", "es"),
+        ("tf0_key", "role"),
+        ("tf0_label", "Soy"),
+        ("tf0_o0_value", "artist"),
+        ("tf0_o0", "Artista"),
+        ("tf0_o1_value", "no-such-option"),
+        ("tf0_o1", "Ignorada"),
+        ("tf1_key", "organisation"),
+        ("tf1_label", ""),
+        ("tf2_key", "country"),
+        ("tf2_label", "País"),
+    ];
+    let r = post_form(&app, &translations, Some(&admin.cookie), &form).await;
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+    let doc: Value = document(&app, SLUG).await.json().await.unwrap();
+    assert_eq!(
+        doc["translations"]["es"],
+        json!({"fields": {
+            "role": {"label": "Soy", "options": {"artist": "Artista"}},
+            "country": {"label": "País"}
+        }})
+    );
+    // Shown again for editing; a two-line label is refused on its input, as typed.
+    let page = get(
+        &app,
+        &format!("/admin/campaigns/{SLUG}/content?lang=es"),
+        Some(&admin.cookie),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(page.contains(r#"value="Artista""#), "{page}");
+    let bad = [
+        ("csrf", admin.csrf.as_str()),
+        ("lang", "es"),
+        ("tf0_key", "role"),
+        ("tf0_label", "Soy\nyo"),
+    ];
+    let r = post_form(&app, &translations, Some(&admin.cookie), &bad).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains(r#"id="tf0_label-error""#));
+    let after: Value = document(&app, SLUG).await.json().await.unwrap();
+    assert_eq!(after["translations"], doc["translations"]);
+}
