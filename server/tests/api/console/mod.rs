@@ -3,6 +3,7 @@
 //! the organiser's work (`work`), on SQLite and on PostgreSQL.
 
 mod create;
+mod instances;
 mod security;
 mod settings;
 mod work;
