@@ -380,6 +380,77 @@ mod tests {
     }
 
     #[test]
+    fn slug_reasons_name_the_problem() {
+        assert!(
+            CampaignSlug::parse_explained("")
+                .unwrap_err()
+                .contains("short name")
+        );
+        assert!(
+            CampaignSlug::parse_explained("Bands")
+                .unwrap_err()
+                .contains("'B'")
+        );
+        assert!(
+            CampaignSlug::parse_explained(&"a".repeat(65))
+                .unwrap_err()
+                .contains("65")
+        );
+    }
+
+    #[test]
+    fn parts_name_the_part_that_is_wrong() {
+        let parts = |key, kind, label, options: &[(&str, &str)], max| FieldParts {
+            key,
+            kind,
+            label,
+            required: false,
+            options: options
+                .iter()
+                .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
+                .collect(),
+            max_length: Some(max),
+        };
+        let part = |p| FieldDefinition::from_parts(p).unwrap_err().part;
+        assert_eq!(
+            part(parts("Key", FieldType::Text, "L", &[], "")),
+            FieldPart::Key
+        );
+        assert_eq!(
+            part(parts("k", FieldType::Text, " ", &[], "")),
+            FieldPart::Label
+        );
+        assert_eq!(
+            part(parts("k", FieldType::Select, "L", &[], "")),
+            FieldPart::Options
+        );
+        assert_eq!(
+            part(parts(
+                "k",
+                FieldType::Select,
+                "L",
+                &[("a", "A"), ("a", "B")],
+                ""
+            )),
+            FieldPart::Options
+        );
+        assert_eq!(
+            part(parts("k", FieldType::Text, "L", &[("a", "")], "")),
+            FieldPart::Options
+        );
+        assert_eq!(
+            part(parts("k", FieldType::Text, "L", &[], "0")),
+            FieldPart::MaxLength
+        );
+        let f = FieldDefinition::from_parts(parts("k", FieldType::Select, "L", &[("a", "")], ""))
+            .unwrap();
+        assert_eq!(
+            f.options[0].label, "a",
+            "an option without a label shows its value"
+        );
+    }
+
+    #[test]
     fn bad_specs() {
         for bad in [
             "role",

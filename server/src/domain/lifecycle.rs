@@ -463,6 +463,21 @@ mod tests {
     }
 
     #[test]
+    fn problems_lists_every_flag_that_is_wrong() {
+        let edit = CampaignEdit {
+            title: Some(" ".into()),
+            goal: Some(Some(5)),
+            share_url: Some(Some("nope".into())),
+            pow_maxnumber: Some(WIDGET_MAXNUMBER + 1),
+            ..CampaignEdit::default()
+        };
+        let flags: Vec<_> = edit.problems(10).iter().map(|e| e.flag).collect();
+        assert_eq!(flags, ["title", "goal", "share-url", "pow"]);
+        assert!(edit.problems(0).iter().all(|e| e.flag != "goal"));
+        assert!(CampaignEdit::default().problems(0).is_empty());
+    }
+
+    #[test]
     fn origins_parse_like_the_origin_header() {
         assert_eq!(
             Origin::parse(" HTTPS://Artist.Example/ ").unwrap().as_ref(),
