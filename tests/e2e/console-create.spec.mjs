@@ -118,8 +118,13 @@ test('create a campaign in the console, embed it with the snippet, sign, see the
   await page.locator('#f1_label').fill('Your city');
   await page.getByRole('button', { name: 'Save fields' }).click();
   await expect(page.getByRole('status')).toContainText('Fields saved');
-  await page.getByLabel(/language tag/i).fill('es');
+  await page.getByLabel(/language tag/i).fill('not a tag');
   await page.getByLabel('Title', { exact: true }).fill('Bandas para todos');
+  await page.getByRole('button', { name: 'Save this language' }).click();
+  await expect(page.locator('#lang-error')).toContainText('language tag');
+  await expect(page.getByLabel('Title', { exact: true })).toHaveValue('Bandas para todos');
+  await expectNoViolations(page, 'the refused translation form');
+  await page.getByLabel(/language tag/i).fill('es');
   await page.getByRole('button', { name: 'Save this language' }).click();
   await expect(page.getByRole('status')).toContainText('Saved the es text');
   await partner.reload();

@@ -236,7 +236,7 @@ fn form_page(who: &Organiser, draft: &Draft, blank: usize, problems: &Problems) 
         "New campaign",
         html! {
             (summary(problems))
-            form method="post" action="/admin/campaigns/new" novalidate {
+            form method="post" action="/admin/new-campaign" novalidate {
                 (csrf(who))
                 fieldset {
                     legend { "The pledge" }
@@ -269,7 +269,7 @@ fn form_page(who: &Organiser, draft: &Draft, blank: usize, problems: &Problems) 
     )
 }
 
-/// `GET /admin/campaigns/new` (admin).
+/// `GET /admin/new-campaign` (admin).
 pub(super) async fn new_page(who: Organiser) -> Result<Markup, ConsoleError> {
     who.require_admin()?;
     Ok(form_page(
@@ -286,7 +286,7 @@ fn refused(who: &Organiser, draft: &Draft, problems: &Problems) -> Response {
     r
 }
 
-/// `POST /admin/campaigns/new` (admin): `more` shows one more field row (nothing saved);
+/// `POST /admin/new-campaign` (admin): `more` shows one more field row (nothing saved);
 /// otherwise creates the campaign and opens its embed builder.
 pub(super) async fn create(
     State(state): State<AppState>,

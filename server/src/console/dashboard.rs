@@ -66,7 +66,7 @@ pub(super) async fn campaigns(
         "Campaigns",
         html! {
             @if who.is_admin() {
-                p { a href="/admin/campaigns/new" { "New campaign" } }
+                p { a href="/admin/new-campaign" { "New campaign" } }
             }
             @if list.is_empty() {
                 p { "No campaigns yet." }

@@ -40,7 +40,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/console.css", get(stylesheet))
         .route("/admin/console.js", get(script))
         .route(
-            "/admin/campaigns/new",
+            "/admin/new-campaign",
             get(create::new_page).post(create::create),
         )
         .route("/admin/campaigns/{slug}", get(dashboard::dashboard))

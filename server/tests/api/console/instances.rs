@@ -88,7 +88,7 @@ async fn console_changes_on_one_instance_reach_another() {
 
     let r = post_form(
         &a,
-        "/admin/campaigns/new",
+        "/admin/new-campaign",
         Some(&admin.cookie),
         &[
             ("csrf", csrf),
