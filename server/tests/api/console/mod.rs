@@ -2,6 +2,7 @@
 //! command, sign-in with the link it prints, then the security properties (`security`) and
 //! the organiser's work (`work`), on SQLite and on PostgreSQL.
 
+mod content;
 mod create;
 mod instances;
 mod security;
