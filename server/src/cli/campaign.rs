@@ -131,10 +131,7 @@ pub struct CreateArgs {
     /// length for text/email. Repeatable.
     #[arg(long = "field")]
     pub fields: Vec<String>,
-    #[arg(
-        long,
-        default_value = "I agree that the organisers may store my name and email to count my pledge and contact me about it."
-    )]
+    #[arg(long, default_value = crate::domain::DEFAULT_CONSENT_TEXT)]
     pub consent_text: String,
     #[arg(long)]
     pub privacy_url: Option<String>,

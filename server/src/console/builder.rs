@@ -10,7 +10,7 @@ use maud::{Markup, html};
 use super::ConsoleError;
 use super::auth::Organiser;
 use super::dashboard::{campaign, campaign_nav};
-use super::layout::page;
+use super::layout::{notice, page};
 use crate::state::AppState;
 
 /// The builder's choices, each checked; `None` = the widget's default (left out of the
@@ -130,6 +130,7 @@ pub(crate) async fn builder(
         &format!("Embed {}", c.title),
         html! {
             (campaign_nav(&slug, "/embed"))
+            (notice(q.get("done").map(String::as_str)))
             @if let Some(e) = error {
                 p.error role="alert" { "Not applied: " (e) "." }
             }

@@ -37,6 +37,7 @@ pub(super) fn campaign_nav(slug: &str, here: &str) -> Markup {
         ("/moderation", "Moderation"),
         ("/deliveries", "Deliveries"),
         ("/settings", "Settings"),
+        ("/content", "Fields and translations"),
     ];
     html! {
         nav.campaign aria-label="Campaign" {
@@ -65,8 +66,11 @@ pub(super) async fn campaigns(
         &who,
         "Campaigns",
         html! {
+            @if who.is_admin() {
+                p { a href="/admin/new-campaign" { "New campaign" } }
+            }
             @if list.is_empty() {
-                p { "No campaigns yet: create one with " code { "pledge-server campaign create" } "." }
+                p { "No campaigns yet." }
             } @else {
                 table {
                     thead { tr { th scope="col" { "Campaign" } th scope="col" { "Signatures" } th scope="col" { "Goal" } th scope="col" { "State" } th scope="col" { "Pages" } } }

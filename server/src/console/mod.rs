@@ -7,6 +7,9 @@
 //! - [`routes`]: the router and the sign-in, sign-out and set-password handlers.
 //! - [`dashboard`]: the campaigns list, a campaign's numbers, partners and embed builder.
 //! - [`moderation`]: held signatures and the signer wall.
+//! - [`create`]: a new campaign from a form (admin); [`content`]: its fields and
+//!   translations; both through [`field_rows`] and [`controls`] (controls that keep what
+//!   was typed and say per field why a form was refused).
 //! - [`settings`]: a campaign's edit, state (open, closed, archived) and allowed origins,
 //!   through the lifecycle's store methods.
 //! - [`supporters`]: look-up, JSON export and erasure of a supporter; CSV of a campaign;
@@ -18,8 +21,12 @@ pub mod auth;
 mod builder;
 mod charts;
 pub mod cli;
+mod content;
+mod controls;
+mod create;
 mod dashboard;
 mod deliveries;
+mod field_rows;
 mod layout;
 mod moderation;
 pub mod refused;

@@ -18,8 +18,8 @@ use super::auth::{
 };
 use super::layout::{bare_with, console_headers};
 use super::{
-    ConsoleError, FormFields, audit, dashboard, deliveries, moderation, now_ms, settings,
-    supporters,
+    ConsoleError, FormFields, audit, content, create, dashboard, deliveries, moderation, now_ms,
+    settings, supporters,
 };
 use crate::abuse::client_addr::ClientAddr;
 use crate::state::AppState;
@@ -39,7 +39,20 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/logout-everywhere", post(logout_everywhere))
         .route("/admin/console.css", get(stylesheet))
         .route("/admin/console.js", get(script))
+        .route(
+            "/admin/new-campaign",
+            get(create::new_page).post(create::create),
+        )
         .route("/admin/campaigns/{slug}", get(dashboard::dashboard))
+        .route(
+            "/admin/campaigns/{slug}/content",
+            get(content::content_page),
+        )
+        .route("/admin/campaigns/{slug}/fields", post(content::save_fields))
+        .route(
+            "/admin/campaigns/{slug}/translations",
+            post(content::save_translation),
+        )
         .route("/admin/campaigns/{slug}/partners", get(dashboard::partners))
         .route("/admin/campaigns/{slug}/embed", get(dashboard::builder))
         .route(

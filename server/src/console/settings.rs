@@ -6,10 +6,13 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 
 use super::auth::Organiser;
+use super::controls::{Problems, input, summary, textarea};
+use super::create::{input_of, sentence};
 use super::dashboard::{campaign, campaign_nav};
 use super::layout::{csrf, notice, page};
 use super::{ConsoleError, FormFields, audit};
@@ -33,15 +36,40 @@ pub(super) async fn settings_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Markup, ConsoleError> {
     let c = campaign(&state, &slug).await?;
+    Ok(settings_markup(
+        &who,
+        &c,
+        q.get("done").map(String::as_str),
+        None,
+        &Problems::new(),
+    ))
+}
+
+/// The settings page; a refused edit shows `typed` (the form as sent) and `problems`.
+fn settings_markup(
+    who: &Organiser,
+    c: &Campaign,
+    done: Option<&str>,
+    typed: Option<&FormFields>,
+    problems: &Problems,
+) -> Markup {
+    let slug = &c.slug;
     let admin = who.is_admin();
     let action = |what: &str| format!("/admin/campaigns/{slug}/{what}");
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    Ok(page(
-        &who,
+    // What the edit form shows: what was sent, when it was refused; else the campaign's.
+    let value = |name: &str, current: String| {
+        typed
+            .and_then(|f| f.get(name))
+            .map_or(current, str::to_owned)
+    };
+    let number = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
+    page(
+        who,
         &format!("Settings of {}", c.title),
         html! {
-            (campaign_nav(&slug, "/settings"))
-            (notice(q.get("done").map(String::as_str)))
+            (campaign_nav(slug, "/settings"))
+            (notice(done))
             @if !admin {
                 p.hint { "Only an admin may change these settings." }
             }
@@ -50,7 +78,7 @@ pub(super) async fn settings_page(
                 p.hint { "A closed campaign's widget shows the final count and takes no signatures; an archived one is put away." }
                 @if admin {
                     form method="post" action=(action("state")) {
-                        (csrf(&who))
+                        (csrf(who))
                         @for (value, label) in [("open", "Open"), ("closed", "Close"), ("archived", "Archive")] {
                             @if value != c.state.as_str() {
                                 button type="submit" name="state" value=(value) { (label) " the campaign" }
@@ -67,41 +95,31 @@ pub(super) async fn settings_page(
                 } @else {
                     p { "Only the listed origins may embed and sign." }
                 }
-                (origins(&who, &c, admin, &action("origins")))
+                (origins(who, c, admin, &action("origins")))
             }
             section aria-labelledby="edit-heading" {
                 h2 #edit-heading { "Text and numbers" }
-                form method="post" action=(action("edit")) {
-                    (csrf(&who))
+                (summary(problems))
+                form method="post" action=(action("edit")) novalidate {
+                    (csrf(who))
                     fieldset disabled[!admin] {
                         legend { "Campaign" }
-                        label for="title" { "Title" }
-                        input #title name="title" type="text" required value=(c.title);
-                        label for="text" { "Pledge text" }
-                        textarea #text name="text" rows="8" { (c.text) }
-                        label for="goal" { "Goal (empty: none)" }
-                        input #goal name="goal" type="number" min="1" value=(c.goal.map(|g| g.to_string()).unwrap_or_default());
-                        label for="consent_text" { "Consent line (a change makes a new consent version)" }
-                        input #consent_text name="consent_text" type="text" required value=(c.consent_text);
-                        label for="privacy_url" { "Privacy policy link (empty: none)" }
-                        input #privacy_url name="privacy_url" type="url" value=(opt(&c.privacy_url));
-                        label for="share_url" { "Share link (empty: none)" }
-                        input #share_url name="share_url" type="url" value=(opt(&c.share_url));
-                        label for="pow" { "Proof-of-work difficulty (0: off)" }
-                        input #pow name="pow_maxnumber" type="number" min="0"
-                            value=(c.proof_of_work.map_or(0, |p| p.maxnumber));
-                        label for="min_fill" { "Minimum seconds to fill the form" }
-                        input #min_fill name="min_fill_seconds" type="number" min="0" value=(c.min_fill_seconds);
-                        label for="retention" { "Erase signers' personal data this many days after closing (empty: keep)" }
-                        input #retention name="retention_days" type="number" min="1"
-                            value=(c.retention_days.map(|d| d.to_string()).unwrap_or_default());
+                        (input("title", "Title", None, "text", &value("title", c.title.clone()), problems))
+                        (textarea("text", "Pledge text", None, 8, &value("text", c.text.clone()), problems))
+                        (input("goal", "Goal (empty: none)", None, "text", &value("goal", c.goal.map(|g| g.to_string()).unwrap_or_default()), problems))
+                        (input("consent_text", "Consent line (a change makes a new consent version)", None, "text", &value("consent_text", c.consent_text.clone()), problems))
+                        (input("privacy_url", "Privacy policy link (empty: none)", None, "url", &value("privacy_url", opt(&c.privacy_url)), problems))
+                        (input("share_url", "Share link (empty: none)", None, "url", &value("share_url", opt(&c.share_url)), problems))
+                        (input("pow_maxnumber", "Proof-of-work difficulty (0: off)", None, "text", &value("pow_maxnumber", c.proof_of_work.map_or(0, |p| p.maxnumber).to_string()), problems))
+                        (input("min_fill_seconds", "Minimum seconds to fill the form", None, "text", &value("min_fill_seconds", c.min_fill_seconds.to_string()), problems))
+                        (input("retention_days", "Erase signers' personal data this many days after closing (empty: keep)", None, "text", &value("retention_days", number(c.retention_days)), problems))
                         @if admin { button type="submit" { "Save changes" } }
                     }
                 }
-                p.hint { "Fields and translations: " code { "pledge-server campaign edit --field … --translation …" } "." }
+                p.hint { "Fields and translations: " a href={ "/admin/campaigns/" (slug) "/content" } { "their own page" } "." }
             }
         },
-    ))
+    )
 }
 
 fn origins(who: &Organiser, c: &Campaign, admin: bool, action: &str) -> Markup {
@@ -143,9 +161,10 @@ fn origins(who: &Organiser, c: &Campaign, admin: bool, action: &str) -> Markup {
     }
 }
 
-/// What changed between the form and the campaign, as an edit (unchanged values left
-/// out, so saving an untouched form changes nothing).
-fn edit_from(form: &FormFields, c: &Campaign) -> Result<CampaignEdit, ConsoleError> {
+/// What changed between the form and the campaign, as an edit (unchanged values left out,
+/// so saving an untouched form changes nothing); a value that is not a number goes to
+/// `problems` and is left out.
+fn edit_from(form: &FormFields, c: &Campaign, problems: &mut Problems) -> CampaignEdit {
     let text = |name: &str| form.get(name).map(|v| v.trim().replace("\r\n", "\n"));
     let changed = |name: &str, now: &str| text(name).filter(|v| v != now);
     let optional = |name: &str, now: &Option<String>| {
@@ -153,26 +172,40 @@ fn edit_from(form: &FormFields, c: &Campaign) -> Result<CampaignEdit, ConsoleErr
         let new = (!v.is_empty()).then_some(v);
         (new != *now).then_some(new)
     };
-    let number = |name: &'static str| -> Result<Option<u32>, ConsoleError> {
-        match text(name).filter(|v| !v.is_empty()) {
-            None => Ok(None),
-            Some(v) => v.parse().map(Some).map_err(|_| {
-                ConsoleError::BadRequest(format!("{name}: {v:?} is not a whole number"))
-            }),
-        }
+    let mut bad_number = |name: &str, v: &str| {
+        problems.insert(
+            name.to_owned(),
+            format!("{v:?} is not a whole number (digits only)."),
+        );
+    };
+    let mut number = |name: &'static str| -> Option<u32> {
+        let v = text(name).filter(|v| !v.is_empty())?;
+        v.parse().map_err(|_| bad_number(name, &v)).ok()
+    };
+    let pow = number("pow_maxnumber").filter(|p| *p != c.proof_of_work.map_or(0, |x| x.maxnumber));
+    let min_fill = number("min_fill_seconds").filter(|s| *s != c.min_fill_seconds);
+    let retention = match text("retention_days") {
+        None => None,
+        Some(v) if v.is_empty() => c.retention_days.is_some().then_some(None),
+        Some(_) => number("retention_days")
+            .filter(|d| Some(*d) != c.retention_days)
+            .map(Some),
     };
     let goal = match text("goal") {
         None => None,
         Some(v) if v.is_empty() => c.goal.is_some().then_some(None),
-        Some(v) => {
-            let g: i64 = v.parse().map_err(|_| {
-                ConsoleError::BadRequest(format!("goal: {v:?} is not a whole number"))
-            })?;
-            (Some(g) != c.goal).then_some(Some(g))
-        }
+        Some(v) => match v.parse::<i64>() {
+            Ok(g) => (Some(g) != c.goal).then_some(Some(g)),
+            Err(_) => {
+                problems.insert(
+                    "goal".to_owned(),
+                    format!("{v:?} is not a whole number (digits only)."),
+                );
+                None
+            }
+        },
     };
-    let pow = number("pow_maxnumber")?.filter(|p| *p != c.proof_of_work.map_or(0, |x| x.maxnumber));
-    Ok(CampaignEdit {
+    CampaignEdit {
         title: changed("title", &c.title),
         text: changed("text", &c.text),
         goal,
@@ -180,16 +213,10 @@ fn edit_from(form: &FormFields, c: &Campaign) -> Result<CampaignEdit, ConsoleErr
         privacy_url: optional("privacy_url", &c.privacy_url),
         share_url: optional("share_url", &c.share_url),
         pow_maxnumber: pow,
-        min_fill_seconds: number("min_fill_seconds")?.filter(|s| *s != c.min_fill_seconds),
-        retention_days: match text("retention_days") {
-            None => None,
-            Some(v) if v.is_empty() => c.retention_days.is_some().then_some(None),
-            Some(_) => number("retention_days")?
-                .filter(|d| Some(*d) != c.retention_days)
-                .map(Some),
-        },
+        min_fill_seconds: min_fill,
+        retention_days: retention,
         ..CampaignEdit::default()
-    })
+    }
 }
 
 /// `POST /admin/campaigns/{slug}/edit`
@@ -202,12 +229,21 @@ pub(super) async fn edit(
     who.check_csrf(form.get("csrf"))?;
     who.require_admin()?;
     let c = campaign(&state, &slug).await?;
-    let edit = edit_from(&form, &c)?;
+    let mut problems = Problems::new();
+    let edit = edit_from(&form, &c, &mut problems);
+    for e in edit.problems(c.count) {
+        problems
+            .entry(input_of(&e).to_owned())
+            .or_insert_with(|| sentence(&e.reason));
+    }
+    if !problems.is_empty() {
+        let mut r = settings_markup(&who, &c, None, Some(&form), &problems).into_response();
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(r);
+    }
     if edit.is_empty() {
         return Ok(back(&slug, "Nothing was changed."));
     }
-    edit.check(&c)
-        .map_err(|e| ConsoleError::BadRequest(format!("{}: {}", e.flag, e.reason)))?;
     state
         .campaigns
         .store()

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use super::FieldDefinition;
+use super::{FieldDefinition, FieldKind};
 use crate::abuse::proof::WIDGET_MAXNUMBER;
 use crate::store::{Campaign, Translation};
 
@@ -286,9 +286,38 @@ impl CampaignEdit {
     /// Checks the whole edit against the campaign as it is; the first problem found is
     /// returned, naming its flag. (An empty edit passes: it changes nothing.)
     pub fn check(&self, current: &Campaign) -> Result<(), EditRefused> {
+        match self.problems(current.count).into_iter().next() {
+            Some(first) => Err(first),
+            None => Ok(()),
+        }
+    }
+
+    /// Every problem of the edit, one per flag at most, in the flags' order, for a
+    /// campaign that has counted `count` signatures (a form shows each next to its field).
+    pub fn problems(&self, count: i64) -> Vec<EditRefused> {
+        let checks: [&dyn Fn() -> Result<(), EditRefused>; 10] = [
+            &|| self.check_title(),
+            &|| self.check_text(),
+            &|| self.check_goal(count),
+            &|| self.check_fields(),
+            &|| self.check_consent(),
+            &|| self.check_links(),
+            &|| self.check_pow(),
+            &|| self.check_min_fill(),
+            &|| self.check_translations(),
+            &|| self.check_retention(),
+        ];
+        checks.iter().filter_map(|c| c().err()).collect()
+    }
+
+    fn check_title(&self) -> Result<(), EditRefused> {
         if let Some(title) = &self.title {
             check_line("title", title, MAX_TITLE)?;
         }
+        Ok(())
+    }
+
+    fn check_text(&self) -> Result<(), EditRefused> {
         if let Some(text) = &self.text {
             if text.chars().count() > MAX_TEXT {
                 return refuse("text", format!("longer than {MAX_TEXT} characters"));
@@ -300,39 +329,72 @@ impl CampaignEdit {
                 return refuse("text", "contains control characters");
             }
         }
+        Ok(())
+    }
+
+    fn check_goal(&self, count: i64) -> Result<(), EditRefused> {
         if let Some(Some(goal)) = self.goal {
             if goal <= 0 {
                 return refuse("goal", format!("{goal} is not a positive number"));
             }
             // A goal below what is already counted would read "reached" before anyone
             // signs: refuse it. Raising one that was reached is what a campaign does.
-            if goal < current.count {
+            if goal < count {
                 return refuse(
                     "goal",
                     format!(
-                        "{goal} is below the {} signatures already counted; give a goal of at least {}, or --no-goal",
-                        current.count, current.count
+                        "{goal} is below the {count} signatures already counted; give a goal of at least {count}, or --no-goal"
                     ),
                 );
             }
         }
-        if let Some(fields) = &self.fields
-            && let Some((_, dup)) = fields
-                .iter()
-                .enumerate()
-                .find(|(i, f)| fields[..*i].iter().any(|g| g.key == f.key))
+        Ok(())
+    }
+
+    fn check_fields(&self) -> Result<(), EditRefused> {
+        let Some(fields) = &self.fields else {
+            return Ok(());
+        };
+        if let Some((_, dup)) = fields
+            .iter()
+            .enumerate()
+            .find(|(i, f)| fields[..*i].iter().any(|g| g.key == f.key))
         {
             return refuse("field", format!("field {:?} given twice", dup.key));
         }
+        if let Some(f) = fields
+            .iter()
+            .find(|f| f.public && matches!(f.kind, FieldKind::Email | FieldKind::Checkbox))
+        {
+            return refuse(
+                "field",
+                format!(
+                    "field {:?} cannot be public: email and checkbox answers are never shown",
+                    f.key
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    fn check_consent(&self) -> Result<(), EditRefused> {
         if let Some(consent) = &self.consent_text {
             check_line("consent-text", consent, 2000)?;
         }
+        Ok(())
+    }
+
+    fn check_links(&self) -> Result<(), EditRefused> {
         if let Some(Some(url)) = &self.privacy_url {
             check_url("privacy-url", url)?;
         }
         if let Some(Some(url)) = &self.share_url {
             check_url("share-url", url)?;
         }
+        Ok(())
+    }
+
+    fn check_pow(&self) -> Result<(), EditRefused> {
         if let Some(pow) = self.pow_maxnumber
             && pow > WIDGET_MAXNUMBER
         {
@@ -343,6 +405,10 @@ impl CampaignEdit {
                 ),
             );
         }
+        Ok(())
+    }
+
+    fn check_min_fill(&self) -> Result<(), EditRefused> {
         if let Some(secs) = self.min_fill_seconds
             && secs > MAX_MIN_FILL_SECONDS
         {
@@ -351,6 +417,10 @@ impl CampaignEdit {
                 format!("{secs} is more than {MAX_MIN_FILL_SECONDS}"),
             );
         }
+        Ok(())
+    }
+
+    fn check_translations(&self) -> Result<(), EditRefused> {
         for (lang, t) in &self.translations {
             if let Some(consent) = &t.consent_text {
                 check_line("translation", consent, 2000).map_err(|e| EditRefused {
@@ -365,6 +435,10 @@ impl CampaignEdit {
                 })?;
             }
         }
+        Ok(())
+    }
+
+    fn check_retention(&self) -> Result<(), EditRefused> {
         if let Some(Some(days)) = self.retention_days
             && !(1..=MAX_RETENTION_DAYS).contains(&days)
         {
@@ -386,6 +460,21 @@ mod tests {
             mode: OriginMode::Listed,
             listed: origins.iter().map(|o| (*o).to_owned()).collect(),
         }
+    }
+
+    #[test]
+    fn problems_lists_every_flag_that_is_wrong() {
+        let edit = CampaignEdit {
+            title: Some(" ".into()),
+            goal: Some(Some(5)),
+            share_url: Some(Some("nope".into())),
+            pow_maxnumber: Some(WIDGET_MAXNUMBER + 1),
+            ..CampaignEdit::default()
+        };
+        let flags: Vec<_> = edit.problems(10).iter().map(|e| e.flag).collect();
+        assert_eq!(flags, ["title", "goal", "share-url", "pow"]);
+        assert!(edit.problems(0).iter().all(|e| e.flag != "goal"));
+        assert!(CampaignEdit::default().problems(0).is_empty());
     }
 
     #[test]

@@ -10,7 +10,10 @@ mod name;
 mod signature;
 mod wall;
 
-pub use campaign::{CampaignSlug, FieldDefinition, FieldKind, FieldOption, NewCampaign};
+pub use campaign::{
+    CampaignSlug, DEFAULT_CONSENT_TEXT, FieldDefinition, FieldKind, FieldOption, FieldPart,
+    FieldParts, FieldRefused, NewCampaign, parse_field_kind,
+};
 pub use email::SignerEmail;
 pub use fields::FieldValues;
 pub use idempotency::IdempotencyKey;

@@ -42,7 +42,7 @@ pub use maintenance::{
 };
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
-pub use translations::{Translation, parse_translation_arg};
+pub use translations::{FieldTranslation, Translation, parse_translation_arg};
 pub use wall::{WallChange, WallRow, WallStore};
 
 /// A campaign as stored, with its count when it was read. Not a wire type: the routes

@@ -186,7 +186,7 @@ impl PostgresStore {
 
     async fn translations(&self, campaign_id: i64) -> StoreResult<BTreeMap<String, Translation>> {
         let rows = sqlx::query(
-            "SELECT lang, title, body, consent_text FROM campaign_translations WHERE campaign_id = $1",
+            "SELECT lang, title, body, consent_text, fields_json FROM campaign_translations WHERE campaign_id = $1",
         )
         .bind(campaign_id)
         .fetch_all(&self.pool)
@@ -197,6 +197,7 @@ impl PostgresStore {
                     title: r.try_get(1)?,
                     text: r.try_get(2)?,
                     consent_text: r.try_get(3)?,
+                    fields: Translation::fields_from_column(r.try_get(4)?)?,
                 };
                 Ok((r.try_get(0)?, t))
             })
@@ -334,16 +335,18 @@ impl Store for PostgresStore {
     async fn set_translation(&self, slug: &str, lang: &str, t: &Translation) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
-            "INSERT INTO campaign_translations (campaign_id, lang, title, body, consent_text)
-             SELECT id, $1, $2, $3, $4 FROM campaigns WHERE slug = $5
+            "INSERT INTO campaign_translations (campaign_id, lang, title, body, consent_text, fields_json)
+             SELECT id, $1, $2, $3, $4, $6 FROM campaigns WHERE slug = $5
              ON CONFLICT (campaign_id, lang) DO UPDATE SET
-               title = excluded.title, body = excluded.body, consent_text = excluded.consent_text",
+               title = excluded.title, body = excluded.body, consent_text = excluded.consent_text,
+               fields_json = excluded.fields_json",
         )
         .bind(lang)
         .bind(&t.title)
         .bind(&t.text)
         .bind(&t.consent_text)
         .bind(slug)
+        .bind(t.fields_column())
         .execute(&mut *tx)
         .await?;
         notify_campaign(&mut *tx, slug).await?;

@@ -437,15 +437,17 @@ impl SqliteStore {
     ) -> StoreResult<bool> {
         let _gate = self.write_gate.lock().await;
         let done = sqlx::query(
-            "INSERT INTO campaign_translations (campaign_id, lang, title, body, consent_text)
-             SELECT id, ?, ?, ?, ? FROM campaigns WHERE slug = ?
+            "INSERT INTO campaign_translations (campaign_id, lang, title, body, consent_text, fields_json)
+             SELECT id, ?, ?, ?, ?, ? FROM campaigns WHERE slug = ?
              ON CONFLICT (campaign_id, lang) DO UPDATE SET
-               title = excluded.title, body = excluded.body, consent_text = excluded.consent_text",
+               title = excluded.title, body = excluded.body, consent_text = excluded.consent_text,
+               fields_json = excluded.fields_json",
         )
         .bind(lang)
         .bind(&t.title)
         .bind(&t.text)
         .bind(&t.consent_text)
+        .bind(t.fields_column())
         .bind(slug)
         .execute(&self.pool)
         .await?;
@@ -455,7 +457,7 @@ impl SqliteStore {
     /// Every language's text of a campaign, by language tag.
     async fn translations(&self, campaign_id: i64) -> StoreResult<BTreeMap<String, Translation>> {
         let rows = sqlx::query(
-            "SELECT lang, title, body, consent_text FROM campaign_translations WHERE campaign_id = ?",
+            "SELECT lang, title, body, consent_text, fields_json FROM campaign_translations WHERE campaign_id = ?",
         )
         .bind(campaign_id)
         .fetch_all(&self.pool)
@@ -466,6 +468,7 @@ impl SqliteStore {
                     title: r.try_get(1)?,
                     text: r.try_get(2)?,
                     consent_text: r.try_get(3)?,
+                    fields: Translation::fields_from_column(r.try_get(4)?)?,
                 };
                 Ok((r.try_get(0)?, t))
             })

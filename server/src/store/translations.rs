@@ -1,7 +1,12 @@
 //! Per-language campaign text (`campaign_translations`): a widget showing Spanish shows the
-//! campaign's Spanish title, text and consent line when the organiser wrote them.
+//! campaign's Spanish title, text and consent line when the organiser wrote them, and the
+//! Spanish labels of its fields and their options.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+use super::{StoreResult, from_json, to_json};
 
 /// The campaign text in one language; a missing member falls back to the campaign's own.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -13,6 +18,39 @@ pub struct Translation {
     pub text: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_text: Option<String>,
+    /// Field labels and option labels, by field key; a missing one is the campaign's own.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, FieldTranslation>,
+}
+
+/// One field's words in one language.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldTranslation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Option labels by option value (select fields).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, String>,
+}
+
+impl FieldTranslation {
+    pub fn is_empty(&self) -> bool {
+        self.label.is_none() && self.options.is_empty()
+    }
+}
+
+impl Translation {
+    /// The `fields_json` column: `NULL` when no field is translated.
+    pub(crate) fn fields_column(&self) -> Option<String> {
+        (!self.fields.is_empty()).then(|| to_json(&self.fields))
+    }
+
+    pub(crate) fn fields_from_column(
+        column: Option<String>,
+    ) -> StoreResult<BTreeMap<String, FieldTranslation>> {
+        column.map_or_else(|| Ok(BTreeMap::new()), |json| from_json(&json))
+    }
 }
 
 /// `LANG:FILE` of `campaign create --translation`: a language tag (2–8 letters, then

@@ -50,16 +50,18 @@ impl LifecycleStore for PostgresStore {
         }
         for (lang, t) in &edit.translations {
             sqlx::query(
-                "INSERT INTO campaign_translations (campaign_id, lang, title, body, consent_text)
-                 SELECT id, $1, $2, $3, $4 FROM campaigns WHERE slug = $5
+                "INSERT INTO campaign_translations (campaign_id, lang, title, body, consent_text, fields_json)
+                 SELECT id, $1, $2, $3, $4, $6 FROM campaigns WHERE slug = $5
                  ON CONFLICT (campaign_id, lang) DO UPDATE SET
-                   title = excluded.title, body = excluded.body, consent_text = excluded.consent_text",
+                   title = excluded.title, body = excluded.body, consent_text = excluded.consent_text,
+               fields_json = excluded.fields_json",
             )
             .bind(lang)
             .bind(&t.title)
             .bind(&t.text)
             .bind(&t.consent_text)
             .bind(slug)
+            .bind(t.fields_column())
             .execute(&mut *tx)
             .await?;
         }

@@ -51,15 +51,17 @@ impl LifecycleStore for SqliteStore {
         }
         for (lang, t) in &edit.translations {
             sqlx::query(
-                "INSERT INTO campaign_translations (campaign_id, lang, title, body, consent_text)
-                 SELECT id, ?, ?, ?, ? FROM campaigns WHERE slug = ?
+                "INSERT INTO campaign_translations (campaign_id, lang, title, body, consent_text, fields_json)
+                 SELECT id, ?, ?, ?, ?, ? FROM campaigns WHERE slug = ?
                  ON CONFLICT (campaign_id, lang) DO UPDATE SET
-                   title = excluded.title, body = excluded.body, consent_text = excluded.consent_text",
+                   title = excluded.title, body = excluded.body, consent_text = excluded.consent_text,
+               fields_json = excluded.fields_json",
             )
             .bind(lang)
             .bind(&t.title)
             .bind(&t.text)
             .bind(&t.consent_text)
+            .bind(t.fields_column())
             .bind(slug)
             .execute(&mut *tx)
             .await?;

@@ -2,7 +2,10 @@
 //! command, sign-in with the link it prints, then the security properties (`security`) and
 //! the organiser's work (`work`), on SQLite and on PostgreSQL.
 
+mod content;
+mod create;
 mod deliveries;
+mod instances;
 mod security;
 mod settings;
 mod work;

@@ -106,18 +106,52 @@ async fn console_admin_edits_closes_and_allows_a_partner_in_one_click() {
     .await
     .unwrap();
     assert!(
-        settings.contains(r#"name="retention_days" type="number" min="1" value="30""#),
+        settings.contains(r#"id="retention_days" name="retention_days" type="text" value="30""#),
         "{settings}"
     );
+    // A refused edit comes back with what was typed and a reason on each field.
     let bad = post_form(
         &app,
         &edit,
         Some(&admin.cookie),
-        &[("csrf", csrf), ("goal", "many")],
+        &[
+            ("csrf", csrf),
+            ("title", "Typed title"),
+            ("goal", "many"),
+            ("share_url", "not a link"),
+            ("min_fill_seconds", "99999"),
+        ],
     )
     .await;
-    assert_eq!(bad.status(), 400);
-    assert!(bad.text().await.unwrap().contains("goal"));
+    assert_eq!(bad.status(), 422);
+    let html = bad.text().await.unwrap();
+    for (input, reason) in [
+        ("goal", "is not a whole number"),
+        ("share_url", "is not an http(s) link"),
+        ("min_fill_seconds", "is more than 3600"),
+    ] {
+        let at = html
+            .find(&format!(r#"<p class="error" id="{input}-error">"#))
+            .unwrap_or_else(|| panic!("no reason for {input}: {html}"));
+        assert!(
+            html[at..].split("</p>").next().unwrap().contains(reason),
+            "{input}"
+        );
+    }
+    assert!(html.contains(r#"value="Typed title""#) && html.contains(r#"value="not a link""#));
+    let info: Value = app
+        .client
+        .get(app.api(""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        info["title"], "A new title",
+        "nothing of a refused edit is saved"
+    );
 
     // A signature from a site that is not listed, then the one-click allow on Partners.
     let restrict = [
