@@ -247,3 +247,60 @@ async fn emails_wait_while_the_smtp_server_is_down_and_all_go_once_it_is_back() 
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(smtp.count(), 3, "each email went once");
 }
+
+#[tokio::test]
+async fn an_unconfirmed_signer_gets_the_organisers_number_of_reminders_after_the_delay() {
+    let smtp = SmtpServer::start().await;
+    let clock = Clock::default();
+    let app = start(&smtp, &clock).await;
+    let store = SignatureStore::open(&app.db_url, OpenMode::Migrate)
+        .await
+        .unwrap();
+    let edit = ConfirmationEdit {
+        reminders: Some(1),
+        reminder_hours: Some(24),
+        ..ConfirmationEdit::default()
+    };
+    assert!(store.edit_confirmation(SLUG, &edit).await.unwrap());
+    store.close().await;
+    sign(&app, "k1", &signer("ada@example.org", "de")).await;
+    wait_for_emails(&smtp, 1).await;
+
+    clock.advance(Duration::from_secs(23 * 3600));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.count(), 1, "no reminder before the delay");
+
+    clock.advance(Duration::from_secs(2 * 3600));
+    wait_for_emails(&smtp, 2).await;
+    let reminder = smtp.get(1);
+    assert_eq!(reminder.rcpt, ["ada@example.org"]);
+    assert!(
+        reminder.subject().starts_with("Erinnerung"),
+        "{}",
+        reminder.subject()
+    );
+
+    clock.advance(Duration::from_secs(48 * 3600));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.count(), 2, "one reminder, as the organiser set");
+
+    // The reminder's own link works (it was sent 48 h ago: within its 7 days).
+    let (status, _) = follow(&app, reqwest::Method::POST, &reminder.link("confirm")).await;
+    assert_eq!(status, 200);
+    assert_eq!(app.count().await, 1);
+}
+
+#[tokio::test]
+async fn a_retry_with_the_same_key_replays_the_pending_answer_and_sends_no_second_email() {
+    let smtp = SmtpServer::start().await;
+    let clock = Clock::default();
+    let app = start(&smtp, &clock).await;
+    let body = signer("ada@example.org", "en");
+    let first = sign(&app, "k1", &body).await;
+    let again = sign(&app, "k1", &body).await;
+    assert_eq!(first, again);
+    assert_eq!(first.1["confirmation"], "pending");
+    wait_for_emails(&smtp, 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.count(), 1, "a replay is not a repeat: no second email");
+}
