@@ -15,13 +15,13 @@ use pledge_server::store::confirmation::{ConfirmationEdit, ConfirmationStore};
 use pledge_server::store::{OpenMode, SignatureStore, Store};
 use serde_json::Value;
 
+use crate::binary::{run_cli, run_cli_failing};
 use crate::helpers::{SLUG, TestApp, signature, spawn_app_with};
 use crate::receiver::wait_until;
 use smtp::SmtpServer;
 
-/// A server whose emails go to `smtp`, polling every 20 ms, retrying within 20-200 ms,
-/// going by `clock`; campaign `test-pledge` asks for confirmation.
-async fn start(smtp: &SmtpServer, clock: &Clock) -> TestApp {
+/// A server whose emails go to `smtp`, the campaign not (yet) asking for confirmation.
+async fn start_plain(smtp: &SmtpServer, clock: &Clock) -> TestApp {
     let email = EmailSettings {
         smtp: Some(SmtpSettings::parse(&smtp.url(), "Pledge <pledge@org.example>").unwrap()),
         poll_interval: Duration::from_millis(20),
@@ -33,11 +33,17 @@ async fn start(smtp: &SmtpServer, clock: &Clock) -> TestApp {
         clock: clock.clone(),
     };
     let clock = clock.clone();
-    let app = spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), move |s| {
+    spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), move |s| {
         s.email = email;
         s.abuse.clock = clock;
     })
-    .await;
+    .await
+}
+
+/// A server whose emails go to `smtp`, polling every 20 ms, retrying within 20-200 ms,
+/// going by `clock`; campaign `test-pledge` asks for confirmation.
+async fn start(smtp: &SmtpServer, clock: &Clock) -> TestApp {
+    let app = start_plain(smtp, clock).await;
     let store = SignatureStore::open(&app.db_url, OpenMode::Migrate)
         .await
         .unwrap();
@@ -303,4 +309,65 @@ async fn a_retry_with_the_same_key_replays_the_pending_answer_and_sends_no_secon
     wait_for_emails(&smtp, 1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(smtp.count(), 1, "a replay is not a repeat: no second email");
+}
+
+#[tokio::test]
+async fn campaign_edit_turns_confirmation_on_for_the_running_server() {
+    let smtp = SmtpServer::start().await;
+    let clock = Clock::default();
+    let app = start_plain(&smtp, &clock).await;
+    let (status, answer) = sign(&app, "k0", &signer("first@example.org", "en")).await;
+    assert_eq!(status, 201);
+    assert!(
+        answer.get("confirmation").is_none(),
+        "off by default: {answer}"
+    );
+    assert_eq!(app.count().await, 1);
+
+    let db = app.db_url.clone();
+    let edit = |flags: &[&str]| {
+        let mut args = vec!["campaign", "edit", SLUG];
+        args.extend_from_slice(flags);
+        args.extend_from_slice(&["--database-url", &db]);
+        args.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let args = edit(&["--confirm-email", "--confirmation-reminders", "2"]);
+    run_cli(&args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    let args = edit(&["--confirmation-reminders", "9"]);
+    let err = run_cli_failing(&args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    assert!(err.contains("--confirmation-reminders"), "{err}");
+
+    // The change reaches the running server within a second: post until it answers pending.
+    let deadline = tokio::time::Instant::now() + crate::helpers::TIMEOUT;
+    let mut i = 0;
+    let answer = loop {
+        i += 1;
+        let (_, answer) = sign(
+            &app,
+            &format!("n{i}"),
+            &signer(&format!("n{i}@example.org"), "en"),
+        )
+        .await;
+        if answer.get("confirmation").is_some() {
+            break answer;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the edit never reached the server"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(answer["confirmation"], "pending");
+    let counted = app.count().await;
+    assert_eq!(counted, i64::from(i), "the pending signature did not count");
+    wait_for_emails(&smtp, 1).await;
+    assert_eq!(smtp.get(0).rcpt, [format!("n{i}@example.org")]);
+
+    let store = SignatureStore::open(&app.db_url, OpenMode::Migrate)
+        .await
+        .unwrap();
+    let settings = store.confirmation_settings(SLUG).await.unwrap().unwrap();
+    store.close().await;
+    assert!(settings.confirm_email);
+    assert_eq!((settings.reminders, settings.reminder_hours), (2, 48));
 }
