@@ -18,6 +18,7 @@ pub mod auth;
 mod builder;
 mod charts;
 pub mod cli;
+mod confirmation;
 mod dashboard;
 mod layout;
 mod moderation;

@@ -36,6 +36,7 @@ pub(super) async fn settings_page(
     let admin = who.is_admin();
     let action = |what: &str| format!("/admin/campaigns/{slug}/{what}");
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let confirmation = super::confirmation::section(&state, &who, &slug).await?;
     Ok(page(
         &who,
         &format!("Settings of {}", c.title),
@@ -100,6 +101,7 @@ pub(super) async fn settings_page(
                 }
                 p.hint { "Fields and translations: " code { "pledge-server campaign edit --field … --translation …" } "." }
             }
+            (confirmation)
         },
     ))
 }
