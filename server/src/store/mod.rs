@@ -199,7 +199,8 @@ pub struct CountDrift {
 pub struct SignatureRecord {
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC), the same text from both stores.
     pub signed_at: String,
-    /// `signed` or `held`.
+    /// `signed`, `held`, or `unconfirmed` (awaiting the signer's confirmation by email; not
+    /// in the held list, which is for review).
     pub status: String,
     pub name: String,
     pub email: String,

@@ -556,7 +556,8 @@ impl Store for PostgresStore {
             utc_text!("signed_at"),
             ", name, email, fields_json, public, locale, source_url, consent_text, ",
             utc_text!("consent_at"),
-            ", status, consent_lang, consent_version FROM signatures WHERE campaign_id = $1 AND (NOT $2 OR status = 'held') ORDER BY id"
+            ", CASE WHEN awaiting_confirmation IS NULL THEN status ELSE 'unconfirmed' END, consent_lang, consent_version FROM signatures
+             WHERE campaign_id = $1 AND (NOT $2 OR (status = 'held' AND awaiting_confirmation IS NULL)) ORDER BY id"
         ))
         .bind(campaign_id)
         .bind(held_only)

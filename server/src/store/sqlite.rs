@@ -290,8 +290,9 @@ impl Store for SqliteStore {
         held_only: bool,
     ) -> StoreResult<Vec<SignatureRecord>> {
         let rows = sqlx::query(
-            "SELECT signed_at, name, email, fields_json, public, locale, source_url, consent_text, consent_at, status, consent_lang, consent_version FROM signatures
-             WHERE campaign_id = ? AND (? = 0 OR status = 'held') ORDER BY id",
+            "SELECT signed_at, name, email, fields_json, public, locale, source_url, consent_text, consent_at,
+                    CASE WHEN awaiting_confirmation IS NULL THEN status ELSE 'unconfirmed' END, consent_lang, consent_version FROM signatures
+             WHERE campaign_id = ? AND (? = 0 OR (status = 'held' AND awaiting_confirmation IS NULL)) ORDER BY id",
         )
         .bind(campaign_id)
         .bind(held_only)

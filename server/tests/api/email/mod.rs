@@ -94,6 +94,26 @@ async fn confirm_link_counts_the_signature_and_remove_link_withdraws_it() {
         0,
         "an unconfirmed signature does not count"
     );
+    let store = SignatureStore::open(&app.db_url, OpenMode::Migrate)
+        .await
+        .unwrap();
+    let campaign = store.campaign(SLUG).await.unwrap().unwrap();
+    let all = store.all_signatures(campaign.id).await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(
+        all[0].status, "unconfirmed",
+        "exports say it is unconfirmed"
+    );
+    assert!(
+        store.held(campaign.id).await.unwrap().is_empty(),
+        "not for review"
+    );
+    assert_eq!(
+        store.approve(campaign.id, None).await.unwrap(),
+        0,
+        "approve does not count it"
+    );
+    store.close().await;
 
     wait_for_emails(&smtp, 1).await;
     let email = smtp.get(0);
