@@ -82,6 +82,9 @@ pub async fn run(
     mut stop: watch::Receiver<bool>,
 ) {
     let Some(smtp) = settings.smtp.clone() else {
+        tracing::info!(
+            "no --smtp-url: this instance sends no confirmation email (signatures of campaigns that ask for confirmation wait in the outbox)"
+        );
         return;
     };
     let transport = match smtp.transport() {
