@@ -36,6 +36,8 @@
 //!   served with `/healthz` and `/readyz` by `routes::ops`.
 //! - [`delivery`]: the outbox worker that sends signature events to webhooks and OSDI
 //!   petitions (Action Network), and its `webhook`, `osdi` and `delivery` commands.
+//! - [`email`]: confirmation emails (double opt-in): the SMTP outbox worker and the
+//!   confirm and remove pages.
 //! - [`supporter`]: `supporter erase`, a supporter's erasure (forwarded as
 //!   `signature.withdrawn`).
 //! - [`wall`]: `LiveWalls`, the public signer walls in memory (pages of
@@ -55,6 +57,7 @@ pub(crate) mod cors;
 pub mod delivery;
 pub mod demo;
 pub mod domain;
+pub mod email;
 pub mod error;
 pub mod export;
 pub(crate) mod extract;

@@ -37,6 +37,8 @@ pub struct Settings {
     pub tls: Option<TlsFiles>,
     /// The outbox worker that sends signature events to webhooks and OSDI petitions.
     pub delivery: crate::delivery::DeliverySettings,
+    /// The outbox worker that sends confirmation emails (off without an SMTP server).
+    pub email: crate::email::EmailSettings,
 }
 
 pub struct Application {
@@ -48,6 +50,7 @@ pub struct Application {
     surface: Surface,
     metrics_listener: Option<TcpListener>,
     delivery: crate::delivery::DeliverySettings,
+    email: crate::email::EmailSettings,
     /// Held until the server stops: one server per database file.
     _lock: DatabaseLock,
 }
@@ -135,6 +138,7 @@ impl Application {
             },
             metrics_listener: None,
             delivery: settings.delivery,
+            email: settings.email,
             _lock: lock,
         })
     }
@@ -209,6 +213,7 @@ impl Application {
             surface,
             metrics_listener,
             delivery,
+            email,
             _lock,
         } = self;
         let store = state.campaigns.store().clone();
@@ -247,6 +252,13 @@ impl Application {
         tokio::spawn(crate::delivery::run(
             store.clone(),
             delivery,
+            state.shutdown.clone(),
+        ));
+        // Confirmation emails (double opt-in) over SMTP.
+        tokio::spawn(crate::email::run(
+            store.clone(),
+            email,
+            state.public_origin.to_string(),
             state.shutdown.clone(),
         ));
         // Campaign edits, state and origin changes from any process (SQLite; PostgreSQL's

@@ -67,6 +67,8 @@ pub struct EditArgs {
     #[arg(long)]
     pub keep_personal_data: bool,
     #[command(flatten)]
+    pub confirmation: crate::email::cli::ConfirmationArgs,
+    #[command(flatten)]
     pub db: Database,
 }
 
@@ -134,7 +136,8 @@ pub(super) async fn set_state(
 /// transaction; a refused edit changes nothing.
 pub(super) async fn edit(args: EditArgs) -> anyhow::Result<()> {
     let mut edit = edit_from(&args)?;
-    if edit.is_empty() {
+    let confirmation = args.confirmation.edit();
+    if edit.is_empty() && confirmation.is_empty() {
         bail!("campaign edit: give at least one flag to change (see --help)");
     }
     let store = SignatureStore::open(&args.db.database_url, OpenMode::Migrate).await?;
@@ -143,10 +146,16 @@ pub(super) async fn edit(args: EditArgs) -> anyhow::Result<()> {
             .campaign(&args.slug)
             .await?
             .with_context(|| format!("no campaign {:?}", args.slug))?;
-        edit.keep_public_marks(&current);
-        edit.check(&current)?;
-        if !store.update_campaign(&args.slug, &edit).await? {
-            bail!("no campaign {:?}", args.slug);
+        if !edit.is_empty() {
+            edit.keep_public_marks(&current);
+            edit.check(&current)?;
+            if !store.update_campaign(&args.slug, &edit).await? {
+                bail!("no campaign {:?}", args.slug);
+            }
+        }
+        if !confirmation.is_empty() {
+            use crate::store::confirmation::ConfirmationStore;
+            store.edit_confirmation(&args.slug, &confirmation).await?;
         }
         Ok(())
     }

@@ -53,6 +53,8 @@ pub struct ServeArgs {
     pub tls: TlsArgs,
     #[command(flatten)]
     pub delivery: crate::delivery::cli::DeliveryArgs,
+    #[command(flatten)]
+    pub email: crate::email::cli::EmailArgs,
 }
 
 /// Abuse controls shared by `serve` and `demo`.
@@ -236,6 +238,7 @@ pub(super) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         limits: args.limits.limits(),
         tls: args.tls.files(),
         delivery: args.delivery.settings(),
+        email: args.email.settings()?,
     };
     let mode = if args.create {
         OpenMode::Create
@@ -269,6 +272,7 @@ pub(super) async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         limits: args.limits.limits(),
         tls: args.tls.files(),
         delivery: Default::default(),
+        email: Default::default(),
     };
     let app = Application::build_with(settings, OpenMode::Create)
         .await

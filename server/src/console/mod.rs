@@ -21,6 +21,7 @@ pub mod auth;
 mod builder;
 mod charts;
 pub mod cli;
+mod confirmation;
 mod content;
 mod controls;
 mod create;

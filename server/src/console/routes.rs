@@ -78,6 +78,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(settings::settings_page),
         )
         .route("/admin/campaigns/{slug}/edit", post(settings::edit))
+        .route(
+            "/admin/campaigns/{slug}/confirmation",
+            post(super::confirmation::save),
+        )
         .route("/admin/campaigns/{slug}/state", post(settings::set_state))
         .route(
             "/admin/campaigns/{slug}/origins",

@@ -36,12 +36,14 @@ pub(super) async fn settings_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Markup, ConsoleError> {
     let c = campaign(&state, &slug).await?;
+    let confirmation = super::confirmation::section(&state, &who, &slug).await?;
     Ok(settings_markup(
         &who,
         &c,
         q.get("done").map(String::as_str),
         None,
         &Problems::new(),
+        confirmation,
     ))
 }
 
@@ -52,6 +54,7 @@ fn settings_markup(
     done: Option<&str>,
     typed: Option<&FormFields>,
     problems: &Problems,
+    confirmation: Markup,
 ) -> Markup {
     let slug = &c.slug;
     let admin = who.is_admin();
@@ -118,6 +121,7 @@ fn settings_markup(
                 }
                 p.hint { "Fields and translations: " a href={ "/admin/campaigns/" (slug) "/content" } { "their own page" } "." }
             }
+            (confirmation)
         },
     )
 }
@@ -237,7 +241,9 @@ pub(super) async fn edit(
             .or_insert_with(|| sentence(&e.reason));
     }
     if !problems.is_empty() {
-        let mut r = settings_markup(&who, &c, None, Some(&form), &problems).into_response();
+        let confirmation = super::confirmation::section(&state, &who, &slug).await?;
+        let mut r =
+            settings_markup(&who, &c, None, Some(&form), &problems, confirmation).into_response();
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(r);
     }

@@ -91,7 +91,8 @@ pub fn app_with(state: AppState, surface: Surface) -> Router {
         .route("/embed/{campaign}", get(embed::page))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .merge(crate::console::router(state.clone()));
+        .merge(crate::console::router(state.clone()))
+        .merge(crate::email::pages::router());
     if surface.metrics {
         router = router.route("/metrics", get(ops::metrics));
     }

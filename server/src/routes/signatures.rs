@@ -62,16 +62,21 @@ pub async fn create(
         }),
         network_hash: network_hash.as_deref(),
         hold: abuse.hold_check(),
+        confirm_email: campaign.confirm_email,
     };
     let outcome = state
         .campaigns
         .store()
         .sign(campaign.id, &key, &request_hash(&request), &signature, ctx)
         .await?;
-    let answer = Answer::of(outcome, campaign.reveal_already_signed)?;
+    let answer = if campaign.confirm_email {
+        Answer::awaiting_confirmation(outcome)?
+    } else {
+        Answer::of(outcome, campaign.reveal_already_signed)?
+    };
     match outcome {
         SignOutcome::Signed { count } => live.publish(count),
-        SignOutcome::Held { .. } => {
+        SignOutcome::Held { .. } if !campaign.confirm_email => {
             tracing::info!(campaign = %campaign.slug, "signature held for review");
         }
         _ => {}
@@ -87,6 +92,8 @@ pub async fn create(
 struct Answer {
     already_signed: bool,
     count: i64,
+    /// The campaign asks for confirmation by email: `"confirmation": "pending"`.
+    confirmation_pending: bool,
 }
 
 impl Answer {
@@ -96,6 +103,7 @@ impl Answer {
                 Self {
                     already_signed: true,
                     count,
+                    confirmation_pending: false,
                 }
             } else {
                 Self::signed(count + 1)
@@ -122,7 +130,27 @@ impl Answer {
         Self {
             already_signed: false,
             count,
+            confirmation_pending: false,
         }
+    }
+
+    /// In a campaign that asks for confirmation by email every accepted post gets the same
+    /// answer, new or repeated (the email tells the signer which it was): `201 signed`, the
+    /// public count, and `"confirmation": "pending"`. The campaign's
+    /// `reveal_already_signed` does not apply.
+    fn awaiting_confirmation(outcome: SignOutcome) -> Result<Self, ApiError> {
+        let count = match outcome {
+            SignOutcome::Signed { count }
+            | SignOutcome::Held { count }
+            | SignOutcome::AlreadySigned { count }
+            | SignOutcome::Replayed { count, .. } => count,
+            SignOutcome::KeyReused => return Err(ApiError::IdempotencyKeyReused),
+            SignOutcome::ProofReplayed => return Err(ApiError::ProofReplayed),
+        };
+        Ok(Self {
+            confirmation_pending: true,
+            ..Self::signed(count)
+        })
     }
 }
 
@@ -133,7 +161,12 @@ impl IntoResponse for Answer {
         } else {
             (StatusCode::CREATED, "signed")
         };
-        (status, Json(json!({ "status": word, "count": self.count }))).into_response()
+        let body = if self.confirmation_pending {
+            json!({ "status": word, "count": self.count, "confirmation": "pending" })
+        } else {
+            json!({ "status": word, "count": self.count })
+        };
+        (status, Json(body)).into_response()
     }
 }
 

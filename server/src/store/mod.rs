@@ -18,6 +18,9 @@ use std::time::Duration;
 
 use crate::domain::{FieldDefinition, IdempotencyKey, NewCampaign, NewSignature, ShownConsent};
 
+pub mod confirmation;
+mod confirmation_postgres;
+mod confirmation_sqlite;
 pub mod console;
 mod console_postgres;
 mod console_sqlite;
@@ -78,6 +81,8 @@ pub struct Campaign {
     pub min_fill_seconds: u32,
     /// Answer a repeated email `200 already_signed` instead of like a new signature.
     pub reveal_already_signed: bool,
+    /// New signatures wait for the signer to confirm by email (double opt-in).
+    pub confirm_email: bool,
     /// Whether and when opted-in signers appear on the public wall.
     pub public_names: crate::domain::PublicNames,
 }
@@ -149,6 +154,9 @@ pub struct SignContext<'a> {
     pub network_hash: Option<&'a str>,
     /// Applied when there is a `network_hash`; `None` = never hold.
     pub hold: Option<HoldCheck<'a>>,
+    /// The campaign asks for confirmation by email: a new signature is stored awaiting it
+    /// (as `Held`, not counted), a repeated one queues an email to its signer.
+    pub confirm_email: bool,
 }
 
 /// What a signature attempt came to.
@@ -191,7 +199,8 @@ pub struct CountDrift {
 pub struct SignatureRecord {
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC), the same text from both stores.
     pub signed_at: String,
-    /// `signed` or `held`.
+    /// `signed`, `held`, or `unconfirmed` (awaiting the signer's confirmation by email; not
+    /// in the held list, which is for review).
     pub status: String,
     pub name: String,
     pub email: String,

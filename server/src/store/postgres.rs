@@ -112,7 +112,7 @@ macro_rules! key_expired {
 macro_rules! select_campaigns {
     ($tail:literal) => {
         concat!(
-            "SELECT id, slug, title, body, goal, signature_count, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed, public_names, state, origin_mode, to_char(closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), retention_days FROM campaigns",
+            "SELECT id, slug, title, body, goal, signature_count, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed, public_names, state, origin_mode, to_char(closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), retention_days, confirm_email FROM campaigns",
             $tail
         )
     };
@@ -444,9 +444,11 @@ impl Store for PostgresStore {
             }
             _ => false,
         };
+        let awaiting = super::confirmation::awaiting(ctx.confirm_email, held);
+        let held = held || ctx.confirm_email;
         let inserted = sqlx::query(
-            "INSERT INTO signatures (campaign_id, name, email, email_normalised, fields_json, public, locale, source_url, consent_text, consent_lang, consent_version, status, network_hash, consent_at, signed_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now(), now())
+            "INSERT INTO signatures (campaign_id, name, email, email_normalised, fields_json, public, locale, source_url, consent_text, consent_lang, consent_version, status, network_hash, awaiting_confirmation, consent_at, signed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now(), now())
              ON CONFLICT (campaign_id, email_normalised) DO NOTHING",
         )
         .bind(campaign_id)
@@ -462,10 +464,18 @@ impl Store for PostgresStore {
         .bind(&sig.consent.version)
         .bind(if held { "held" } else { "signed" })
         .bind(ctx.network_hash)
+        .bind(awaiting)
         .execute(&mut *tx)
         .await?
         .rows_affected()
             == 1;
+        if !inserted && ctx.confirm_email {
+            sqlx::query(super::confirmation::QUEUE_REPEAT_POSTGRES)
+                .bind(campaign_id)
+                .bind(sig.email.normalised())
+                .execute(&mut *tx)
+                .await?;
+        }
         let count: i64 = if inserted && !held {
             let count = sqlx::query_scalar("UPDATE campaigns SET signature_count = signature_count + 1 WHERE id = $1 RETURNING signature_count")
                 .bind(campaign_id)
@@ -480,7 +490,12 @@ impl Store for PostgresStore {
                 .await?
         };
         // A held signature's sender was told it counted; a retry must hear the same.
-        let answered_count = if inserted && held { count + 1 } else { count };
+        // One awaiting confirmation is told the plain count, as a repeat is.
+        let answered_count = if inserted && held && awaiting.is_none() {
+            count + 1
+        } else {
+            count
+        };
         sqlx::query("UPDATE idempotency_keys SET response_status = $3, response_count = $4 WHERE campaign_id = $1 AND key = $2")
             .bind(campaign_id)
             .bind(key.as_ref())
@@ -544,7 +559,8 @@ impl Store for PostgresStore {
             utc_text!("signed_at"),
             ", name, email, fields_json, public, locale, source_url, consent_text, ",
             utc_text!("consent_at"),
-            ", status, consent_lang, consent_version FROM signatures WHERE campaign_id = $1 AND (NOT $2 OR status = 'held') ORDER BY id"
+            ", CASE WHEN awaiting_confirmation IS NULL THEN status ELSE 'unconfirmed' END, consent_lang, consent_version FROM signatures
+             WHERE campaign_id = $1 AND (NOT $2 OR (status = 'held' AND awaiting_confirmation IS NULL)) ORDER BY id"
         ))
         .bind(campaign_id)
         .bind(held_only)
@@ -574,7 +590,7 @@ impl Store for PostgresStore {
         let mut tx = self.pool.begin().await?;
         let moved = sqlx::query(
             "UPDATE signatures SET status = 'signed' WHERE campaign_id = $1 AND status = 'held'
-             AND ($2::TEXT IS NULL OR email_normalised = $2)",
+             AND awaiting_confirmation IS NULL AND ($2::TEXT IS NULL OR email_normalised = $2)",
         )
         .bind(campaign_id)
         .bind(email_normalised)
@@ -724,6 +740,7 @@ fn campaign_from_row(r: &PgRow) -> StoreResult<Campaign> {
         retention_days: r
             .try_get::<Option<i64>, _>(20)?
             .and_then(|d| u32::try_from(d).ok()),
+        confirm_email: r.try_get(21)?,
         translations: BTreeMap::new(),
     })
 }

@@ -47,7 +47,7 @@ macro_rules! key_expired {
 macro_rules! select_campaigns {
     ($tail:literal) => {
         concat!(
-            "SELECT id, slug, title, body, goal, signature_count, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed, public_names, state, origin_mode, closed_at, retention_days FROM campaigns",
+            "SELECT id, slug, title, body, goal, signature_count, fields_json, consent_text, privacy_url, share_url, allow_public_names, languages_json, allowed_origins_json, pow_maxnumber, min_fill_seconds, reveal_already_signed, public_names, state, origin_mode, closed_at, retention_days, confirm_email FROM campaigns",
             $tail
         )
     };
@@ -267,7 +267,7 @@ impl Store for SqliteStore {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let moved = sqlx::query(
             "UPDATE signatures SET status = 'signed' WHERE campaign_id = ? AND status = 'held'
-             AND (? IS NULL OR email_normalised = ?)",
+             AND awaiting_confirmation IS NULL AND (? IS NULL OR email_normalised = ?)",
         )
         .bind(campaign_id)
         .bind(email_normalised)
@@ -290,8 +290,9 @@ impl Store for SqliteStore {
         held_only: bool,
     ) -> StoreResult<Vec<SignatureRecord>> {
         let rows = sqlx::query(
-            "SELECT signed_at, name, email, fields_json, public, locale, source_url, consent_text, consent_at, status, consent_lang, consent_version FROM signatures
-             WHERE campaign_id = ? AND (? = 0 OR status = 'held') ORDER BY id",
+            "SELECT signed_at, name, email, fields_json, public, locale, source_url, consent_text, consent_at,
+                    CASE WHEN awaiting_confirmation IS NULL THEN status ELSE 'unconfirmed' END, consent_lang, consent_version FROM signatures
+             WHERE campaign_id = ? AND (? = 0 OR (status = 'held' AND awaiting_confirmation IS NULL)) ORDER BY id",
         )
         .bind(campaign_id)
         .bind(held_only)
@@ -416,6 +417,7 @@ fn campaign_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<Campaign> {
             .map_err(StoreError::Corrupt)?,
         closed_at: r.try_get(19)?,
         retention_days: r.try_get(20)?,
+        confirm_email: r.try_get(21)?,
         translations: Default::default(),
     })
 }
@@ -545,9 +547,11 @@ async fn sign_statements(
         }
         _ => false,
     };
+    let awaiting = super::confirmation::awaiting(ctx.confirm_email, held);
+    let held = held || ctx.confirm_email;
     let inserted = sqlx::query(
-        "INSERT INTO signatures (campaign_id, name, email, email_normalised, fields_json, public, locale, source_url, consent_text, consent_lang, consent_version, status, network_hash, consent_at, signed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        "INSERT INTO signatures (campaign_id, name, email, email_normalised, fields_json, public, locale, source_url, consent_text, consent_lang, consent_version, status, network_hash, awaiting_confirmation, consent_at, signed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
          ON CONFLICT (campaign_id, email_normalised) DO NOTHING",
     )
     .bind(campaign_id)
@@ -563,10 +567,18 @@ async fn sign_statements(
     .bind(&sig.consent.version)
     .bind(if held { "held" } else { "signed" })
     .bind(ctx.network_hash)
+    .bind(awaiting)
     .execute(&mut *conn)
     .await?
     .rows_affected()
         == 1;
+    if !inserted && ctx.confirm_email {
+        sqlx::query(super::confirmation::QUEUE_REPEAT_SQLITE)
+            .bind(campaign_id)
+            .bind(sig.email.normalised())
+            .execute(&mut *conn)
+            .await?;
+    }
     let count: i64 = if inserted && !held {
         sqlx::query_scalar("UPDATE campaigns SET signature_count = signature_count + 1 WHERE id = ? RETURNING signature_count")
             .bind(campaign_id)
@@ -579,7 +591,12 @@ async fn sign_statements(
             .await?
     };
     // A held signature's sender was told it counted; a retry must hear the same.
-    let answered_count = if inserted && held { count + 1 } else { count };
+    // One awaiting confirmation is told the plain count, as a repeat is.
+    let answered_count = if inserted && held && awaiting.is_none() {
+        count + 1
+    } else {
+        count
+    };
     sqlx::query("INSERT INTO idempotency_keys (campaign_id, key, request_hash, response_status, response_count) VALUES (?, ?, ?, ?, ?)")
         .bind(campaign_id)
         .bind(key.as_ref())

@@ -70,6 +70,7 @@ async fn create_list_sign_export_round_trip() {
         limits: Default::default(),
         tls: None,
         delivery: Default::default(),
+        email: Default::default(),
     };
     let app = pledge_server::Application::build(settings).await.unwrap();
     let base = format!("{}/api/v1/campaigns/cli-pledge", app.origin());

@@ -147,6 +147,7 @@ async fn start(
         limits: Default::default(),
         tls: None,
         delivery: Default::default(),
+        email: Default::default(),
     };
     configure(&mut settings);
     if on_postgres() && settings.abuse.secret_key.is_none() {

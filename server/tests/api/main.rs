@@ -14,6 +14,7 @@ mod console;
 mod cors;
 mod crash;
 mod deliveries;
+mod email;
 mod email_rule;
 mod errors;
 mod faults;

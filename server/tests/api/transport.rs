@@ -36,6 +36,7 @@ impl Server {
             limits,
             tls,
             delivery: Default::default(),
+            email: Default::default(),
         };
         let app = Application::build(settings).await.expect("app builds");
         create_test_campaign(app.store(), SLUG, 0, 0).await;

@@ -319,3 +319,53 @@ async fn console_partners_lists_refused_sites_to_allow_in_one_click() {
         "https://new-artist.example"
     );
 }
+
+#[tokio::test]
+async fn console_admin_turns_on_confirmation_email_and_a_moderator_cannot() {
+    let app = spawn_app().await;
+    let admin = organiser(&app, "admin@example.org", "admin").await;
+    let moderator = organiser(&app, "mod@example.org", "moderator").await;
+    let path = format!("/admin/campaigns/{SLUG}/confirmation");
+    fn form(csrf: &str) -> Vec<(&'static str, &str)> {
+        vec![
+            ("csrf", csrf),
+            ("confirm_email", "on"),
+            ("reminders", "2"),
+            ("reminder_hours", "24"),
+        ]
+    }
+    let r = post_form(&app, &path, Some(&moderator.cookie), &form(&moderator.csrf)).await;
+    assert_eq!(r.status(), 403);
+    let bad = [
+        ("csrf", admin.csrf.as_str()),
+        ("reminders", "9"),
+        ("reminder_hours", "24"),
+    ];
+    let r = post_form(&app, &path, Some(&admin.cookie), &bad).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("reminders"));
+
+    let r = post_form(&app, &path, Some(&admin.cookie), &form(&admin.csrf)).await;
+    assert_eq!(r.status(), 303);
+    let page = get(
+        &app,
+        &format!("/admin/campaigns/{SLUG}/settings"),
+        Some(&admin.cookie),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        page.contains(r#"name="confirm_email" type="checkbox" value="on" checked"#),
+        "{page}"
+    );
+    // At once: the next signature waits for its confirmation.
+    let r = app
+        .post_signature("console-confirm-1", &signature("a@example.org"))
+        .await;
+    assert_eq!(r.status(), 201);
+    let answer: Value = r.json().await.unwrap();
+    assert_eq!(answer["confirmation"], "pending");
+    assert_eq!(app.count().await, 0);
+}

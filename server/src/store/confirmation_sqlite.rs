@@ -1,0 +1,276 @@
+//! [`ConfirmationStore`] on SQLite: writes under the store's write gate and `BEGIN
+//! IMMEDIATE`, so a lease or a confirmation is taken atomically.
+
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use super::confirmation::{
+    ConfirmationEdit, ConfirmationSettings, ConfirmationStore, Confirmed, EmailFailure, EmailKind,
+    LeasedEmail, NewToken, TokenInfo, TokenPurpose,
+};
+use super::{SqliteStore, StoreResult};
+
+impl ConfirmationStore for SqliteStore {
+    async fn confirmation_settings(&self, slug: &str) -> StoreResult<Option<ConfirmationSettings>> {
+        let row = sqlx::query(
+            "SELECT confirm_email, confirm_reminders, confirm_reminder_hours FROM campaigns WHERE slug = ?",
+        )
+        .bind(slug)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(ConfirmationSettings {
+                confirm_email: r.try_get(0)?,
+                reminders: r.try_get(1)?,
+                reminder_hours: r.try_get(2)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn edit_confirmation(&self, slug: &str, edit: &ConfirmationEdit) -> StoreResult<bool> {
+        let _writer = self.write_gate.lock().await;
+        let done = sqlx::query(
+            "UPDATE campaigns SET confirm_email = COALESCE(?1, confirm_email),
+                 confirm_reminders = COALESCE(?2, confirm_reminders),
+                 confirm_reminder_hours = COALESCE(?3, confirm_reminder_hours)
+             WHERE slug = ?4",
+        )
+        .bind(edit.confirm_email)
+        .bind(edit.reminders)
+        .bind(edit.reminder_hours)
+        .bind(slug)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn lease_due_emails(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<LeasedEmail>> {
+        // A plain read first: an idle outbox costs no write lock.
+        let due: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM email_outbox WHERE state = 'pending' AND next_attempt_at <= ?1
+               AND (lease_until IS NULL OR lease_until < ?1) LIMIT 1",
+        )
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
+        let _writer = self.write_gate.lock().await;
+        let until = now_ms.saturating_add(lease_ms);
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(
+            "UPDATE email_outbox SET lease_owner = ?3, lease_until = ?4 WHERE id IN (
+                 SELECT id FROM email_outbox WHERE state = 'pending' AND next_attempt_at <= ?1
+                   AND (lease_until IS NULL OR lease_until < ?1) ORDER BY id LIMIT ?2)",
+        )
+        .bind(now_ms)
+        .bind(limit)
+        .bind(owner)
+        .bind(until)
+        .execute(&mut *tx)
+        .await?;
+        let rows = sqlx::query(
+            "SELECT o.id, o.kind, o.attempts, s.id, s.name, s.email, s.locale,
+                    s.awaiting_confirmation IS NOT NULL, c.slug,
+                    COALESCE((SELECT t.title FROM campaign_translations t
+                              WHERE t.campaign_id = c.id AND t.lang = s.locale), c.title)
+             FROM email_outbox o JOIN signatures s ON s.id = o.signature_id
+             JOIN campaigns c ON c.id = s.campaign_id
+             WHERE o.lease_owner = ? AND o.lease_until = ? AND o.state = 'pending' ORDER BY o.id",
+        )
+        .bind(owner)
+        .bind(until)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        rows.iter().map(leased_from_row).collect()
+    }
+
+    async fn add_tokens(&self, signature_id: i64, tokens: &[NewToken]) -> StoreResult<()> {
+        let _writer = self.write_gate.lock().await;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for t in tokens {
+            sqlx::query(
+                "INSERT INTO email_tokens (token_hash, signature_id, purpose, expires_at) VALUES (?, ?, ?, ?)",
+            )
+            .bind(&t.hash)
+            .bind(signature_id)
+            .bind(t.purpose.as_str())
+            .bind(t.expires_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn email_sent(&self, outbox_id: i64, owner: &str, now_ms: i64) -> StoreResult<()> {
+        let _writer = self.write_gate.lock().await;
+        sqlx::query(
+            "UPDATE email_outbox SET state = 'sent', sent_at = ?1, attempts = attempts + 1,
+                 last_error = NULL, lease_owner = NULL, lease_until = NULL
+             WHERE id = ?2 AND lease_owner = ?3 AND state = 'pending'",
+        )
+        .bind(now_ms)
+        .bind(outbox_id)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn email_failed(
+        &self,
+        outbox_id: i64,
+        owner: &str,
+        f: &EmailFailure<'_>,
+    ) -> StoreResult<bool> {
+        let _writer = self.write_gate.lock().await;
+        let state: Option<String> = sqlx::query_scalar(
+            "UPDATE email_outbox SET
+                 attempts = attempts + 1,
+                 last_error = ?1,
+                 first_failed_at = COALESCE(first_failed_at, ?2),
+                 next_attempt_at = ?3,
+                 state = CASE WHEN COALESCE(first_failed_at, ?2) <= ?4 THEN 'parked' ELSE 'pending' END,
+                 lease_owner = NULL, lease_until = NULL
+             WHERE id = ?5 AND lease_owner = ?6 AND state = 'pending'
+             RETURNING state",
+        )
+        .bind(f.error)
+        .bind(f.now_ms)
+        .bind(f.next_attempt_at)
+        .bind(f.now_ms.saturating_sub(f.retry_window_ms))
+        .bind(outbox_id)
+        .bind(owner)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(state.as_deref() == Some("parked"))
+    }
+
+    async fn queue_reminders(&self, now_ms: i64) -> StoreResult<u64> {
+        let _writer = self.write_gate.lock().await;
+        let done = sqlx::query(
+            "INSERT INTO email_outbox (signature_id, kind)
+             SELECT s.id, 'reminder' FROM signatures s JOIN campaigns c ON c.id = s.campaign_id
+             WHERE s.awaiting_confirmation IS NOT NULL AND c.confirm_reminders > 0 AND c.state = 'open'
+               AND NOT EXISTS (SELECT 1 FROM email_outbox o WHERE o.signature_id = s.id AND o.state = 'pending')
+               AND (SELECT COUNT(*) FROM email_outbox o WHERE o.signature_id = s.id AND o.kind = 'reminder') < c.confirm_reminders
+               AND (SELECT MAX(o.sent_at) FROM email_outbox o WHERE o.signature_id = s.id)
+                   <= ?1 - c.confirm_reminder_hours * 3600000",
+        )
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn token(&self, hash: &str, purpose: TokenPurpose) -> StoreResult<Option<TokenInfo>> {
+        let row = sqlx::query(
+            "SELECT s.locale, COALESCE((SELECT tr.title FROM campaign_translations tr
+                     WHERE tr.campaign_id = c.id AND tr.lang = s.locale), c.title),
+                    t.used_at IS NOT NULL OR s.awaiting_confirmation IS NULL, t.expires_at
+             FROM email_tokens t JOIN signatures s ON s.id = t.signature_id
+             JOIN campaigns c ON c.id = s.campaign_id
+             WHERE t.token_hash = ? AND t.purpose = ?",
+        )
+        .bind(hash)
+        .bind(purpose.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(TokenInfo {
+                locale: r.try_get(0)?,
+                campaign_title: r.try_get(1)?,
+                used: r.try_get(2)?,
+                expires_at: r.try_get(3)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn confirm(&self, hash: &str, now_ms: i64) -> StoreResult<Confirmed> {
+        let _writer = self.write_gate.lock().await;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let row = sqlx::query(
+            "SELECT t.signature_id, t.expires_at, t.used_at IS NOT NULL, s.awaiting_confirmation, s.campaign_id
+             FROM email_tokens t JOIN signatures s ON s.id = t.signature_id
+             WHERE t.token_hash = ? AND t.purpose = 'confirm'",
+        )
+        .bind(hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(r) = row else {
+            return Ok(Confirmed::Unknown);
+        };
+        let (signature_id, expires_at, used): (i64, Option<i64>, bool) =
+            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+        let awaiting: Option<String> = r.try_get(3)?;
+        let campaign_id: i64 = r.try_get(4)?;
+        let Some(becomes) = awaiting.filter(|_| !used) else {
+            return Ok(Confirmed::Already);
+        };
+        if expires_at.is_some_and(|e| e <= now_ms) {
+            return Ok(Confirmed::Expired);
+        }
+        sqlx::query(
+            "UPDATE signatures SET status = awaiting_confirmation, awaiting_confirmation = NULL WHERE id = ?",
+        )
+        .bind(signature_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE email_tokens SET used_at = ? WHERE token_hash = ?")
+            .bind(now_ms)
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?;
+        let count = if becomes == "signed" {
+            Some(
+                sqlx::query_scalar::<_, i64>(
+                    "UPDATE campaigns SET signature_count = signature_count + 1 WHERE id = ? RETURNING signature_count",
+                )
+                .bind(campaign_id)
+                .fetch_one(&mut *tx)
+                .await?,
+            )
+        } else {
+            None
+        };
+        tx.commit().await?;
+        Ok(Confirmed::Now { campaign_id, count })
+    }
+
+    async fn removal_target(&self, hash: &str) -> StoreResult<Option<(String, String)>> {
+        let row = sqlx::query(
+            "SELECT c.slug, s.email_normalised FROM email_tokens t JOIN signatures s ON s.id = t.signature_id
+             JOIN campaigns c ON c.id = s.campaign_id WHERE t.token_hash = ? AND t.purpose = 'remove'",
+        )
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    }
+}
+
+fn leased_from_row(r: &SqliteRow) -> StoreResult<LeasedEmail> {
+    Ok(LeasedEmail {
+        outbox_id: r.try_get(0)?,
+        kind: EmailKind::parse(&r.try_get::<String, _>(1)?)?,
+        attempts: r.try_get(2)?,
+        signature_id: r.try_get(3)?,
+        name: r.try_get(4)?,
+        email: r.try_get(5)?,
+        locale: r.try_get(6)?,
+        awaiting: r.try_get(7)?,
+        campaign_slug: r.try_get(8)?,
+        campaign_title: r.try_get(9)?,
+    })
+}
