@@ -2,7 +2,7 @@
 //! problem before the round trip, worded per field. Pure Rust: tested on the host.
 
 use crate::campaign::{Campaign, FieldKind, FieldSpec};
-use crate::i18n::{Strings, fill};
+use crate::i18n::{Strings, category, fill};
 
 /// Why a value is not accepted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,18 +140,22 @@ pub fn label_of<'a>(s: &'a Strings, campaign: &'a Campaign, key: &'a str) -> &'a
     }
 }
 
-/// "Email: enter an address like name@example.org".
+/// "Email: enter an address like name@example.org", worded by the language's `field_error`
+/// template.
 pub fn message(s: &Strings, label: &str, p: Problem) -> String {
     let reason = match p {
         Problem::Required => s.err_required.to_owned(),
-        Problem::TooLong(n) => fill(s.err_too_long, &n.to_string()),
+        Problem::TooLong(n) => fill(
+            s.too_long_template(&category(n as u64, s.tag)),
+            &n.to_string(),
+        ),
         Problem::Control => s.err_control.to_owned(),
         Problem::Email => s.err_email.to_owned(),
         Problem::NotAnOption => s.err_option.to_owned(),
         Problem::Country => s.err_country.to_owned(),
         Problem::Consent => s.err_consent.to_owned(),
     };
-    format!("{}: {reason}", label.trim_end_matches(':'))
+    s.field_error(label, &reason)
 }
 
 #[cfg(test)]
