@@ -16,8 +16,8 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-loading = import(new URL("pledge_widget-8ca5dc77.js", base).href).then(function (m) {
-return m.default({ module_or_path: new URL("pledge_widget-f128379a.wasm", base).href }).then(function () { return m; });
+loading = import(new URL("pledge_widget-b5265dc3.js", base).href).then(function (m) {
+return m.default({ module_or_path: new URL("pledge_widget-d9b851fa.wasm", base).href }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
 }
