@@ -16,8 +16,8 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-loading = import(new URL("pledge_widget-b5265dc3.js", base).href).then(function (m) {
-return m.default({ module_or_path: new URL("pledge_widget-d9b851fa.wasm", base).href }).then(function () { return m; });
+loading = import(new URL("pledge_widget-ccd47553.js", base).href).then(function (m) {
+return m.default({ module_or_path: new URL("pledge_widget-03b3b2c3.wasm", base).href }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
 }

@@ -132,9 +132,9 @@ pub struct UiMessages {
 }
 
 /// Turns an error outcome into words, all in the visitor's language: a 422 reason is
-/// re-worded by the local rules when they agree, else it is `err_invalid` ("check this
-/// entry"); a refusal is worded by its code ([`refusal`]). The server's English message never
-/// reaches the visitor. `retrying` = a 429 will be retried automatically.
+/// re-worded by the local rules when they agree, else it is the server's (English) reason for
+/// an English reader and `err_invalid` ("check this entry") for any other; a refusal is worded
+/// by its code ([`refusal`]). `retrying` = a 429 will be retried automatically.
 pub fn ui_messages(
     s: &Strings,
     campaign: &Campaign,
@@ -148,10 +148,17 @@ pub fn ui_messages(
             let local = check_form(campaign, input);
             let fields = server
                 .iter()
-                .map(|(key, _)| {
+                .map(|(key, reason)| {
                     let label = label_of(s, campaign, key);
+                    // The server's reasons are English (docs/api.md): shown as they are only
+                    // to a visitor reading English, never inside a translated sentence.
+                    let reason = if s.tag.starts_with("en") {
+                        reason
+                    } else {
+                        s.err_invalid
+                    };
                     let text = local.iter().find(|(k, _)| k == key).map_or_else(
-                        || s.field_error(label, s.err_invalid),
+                        || s.field_error(label, reason),
                         |(_, p)| message(s, label, *p),
                     );
                     (key.clone(), text)
@@ -205,7 +212,9 @@ mod tests {
     use crate::i18n::{EN, Strings};
 
     fn es() -> Strings {
-        EN.with_file(include_str!("locales/es.txt"))
+        let mut s = EN.with_file(include_str!("locales/es.txt"));
+        s.tag = "es";
+        s
     }
 
     fn body(fields: &[(&str, &str)]) -> Option<ReplyBody> {
@@ -307,6 +316,9 @@ mod tests {
             ("fields.x".into(), "fields.x: revisa este dato".into())
         );
         assert_eq!(ui.banner.as_deref(), Some(es().fix_fields));
+        // An English reader gets the server's own (English) reason.
+        let ui = ui_messages(&EN, &Campaign::default(), &input, &out, false);
+        assert_eq!(ui.fields[1], ("fields.x".into(), "fields.x: no".into()));
     }
 
     #[test]

@@ -69,13 +69,11 @@ test('a refusal is told in the visitor language, never with the server English m
     body.website = 'http://spam.example';
     await route.continue({ postData: JSON.stringify(body) });
   });
-  const answers = [];
-  page.on('response', async (r) => { if (r.url().endsWith('/signatures')) answers.push(await r.json()); });
   const w = await openWidget(page, stack, { lang: 'fr' });
   await fillById(w, { email: 'refus@example.org' });
+  const answer = page.waitForResponse((r) => r.url().endsWith('/signatures'));
   await submitButton(w).click();
-  const alert = w.locator('.banner');
-  await expect(alert).toHaveText('Cette signature n’a pas pu être acceptée.');
-  expect(answers.map((a) => a.error)).toEqual(['rejected']);
-  expect(answers[0].message).toBe('This signature could not be accepted.');
+  const body = await (await answer).json();
+  expect(body).toMatchObject({ error: 'rejected', message: 'This signature could not be accepted.' });
+  await expect(w.locator('.banner')).toHaveText('Cette signature n’a pas pu être acceptée.');
 });
