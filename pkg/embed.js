@@ -16,9 +16,9 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-var wasm = fetch(new URL("pledge_widget-a7ac2b48.wasm", base).href);
+var wasm = fetch(new URL("pledge_widget-c3203f35.wasm", base).href);
 wasm.catch(function () {  });
-loading = import(new URL("pledge_widget-346aec1d.js", base).href).then(function (m) {
+loading = import(new URL("pledge_widget-7f059312.js", base).href).then(function (m) {
 return m.default({ module_or_path: wasm }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
@@ -39,7 +39,7 @@ OPTS.forEach(function (k) {
 var v = options[k];
 if (v != null) opts[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
 });
-opts.locales = new URL("locales/", base).href + " ar-6647d20e de-c812afce es-f32833b5 fr-dcf631fd ht-7559feb6 it-cf5d55f1 ko-4e9756a4 pt-75c03835 tl-353f5adb vi-598640e6 zh-6d13886b";
+opts.locales = new URL("locales/", base).href + " ar-43bd42bd de-1f6fbf5b es-e9642993 fr-45eef931 ht-b3e36b4a it-eb0913eb ko-76370587 pt-e1898268 tl-23b6f4d2 vi-8ffceac5 zh-hant-029a6334 zh-f18fc71a";
 Object.keys(CALLBACKS).forEach(function (name) {
 var cb = options[CALLBACKS[name]];
 if (typeof cb !== "function") return;
@@ -79,8 +79,8 @@ root.adoptedStyleSheets = [sheet];
 root.appendChild(shown);
 var url = localeUrl(opts.lang);
 if (url) fetch(url).then(function (r) { return r.ok ? r.text() : ""; }).then(function (t) {
-var m = /^misconfigured=(.*)$/m.exec(t);
-if (m) shown.textContent = m[1];
+var m = t.split("\n")[4];
+if (m) shown.textContent = m;
 }).catch(function () {});
 emit(element, "error", { campaign: opts.campaign, code: "load_failed", message: msg });
 }
@@ -91,10 +91,11 @@ return handle;
 function localeUrl(lang) {
 var wanted = [lang, document.documentElement.lang].concat(navigator.languages || []);
 for (var i = 0; i < wanted.length; i++) {
-var l = String(wanted[i] || "").split("-")[0].toLowerCase();
-if (l === "fil") l = "tl";
+var p = String(wanted[i] || "").toLowerCase().split("-");
+var l = p[0] === "fil" ? "tl" : p[0];
 if (l === "en") return null;
-var stem = /^[a-z]{2,3}$/.test(l) && " ar-6647d20e de-c812afce es-f32833b5 fr-dcf631fd ht-7559feb6 it-cf5d55f1 ko-4e9756a4 pt-75c03835 tl-353f5adb vi-598640e6 zh-6d13886b ".match(new RegExp(" (" + l + "-[0-9a-f]+) "));
+if (l === "zh" && /^(hant|tw|hk|mo)$/.test(p[1])) l = "zh-hant";
+var stem = /^[a-z]{2,3}(-hant)?$/.test(l) && " ar-43bd42bd de-1f6fbf5b es-e9642993 fr-45eef931 ht-b3e36b4a it-eb0913eb ko-76370587 pt-e1898268 tl-23b6f4d2 vi-8ffceac5 zh-hant-029a6334 zh-f18fc71a ".match(new RegExp(" (" + l + "-[0-9a-f]{8}) "));
 if (stem) return new URL("locales/" + stem[1] + ".txt", base).href;
 }
 return null;

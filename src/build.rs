@@ -18,12 +18,17 @@ fn main() {
         let css = fs::read_to_string(&src).expect("the stylesheets are readable");
         fs::write(out.join(format!("{name}.min.css")), minify(&css)).expect("OUT_DIR is writable");
     }
-    fs::write(out.join("en.rs"), english()).expect("OUT_DIR is writable");
+    let (blank, wire) = english();
+    fs::write(out.join("blank.rs"), blank).expect("OUT_DIR is writable");
+    fs::write(out.join("en.wire.txt"), wire).expect("OUT_DIR is writable");
 }
 
-/// `src/locales/en.txt` as a `Strings` literal (plural forms English lacks are empty: the
-/// widget then uses `count_other`), after checking every other language against it.
-fn english() -> String {
+/// `src/locales/en.txt` in the wire format (its values, one per line; plural forms English
+/// lacks are empty: the widget then uses `_other`), and a `Strings` literal with every text
+/// empty that the widget fills from it, after checking every other language against it.
+/// (One string of values rather than a literal of 80 `&str`: their pointer pairs would cost
+/// the wasm about 150 brotli bytes.)
+fn english() -> (String, String) {
     println!("cargo:rerun-if-changed=src/locales");
     println!("cargo:rerun-if-changed=src/locale_file.rs");
     let en = fs::read_to_string("src/locales/en.txt").expect("src/locales/en.txt is readable");
@@ -45,14 +50,15 @@ fn english() -> String {
         "language files:\n{}",
         problems.join("\n")
     );
-    let mut lit = String::from("Strings { tag: \"en\",");
-    for (k, v) in locale_file::parse(&en) {
-        lit.push_str(&format!("{k}: {v:?},"));
+    let mut blank = String::from("Strings { tag: \"en\",");
+    let mut wire = String::new();
+    for k in locale_file::wire_keys(&en) {
+        blank.push_str(&format!("{k}: \"\","));
+        let value = locale_file::parse(&en).find(|(key, _)| *key == k);
+        wire.push_str(value.map_or("", |(_, v)| v));
+        wire.push('\n');
     }
-    for k in locale_file::extra_plurals() {
-        lit.push_str(&format!("{k}: \"\","));
-    }
-    lit + "}"
+    (blank + "}", wire)
 }
 
 /// Drops `/* … */` comments and collapses whitespace; keeps strings intact (none contain `/*`).

@@ -106,7 +106,6 @@ pub fn reply<J: Json>(v: &J) -> ReplyBody {
         status: string(v, "status"),
         count: uint(v, "count"),
         error: string(v, "error"),
-        message: string(v, "message"),
         fields: if fields.is_object() {
             fields.text_entries()
         } else {

@@ -108,8 +108,9 @@
           // what failed); English when there is none or it cannot be fetched.
           var url = localeUrl(opts.lang);
           if (url) fetch(url).then(function (r) { return r.ok ? r.text() : ""; }).then(function (t) {
-            var m = /^misconfigured=(.*)$/m.exec(t);
-            if (m) shown.textContent = m[1];
+            // The wire format (src/locale_file.rs): one value per line, in a fixed order.
+            var m = t.split("\n")[__MISCONFIGURED_LINE__];
+            if (m) shown.textContent = m;
           }).catch(function () {});
           emit(element, "error", { campaign: opts.campaign, code: "load_failed", message: msg });
         }
@@ -119,15 +120,16 @@
   }
 
   // The language file the widget would show (its choice, docs/i18n.md: the lang option, the
-  // page's <html lang>, the browser's languages; matched on the primary subtag), or null for
-  // English.
+  // page's <html lang>, the browser's languages; matched as src/i18n.rs `language_of` does:
+  // zh-Hant, zh-TW, zh-HK and zh-MO get zh-hant, else the primary subtag), or null for English.
   function localeUrl(lang) {
     var wanted = [lang, document.documentElement.lang].concat(navigator.languages || []);
     for (var i = 0; i < wanted.length; i++) {
-      var l = String(wanted[i] || "").split("-")[0].toLowerCase();
-      if (l === "fil") l = "tl";
+      var p = String(wanted[i] || "").toLowerCase().split("-");
+      var l = p[0] === "fil" ? "tl" : p[0];
       if (l === "en") return null;
-      var stem = /^[a-z]{2,3}$/.test(l) && " __LOCALES__ ".match(new RegExp(" (" + l + "-[0-9a-f]+) "));
+      if (l === "zh" && /^(hant|tw|hk|mo)$/.test(p[1])) l = "zh-hant";
+      var stem = /^[a-z]{2,3}(-hant)?$/.test(l) && " __LOCALES__ ".match(new RegExp(" (" + l + "-[0-9a-f]{8}) "));
       if (stem) return new URL("locales/" + stem[1] + ".txt", base).href;
     }
     return null;

@@ -2,7 +2,7 @@
 //! classified into a [`SubmitOutcome`], then turned into [`UiMessages`]. Pure Rust.
 
 use crate::campaign::Campaign;
-use crate::i18n::{Strings, fill};
+use crate::i18n::{Strings, category, fill};
 use crate::validate::{FormInput, check_form, label_of, message};
 
 /// The JSON body of any answer (success or error); every member optional so a partner's
@@ -13,10 +13,9 @@ pub struct ReplyBody {
     pub status: Option<String>,
     /// The count after this signature.
     pub count: Option<u64>,
-    /// Stable machine code of an error.
+    /// Stable machine code of an error. (Its English `message` is not read: the visitor is
+    /// told in their language, from the code.)
     pub error: Option<String>,
-    /// Human message of an error (English).
-    pub message: Option<String>,
     /// Field key → reason, on `validation`.
     pub fields: Vec<(String, String)>,
 }
@@ -37,8 +36,8 @@ pub enum SubmitOutcome {
     Unavailable,
     /// A 5xx: the server failed; also worth retrying as is.
     ServerError,
-    /// Any other refusal: machine code and human message.
-    Rejected { code: String, message: String },
+    /// Any other refusal, by its machine code.
+    Rejected { code: String },
 }
 
 impl SubmitOutcome {
@@ -68,7 +67,6 @@ impl SubmitOutcome {
             408 | 500..=599 => Self::ServerError,
             _ => Self::Rejected {
                 code: body.error.unwrap_or_else(|| format!("http_{status}")),
-                message: body.message.unwrap_or_default(),
             },
         }
     }
@@ -133,9 +131,10 @@ pub struct UiMessages {
     pub banner: Option<String>,
 }
 
-/// Turns an error outcome into words. A 422 reason is re-worded by the local rules when they
-/// agree (so it is in the visitor's language), else shown as the server said it.
-/// `retrying` = a 429 will be retried automatically.
+/// Turns an error outcome into words, all in the visitor's language: a 422 reason is
+/// re-worded by the local rules when they agree, else it is the server's (English) reason for
+/// an English reader and `err_invalid` ("check this entry") for any other; a refusal is worded
+/// by its code ([`refusal`]). `retrying` = a 429 will be retried automatically.
 pub fn ui_messages(
     s: &Strings,
     campaign: &Campaign,
@@ -151,8 +150,15 @@ pub fn ui_messages(
                 .iter()
                 .map(|(key, reason)| {
                     let label = label_of(s, campaign, key);
+                    // The server's reasons are English (docs/api.md): shown as they are only
+                    // to a visitor reading English, never inside a translated sentence.
+                    let reason = if s.tag.starts_with("en") {
+                        reason
+                    } else {
+                        s.err_invalid
+                    };
                     let text = local.iter().find(|(k, _)| k == key).map_or_else(
-                        || format!("{label}: {reason}"),
+                        || s.field_error(label, reason),
                         |(_, p)| message(s, label, *p),
                     );
                     (key.clone(), text)
@@ -166,7 +172,11 @@ pub fn ui_messages(
         SubmitOutcome::RateLimited { retry_after } => UiMessages {
             fields: Vec::new(),
             banner: Some(if retrying {
-                fill(s.rate_limited, &retry_after.to_string())
+                let n = u64::from(*retry_after);
+                fill(
+                    s.rate_limited_template(&category(n, s.tag)),
+                    &retry_after.to_string(),
+                )
             } else {
                 s.rate_limited_again.to_owned()
             }),
@@ -179,13 +189,20 @@ pub fn ui_messages(
             fields: Vec::new(),
             banner: Some(s.network.to_owned()),
         },
-        SubmitOutcome::Rejected { message, code } => {
-            let why = if message.is_empty() { code } else { message };
-            UiMessages {
-                fields: Vec::new(),
-                banner: Some(fill(s.rejected, why)),
-            }
-        }
+        SubmitOutcome::Rejected { code } => UiMessages {
+            fields: Vec::new(),
+            banner: Some(refusal(s, code).to_owned()),
+        },
+    }
+}
+
+/// The visitor's words for a refusal's error code (docs/api.md): the campaign closed or gone;
+/// `rejected` for every other code.
+pub fn refusal(s: &Strings, code: &str) -> &'static str {
+    match code {
+        "campaign_closed" => s.closed,
+        "campaign_not_found" | "campaign_archived" => s.unavailable,
+        _ => s.rejected,
     }
 }
 
@@ -195,7 +212,9 @@ mod tests {
     use crate::i18n::{EN, Strings};
 
     fn es() -> Strings {
-        EN.with_file(include_str!("locales/es.txt"))
+        let mut s = EN.with_file(include_str!("locales/es.txt"));
+        s.tag = "es";
+        s
     }
 
     fn body(fields: &[(&str, &str)]) -> Option<ReplyBody> {
@@ -290,8 +309,43 @@ mod tests {
                 "Correo electrónico: escribe una dirección como nombre@example.org".into()
             )
         );
-        assert_eq!(ui.fields[1], ("fields.x".into(), "fields.x: no".into()));
+        // A reason the local rules do not share: worded in the visitor's language, never the
+        // server's English.
+        assert_eq!(
+            ui.fields[1],
+            ("fields.x".into(), "fields.x: revisa este dato".into())
+        );
         assert_eq!(ui.banner.as_deref(), Some(es().fix_fields));
+        // An English reader gets the server's own (English) reason.
+        let ui = ui_messages(&EN, &Campaign::default(), &input, &out, false);
+        assert_eq!(ui.fields[1], ("fields.x".into(), "fields.x: no".into()));
+    }
+
+    #[test]
+    fn refusals_are_worded_by_code_never_by_the_servers_message() {
+        let rejected = |code: &str| {
+            // The server's English message is not even read (ReplyBody has no member for it).
+            let body = ReplyBody {
+                error: Some(code.into()),
+                ..Default::default()
+            };
+            let out = SubmitOutcome::classify(Some(409), Some(body), None);
+            ui_messages(
+                &es(),
+                &Campaign::default(),
+                &FormInput::default(),
+                &out,
+                false,
+            )
+            .banner
+            .unwrap()
+        };
+        assert_eq!(rejected("campaign_closed"), es().closed);
+        assert_eq!(rejected("campaign_archived"), es().unavailable);
+        assert_eq!(rejected("campaign_not_found"), es().unavailable);
+        assert_eq!(rejected("rejected"), "No se pudo aceptar esta firma.");
+        assert_eq!(rejected("something_new"), es().rejected);
+        assert!(!rejected("payload_too_large").contains("closed"));
     }
 
     #[test]
@@ -300,7 +354,7 @@ mod tests {
         let ui = ui_messages(&EN, &Campaign::default(), &FormInput::default(), &rl, true);
         assert_eq!(
             ui.banner.as_deref(),
-            Some("Too many sign-ups right now, trying again in 12 s.")
+            Some("Too many signatures right now. Trying again in 12 seconds.")
         );
         let ui = ui_messages(
             &EN,

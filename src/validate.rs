@@ -5,7 +5,7 @@ use pledge_contract::rules;
 pub use pledge_contract::rules::Problem;
 
 use crate::campaign::{Campaign, FieldKind, FieldSpec};
-use crate::i18n::{Strings, fill};
+use crate::i18n::{Strings, category, fill};
 
 /// What the visitor typed, as the form holds it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -85,11 +85,15 @@ pub fn label_of<'a>(s: &'a Strings, campaign: &'a Campaign, key: &'a str) -> &'a
     }
 }
 
-/// "Email: enter an address like name@example.org".
+/// "Email: enter an address like name@example.org", worded by the language's `field_error`
+/// template.
 pub fn message(s: &Strings, label: &str, p: Problem) -> String {
     let reason = match p {
         Problem::Required => s.err_required.to_owned(),
-        Problem::TooLong(n) => fill(s.err_too_long, &n.to_string()),
+        Problem::TooLong(n) => fill(
+            s.too_long_template(&category(n as u64, s.tag)),
+            &n.to_string(),
+        ),
         // Invisible characters are control characters to a reader; the page's own locale and
         // address are not typed by the visitor, so their problems never reach this message.
         Problem::Control | Problem::Invisible | Problem::Locale | Problem::Url => {
@@ -100,7 +104,7 @@ pub fn message(s: &Strings, label: &str, p: Problem) -> String {
         Problem::Country => s.err_country.to_owned(),
         Problem::Consent => s.err_consent.to_owned(),
     };
-    format!("{}: {reason}", label.trim_end_matches(':'))
+    s.field_error(label, &reason)
 }
 
 #[cfg(test)]

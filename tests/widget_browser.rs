@@ -198,7 +198,7 @@ fn answers_map_to_ui_messages() {
     );
     assert_eq!(
         ui.banner.as_deref(),
-        Some("Demasiadas firmas en este momento, reintentando en 7 s.")
+        Some("Demasiadas firmas en este momento. Reintentando en 7 segundos.")
     );
     let ui = ui_messages(
         &EN,

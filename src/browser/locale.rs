@@ -9,13 +9,15 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Response;
 
-use crate::i18n::{EN, Pick, Strings};
+use crate::i18n::{Pick, Strings};
 
-/// The file of `lang` named in `locales` (`"https://h/widget/locales/ es-1a2b3c4d …"`).
+/// The file of `lang` named in `locales` (`"https://h/widget/locales/ es-1a2b3c4d …"`); the
+/// stem is the language, a dash and the 8-digit hash, so `zh` never picks `zh-hant-…`.
 pub fn file_url(locales: &str, lang: &str) -> Option<String> {
     let mut parts = locales.split_whitespace();
     let base = parts.next()?;
-    let stem = parts.find(|p| p.strip_prefix(lang).is_some_and(|r| r.starts_with('-')))?;
+    // "-" and the 8-digit hash after the language (`zh-hant-…` is longer).
+    let stem = parts.find(|p| p.strip_prefix(lang).is_some_and(|r| r.len() == 9))?;
     Some(format!("{base}{stem}.txt"))
 }
 
@@ -42,8 +44,8 @@ pub async fn fetch_text(url: &str) -> Option<String> {
 pub fn strings(pick: Pick, file: Option<String>, overrides: Option<&str>) -> &'static Strings {
     let fetched = file.is_some();
     let mut s = match file {
-        Some(text) => EN.with_file(keep(text)),
-        None => EN.clone(),
+        Some(text) => Strings::english().with_wire(keep(text)),
+        None => Strings::english(),
     };
     s.tag = if fetched || pick.lang == "en" {
         keep(pick.locale)

@@ -1,4 +1,4 @@
-//! The live count ("1,204 have signed") and the goal bar ("of 2,000").
+//! The live count ("1,204 people have signed") and the goal bar ("Goal: 2,000").
 
 use leptos::prelude::*;
 
@@ -7,9 +7,12 @@ use crate::browser::dom::{El, set_attr, set_text};
 use crate::browser::intl::{format_count, plural};
 use crate::i18n::{Strings, fill};
 
-/// "N have signed", worded by the locale's plural rules.
+/// "N people have signed" ("Be the first to sign" for 0), worded by the locale's plural rules.
 pub fn count_phrase(s: &Strings, n: u64) -> String {
-    fill(s.count_template(&plural(n, s.tag)), &format_count(n, s.tag))
+    fill(
+        s.count_template(n, &plural(n, s.tag)),
+        &format_count(n, s.tag),
+    )
 }
 
 /// Count (`part="count"`) and goal bar (`part="goal-bar"`); each hidden while unknown.

@@ -44,9 +44,14 @@ pub fn field(
     });
     let checkbox = c.kind == FieldKind::Checkbox;
 
-    let mut label = El::new("label").attr("for", &id).text(&c.label);
+    let mut label = El::new("label").attr("for", &id);
     if c.required && !checkbox {
-        label = label.child(El::class("span", "req").text(&format!(" ({})", ctx.s.required)));
+        let (before, after) = ctx.s.required_marker();
+        label = label
+            .text(&format!("{before}{}", c.label))
+            .child(El::class("span", "req").text(after));
+    } else {
+        label = label.text(&c.label);
     }
     let control = match c.kind {
         FieldKind::Checkbox => El::new("input").attr("type", "checkbox"),

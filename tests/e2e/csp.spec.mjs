@@ -25,7 +25,7 @@ test('works under the strict policy with zero CSP violations', async ({ page }) 
   expect(policy).not.toContain('unsafe-inline');
 
   const [full, banner] = [page.locator('pledge-widget').nth(0), page.locator('pledge-widget').nth(1)];
-  await expect(full.locator('[part~="count"]')).toContainText(/\d/);
+  await expect(full.locator('[part~="count"]')).not.toBeEmpty();
   const before = digits(await countText(full));
   // The accent option and the stylesheet both apply (CSSOM and adoptedStyleSheets, not style attributes).
   await expect(full.locator('[part~="submit"]')).toHaveCSS('background-color', 'rgb(194, 24, 91)');

@@ -49,7 +49,7 @@ test('five widgets for two campaigns: one module load, one stream per campaign',
   await page.goto(`${stack.partnerOrigin}/many.html`);
   const hosts = page.locator('pledge-widget, [data-pledge-widget]');
   await expect(hosts).toHaveCount(5);
-  for (let i = 0; i < 5; i++) await expect(hosts.nth(i).locator('[part~="count"]')).toContainText(/\d/);
+  for (let i = 0; i < 5; i++) await expect(hosts.nth(i).locator('[part~="count"]')).not.toBeEmpty();
   await expect(title(hosts.nth(0))).toHaveText(/no music for ice/i);
   await expect(title(hosts.nth(2))).toHaveText('Second pledge');
   await expect(root(hosts.nth(3)).locator('.strip')).toBeVisible();

@@ -17,7 +17,7 @@ test('the iframe grows to its content, carries the options, and signing works in
   await page.addInitScript(() => window.addEventListener('message', (e) => window.sawMessage({ origin: e.origin, data: e.data })));
   await page.goto(`${stack.partnerOrigin}/iframe.html`);
   const frame = page.frameLocator('#pledge-frame');
-  await expect(frame.locator('pledge-widget [part~="count"]')).toContainText(/\d/);
+  await expect(frame.locator('pledge-widget [part~="count"]')).not.toBeEmpty();
   await expect.poll(() => height(page)).toBeGreaterThan(400);
   const content = await page.frame({ url: /\/embed\// }).evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height));
   expect(Math.abs((await height(page)) - content)).toBeLessThanOrEqual(1);
@@ -82,7 +82,7 @@ test('the embed page renders the escaped title as text', async ({ page }) => {
   const evil = '"><img src=x onerror="window.pwned=1">';
   await page.goto(`${stack.pledgeOrigin}/embed/no-music-for-ice?title=${encodeURIComponent(evil)}`);
   await expect(page.locator('pledge-widget')).toHaveAttribute('data-title', evil);
-  await expect(page.locator('pledge-widget [part~="count"]')).toContainText(/\d/);
+  await expect(page.locator('pledge-widget [part~="count"]')).not.toBeEmpty();
   expect(await page.evaluate(() => window.pwned)).toBeUndefined();
 });
 

@@ -19,7 +19,7 @@ const PLACE = 'pledge-widget { position: fixed !important; inset: 0 auto auto 0 
 async function render(page, name) {
   await page.goto(`${stack.partnerOrigin}/${name}`);
   const w = widget(page);
-  await expect(w.locator('[part~="count"]')).toContainText(/\d/);
+  await expect(w.locator('[part~="count"]')).not.toBeEmpty();
   await expect(w.locator('[part~="submit"]')).toBeVisible();
   await page.addStyleTag({ content: PLACE });
   // Let the goal bar's transition finish.
@@ -72,6 +72,6 @@ test("the widget's CSS changes nothing on the page", async ({ page }) => {
   await page.evaluate(async (endpoint) => {
     await window.PledgeWidget.mount(document.getElementById('slot'), { endpoint, campaign: 'no-music-for-ice', theme: 'dark' });
   }, stack.endpoint);
-  await expect(page.locator('#slot [part~="count"]')).toContainText(/\d/);
+  await expect(page.locator('#slot [part~="count"]')).not.toBeEmpty();
   expect(await snapshot()).toEqual(before);
 });

@@ -28,7 +28,7 @@ test("a second open page's count moves without reload", async ({ browser }) => {
   const viewer = await (await browser.newContext()).newPage();
   await viewer.goto(`${stack.partnerOrigin}/partner.html`);
   const shown = widget(viewer);
-  await expect(shown.locator('[part~="count"]')).toContainText(/\d/);
+  await expect(shown.locator('[part~="count"]')).not.toBeEmpty();
   const before = await countText(shown);
 
   const signer = await (await browser.newContext()).newPage();

@@ -77,7 +77,7 @@ test.describe('with proof of work on', () => {
     const hosts = page.locator('pledge-widget, [data-pledge-widget]');
     await expect(hosts).toHaveCount(5);
     // The three widgets of this campaign (the page's second campaign does not exist here).
-    for (const i of [0, 1, 4]) await expect(hosts.nth(i).locator('[part~="count"]')).toContainText(/\d/);
+    for (const i of [0, 1, 4]) await expect(hosts.nth(i).locator('[part~="count"]')).not.toBeEmpty();
     await expect.poll(() => chunk.length).toBe(1);
     await page.waitForTimeout(300);
     expect(chunk).toHaveLength(1);

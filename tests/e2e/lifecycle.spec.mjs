@@ -40,7 +40,7 @@ test('closing a campaign from the command line closes the open widgets in every 
     await expect(w.getByRole('button', { name: /sign/i })).toHaveCount(0);
     await expect(w.getByRole('textbox')).toHaveCount(0);
     await expect(w.getByRole('heading', { name: 'No Music for ICE' })).toBeVisible();
-    await expect(w.locator('[part~="count"]')).toContainText(/\d/);
+    await expect(w.locator('[part~="count"]')).not.toBeEmpty();
     expect(await page.evaluate(() => window.pledgeEvents)).toEqual(['pledge:ready', 'pledge:error campaign_closed']);
   }
 

@@ -112,7 +112,7 @@ test('a definitive refusal drops the saved entry and shows why, with the values 
   const w = await open(page);
   await fillPledge(w, { name: 'Refused Ray', email: 'refused@example.org' });
   await submit(w);
-  await expect(w.getByRole('alert')).toContainText(/could not be signed/i);
+  await expect(w.getByRole('alert')).toContainText(/could not be accepted/i);
   await expect(w.getByLabel(/^name/i)).toHaveValue('Refused Ray');
   expect(await outboxKeys(page)).toEqual([]);
   expect(await stack.exportRows(SLUG)).toHaveLength(0);

@@ -66,7 +66,7 @@ test('the iframe snippet works as pasted under a strict CSP: no violation, no bo
   expect(response.headers()['content-security-policy']).toMatch(/^default-src 'none'; /);
   expect(response.headers()['content-security-policy']).not.toContain('unsafe-inline');
   const frame = page.locator('iframe');
-  await expect(frame.contentFrame().locator('pledge-widget [part~="count"]')).toContainText(/\d/);
+  await expect(frame.contentFrame().locator('pledge-widget [part~="count"]')).not.toBeEmpty();
   // iframe.js heard the frame: the height follows the content (the attribute says 520)...
   const content = () => page.frame({ url: /\/embed\// })
     .evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height));

@@ -15,7 +15,7 @@ const isEvents = (r) => r.url().endsWith('/events');
 async function openTab(context) {
   const page = await context.newPage();
   await page.goto(`${stack.partnerOrigin}/partner.html`);
-  await expect(widget(page).locator('[part~="count"]')).toContainText(/\d/);
+  await expect(widget(page).locator('[part~="count"]')).not.toBeEmpty();
   return page;
 }
 

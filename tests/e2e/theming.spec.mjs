@@ -9,7 +9,7 @@ let stack;
 test.beforeAll(async () => { stack = await startStack(); });
 test.afterAll(async () => { await stack.stop(); });
 
-const ready = async (w) => expect(w.locator('[part~="count"]')).toContainText(/\d/);
+const ready = async (w) => expect(w.locator('[part~="count"]')).not.toBeEmpty();
 
 test('text stays readable on light and dark accents, in light and dark themes', async ({ page }) => {
   await page.goto(`${stack.partnerOrigin}/contrast.html`);
