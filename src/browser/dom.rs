@@ -96,6 +96,22 @@ impl El {
     }
 }
 
+/// The element a single-rooted `view!` renders to, for the views still built here while the
+/// rest move to components. The view's state (its render effects) lives as long as the
+/// current reactive owner. Type-erased: one instantiation for every caller.
+pub fn from_view(view: AnyView) -> El {
+    use leptos::tachys::view::{Mountable, Render};
+    let holder = El::new("div");
+    let mut state = view.build();
+    state.mount(&holder.0, None);
+    let state = send_wrapper::SendWrapper::new(state);
+    on_cleanup(move || drop(state));
+    El(holder
+        .0
+        .first_element_child()
+        .expect("a component with one root element"))
+}
+
 /// Sets or removes an attribute.
 pub fn set_attr(el: &Element, name: &str, value: Option<&str>) {
     let _ = match value {

@@ -25,10 +25,12 @@ use std::sync::Arc;
 
 use leptos::prelude::RwSignal;
 
+use leptos::prelude::{AnyView, IntoAny, view};
+
 use super::{challenge, dom::El, live, outbox};
 use crate::campaign::Campaign;
 use crate::components::wall_slot::WallPart;
-use crate::components::{Ctx, share::share, ticker::ticker, wall::wall_list};
+use crate::components::{Ctx, share::Share, ticker::ticker, wall::wall_list};
 use crate::outcome::SubmitOutcome;
 
 /// A chunk could not be fetched or instantiated (the browser console says why).
@@ -110,10 +112,10 @@ split_point!(
 split_point!(
     share,
     preload_share,
-    /// Chunk `share`: the share actions under the thanks ([`share`]), preloaded with
+    /// Chunk `share`: the share actions under the thanks ([`Share`]), preloaded with
     /// [`preload_share`] while the signature is sent; the thanks view waits for it.
-    pub fn share_view(ctx: &Ctx, url: &str, text: &str) -> Result<El, ChunkUnavailable> {
-        Ok(share(ctx, url, text))
+    pub fn share_view(ctx: Ctx, url: String, text: String) -> Result<AnyView, ChunkUnavailable> {
+        Ok(view! { <Share ctx url text/> }.into_any())
     }
 );
 

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::JsValue;
 
+use super::external_link::ExternalLink;
 use super::field::{Control, field};
-use super::pitch::external_link;
 use super::{Ctx, id_of};
-use crate::browser::dom::{El, control_value, set_attr, set_text};
+use crate::browser::dom::{El, control_value, from_view, set_attr, set_text};
 use crate::browser::{challenge, host, lazy, outbox};
 use crate::campaign::{Campaign, FieldKind};
 use crate::outcome::{Next, SubmitOutcome, ui_messages};
@@ -158,7 +158,9 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
         .as_deref()
         .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
     {
-        form = form.child(El::class("p", "notice").child(external_link(url, s.privacy)));
+        let (href, text) = (url.to_owned(), s.privacy.to_owned());
+        let link = from_view(view! { <ExternalLink href text/> }.into_any());
+        form = form.child(El::class("p", "notice").child(link));
     }
     if campaign.allow_public_names {
         let mut c = props("public", s.public_name, FieldKind::Checkbox, 0, "off");

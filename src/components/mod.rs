@@ -1,7 +1,8 @@
-//! The widget's views, one component per file, built with [`crate::browser::dom`] and bound
-//! to Leptos signals. [`Ctx`] carries what every view needs.
+//! The widget's views, one component per file: Leptos `#[component]`s written with `view!`
+//! (those not converted yet still build with [`crate::browser::dom`]). [`Ctx`] carries what every view needs.
 
 pub mod count;
+pub mod external_link;
 pub mod field;
 pub mod form;
 pub mod pitch;

@@ -12,14 +12,14 @@ use wasm_bindgen::JsValue;
 
 use super::{
     Ctx,
-    count::{count_phrase, count_view},
+    count::{Count, count_phrase},
     form::{Signed, pledge_form},
-    pitch::{in_language, pitch},
-    thanks::thanks,
+    pitch::{Pitch, lang_attrs},
+    thanks::Thanks,
     wall_slot::{WallPart, wall_slot},
 };
 use crate::availability::{self, Unavailable};
-use crate::browser::dom::{El, switch};
+use crate::browser::dom::{El, from_view, switch};
 use crate::browser::{api::get, decode, host, lazy, live, outbox};
 use crate::campaign::Campaign;
 use crate::milestone;
@@ -227,13 +227,21 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
                         .clone()
                         .or_else(host::page_url)
                         .unwrap_or_default();
-                    vec![thanks(&ctx, already, count, goal, &url, &c.title)]
+                    let (ctx, title) = (ctx.clone(), c.title.clone());
+                    vec![from_view(
+                        view! {
+                            <Thanks ctx already count goal share_url=url share_text=title/>
+                        }
+                        .into_any(),
+                    )]
                 }
                 None if is_open && !shut => {
                     let on_signed = on_signed.clone();
                     let ticker = wall_slot(&ctx, &c, count, WallPart::Ticker);
                     let mut parts = vec![
-                        pitch(&c.title, &c.text, c.lang.as_deref()),
+                        from_view(view! {
+                            <Pitch title=c.title.clone() text=c.text.clone() lang=c.lang.clone()/>
+                        }.into_any()),
                         count_view(&ctx, count, goal),
                         ticker,
                         pledge_form(&ctx, c, move |signed| on_signed(signed)),
@@ -278,7 +286,10 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
                         vec![title, El::class("div", "strip").child(count).child(opener)]
                     } else {
                         let title = El::new("h2").attr("part", "title").text(&c.title);
-                        let title = in_language(title, c.lang.as_deref());
+                        let title = match lang_attrs(c.lang.as_deref()) {
+                            (Some(lang), Some(dir)) => title.attr("lang", &lang).attr("dir", dir),
+                            _ => title,
+                        };
                         let mut parts = vec![title, count, ticker, opener];
                         parts.extend(list);
                         parts
@@ -312,6 +323,12 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
         });
     }
     vec![body, live_region]
+}
+
+/// The [`Count`] view as an element of the views still built with [`El`].
+fn count_view(ctx: &Ctx, count: RwSignal<Option<u64>>, goal: RwSignal<Option<u64>>) -> El {
+    let ctx = ctx.clone();
+    from_view(view! { <Count ctx count goal/> }.into_any())
 }
 
 /// Says the count aloud when it passes a milestone, not on every tick (and not after the
