@@ -13,7 +13,7 @@ use wasm_bindgen::JsValue;
 use super::{
     Ctx,
     count::{Count, count_phrase},
-    form::{Signed, pledge_form},
+    form::{PledgeForm, Signed},
     pitch::{Pitch, lang_attrs},
     thanks::Thanks,
     wall_slot::{WallPart, wall_slot},
@@ -195,7 +195,7 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
     });
 
     let c = ctx.clone();
-    let on_signed = move |signed: Signed| {
+    let on_signed = Callback::new(move |signed: Signed| {
         let c = c.clone();
         // The thanks view shows with its share actions: their chunk first (usually fetched
         // already, while the signature was sent; without it the thanks show alone).
@@ -203,8 +203,7 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
             let _ = lazy::preload_share().await;
             show_thanks(&c, signed, count, done, announce);
         });
-    };
-    let on_signed = Rc::new(on_signed);
+    });
 
     let outer = ctx.clone();
     let ctx = ctx.clone();
@@ -236,7 +235,6 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
                     )]
                 }
                 None if is_open && !shut => {
-                    let on_signed = on_signed.clone();
                     let ticker = wall_slot(&ctx, &c, count, WallPart::Ticker);
                     let mut parts = vec![
                         from_view(view! {
@@ -244,7 +242,10 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
                         }.into_any()),
                         count_view(&ctx, count, goal),
                         ticker,
-                        pledge_form(&ctx, c, move |signed| on_signed(signed)),
+                        from_view(
+                            view! { <PledgeForm ctx=ctx.clone() campaign=c on_signed/> }
+                                .into_any(),
+                        ),
                     ];
                     if ctx.opts.layout != Layout::Full {
                         parts.insert(0, compact_close(&ctx, open));
