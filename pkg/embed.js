@@ -16,8 +16,8 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-loading = import(new URL("pledge_widget-fe29d013.js", base).href).then(function (m) {
-return m.default({ module_or_path: new URL("pledge_widget-8f08b403.wasm", base).href }).then(function () { return m; });
+loading = import(new URL("pledge_widget-71087e06.js", base).href).then(function (m) {
+return m.default({ module_or_path: new URL("pledge_widget-45416741.wasm", base).href }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
 }

@@ -98,7 +98,7 @@ pub fn Field(
                 .map(|(v, l)| {
                     let this = v.clone();
                     let selected = move || value.with(|v| *v == this);
-                    view! { <option value=v prop:selected=selected>{l}</option> }
+                    view! { <option value=v prop:selected=selected>{l}</option> }.into_any()
                 })
                 .collect_view();
             view! {

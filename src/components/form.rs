@@ -142,7 +142,7 @@ pub fn PledgeForm(
                 },
                 choices: f.options.clone(),
             };
-            view! { <Field ctx=ctx.clone() control value=*value errors/> }
+            view! { <Field ctx=ctx.clone() control value=*value errors/> }.into_any()
         })
         .collect_view();
     let privacy = campaign

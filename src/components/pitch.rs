@@ -33,7 +33,7 @@ pub fn Pitch(
                     Segment::Link(u) => view! { <ExternalLink href=u.clone() text=u/> }.into_any(),
                 })
                 .collect_view();
-            view! { <p>{segs}</p> }
+            view! { <p>{segs}</p> }.into_any()
         })
         .collect_view();
     view! {

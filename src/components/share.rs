@@ -64,7 +64,9 @@ pub fn Share(
     });
     let links = links
         .into_iter()
-        .map(|(label, href)| view! { <li><ExternalLink href text=label.to_owned()/></li> })
+        .map(|(label, href)| {
+            view! { <li><ExternalLink href text=label.to_owned()/></li> }.into_any()
+        })
         .collect_view();
     let copied = RwSignal::new(false);
     let clipboard = prop(&navigator, "clipboard");

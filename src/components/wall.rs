@@ -277,6 +277,7 @@ pub fn Wall(
                                 {details}
                             </li>
                         }
+                        .into_any()
                     })
                     .collect_view();
                 let heading = heading.map(|h| view! { <h4 part="wall-group">{h}</h4> });
@@ -284,6 +285,7 @@ pub fn Wall(
                     {heading}
                     <ul part="wall-list">{rows}</ul>
                 }
+                .into_any()
             })
             .collect_view()
     };
