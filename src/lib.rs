@@ -9,8 +9,9 @@
 //!   search), [`wall`] (the public signer wall's entries and order), [`i18n`] (all strings).
 //! - Browser only (`wasm32`): `browser/` wraps the web APIs (fetch, `EventSource`, `Intl`, host
 //!   events, stylesheet, the `localStorage` outbox, Web Locks and `BroadcastChannel` across
-//!   tabs), `components/` holds the Leptos views, and [`mount`] is the entry
-//!   point `embed.js` calls.
+//!   tabs), `components/` holds the views, one Leptos `#[component]` per file
+//!   (`components::widget::Widget` is the whole widget), and [`mount`] is the entry point
+//!   `embed.js` calls.
 
 pub mod availability;
 pub mod campaign;
@@ -40,9 +41,10 @@ mod entry {
     use wasm_bindgen::{JsCast, prelude::*};
     use web_sys::{HtmlElement, ShadowRoot};
 
-    use crate::browser::dom::El;
+    use leptos::prelude::{IntoAny, view};
+
     use crate::browser::{host, locale};
-    use crate::components::{Ctx, CtxInner, widget::widget};
+    use crate::components::{Ctx, CtxInner, notice::Notice, render_into, widget::Widget};
     use crate::i18n;
     use crate::options::WidgetOptions;
 
@@ -181,10 +183,8 @@ mod entry {
                 Ok(o) => o,
                 Err(e) => {
                     root.set_attribute("data-theme", "auto")?;
-                    let notice = El::class("p", "notice")
-                        .attr("role", "alert")
-                        .text(s.misconfigured);
-                    root.append_child(notice.node())?;
+                    let notice = view! { <Notice role="alert" text=s.misconfigured/> };
+                    owner.with(|| render_into(&root, notice.into_any()));
                     host::refuse(&host_el, &campaign, "bad_options", &e.describe(attributes));
                     return Ok(());
                 }
@@ -199,10 +199,7 @@ mod entry {
                 host: host_el,
                 root: root.clone(),
             });
-            let content = owner.with(|| widget(&ctx));
-            for el in content {
-                root.append_child(el.node())?;
-            }
+            owner.with(|| render_into(&root, view! { <Widget ctx/> }.into_any()));
             Ok(())
         }
     }

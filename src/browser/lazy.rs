@@ -25,10 +25,12 @@ use std::sync::Arc;
 
 use leptos::prelude::RwSignal;
 
-use super::{challenge, dom::El, live, outbox};
+use leptos::prelude::{AnyView, IntoAny, view};
+
+use super::{challenge, live, outbox};
 use crate::campaign::Campaign;
 use crate::components::wall_slot::WallPart;
-use crate::components::{Ctx, share::share, ticker::ticker, wall::wall_list};
+use crate::components::{Ctx, share::Share, ticker::Ticker, wall::Wall};
 use crate::outcome::SubmitOutcome;
 
 /// A chunk could not be fetched or instantiated (the browser console says why).
@@ -110,10 +112,10 @@ split_point!(
 split_point!(
     share,
     preload_share,
-    /// Chunk `share`: the share actions under the thanks ([`share`]), preloaded with
+    /// Chunk `share`: the share actions under the thanks ([`Share`]), preloaded with
     /// [`preload_share`] while the signature is sent; the thanks view waits for it.
-    pub fn share_view(ctx: &Ctx, url: &str, text: &str) -> Result<El, ChunkUnavailable> {
-        Ok(share(ctx, url, text))
+    pub fn share_view(ctx: Ctx, url: String, text: String) -> Result<AnyView, ChunkUnavailable> {
+        Ok(view! { <Share ctx url text/> }.into_any())
     }
 );
 
@@ -141,18 +143,18 @@ split_point!(
 split_point!(
     wall,
     preload_wall,
-    /// Chunk `wall`: the ticker under the count ([`ticker`]) and the list of `layout="wall"`
-    /// ([`wall_list`]), with their stylesheet and the `…/signers` client. Fetched after the form
+    /// Chunk `wall`: the ticker under the count ([`Ticker`]) and the list of `layout="wall"`
+    /// ([`Wall`]), with their stylesheet and the `…/signers` client. Fetched after the form
     /// shows, for campaigns that have a wall.
     pub fn wall_part(
         ctx: Ctx,
         campaign: Arc<Campaign>,
         count: RwSignal<Option<u64>>,
         part: WallPart,
-    ) -> Result<El, ChunkUnavailable> {
+    ) -> Result<AnyView, ChunkUnavailable> {
         Ok(match part {
-            WallPart::Ticker => ticker(&ctx, &campaign, count),
-            WallPart::List => wall_list(&ctx, &campaign),
+            WallPart::Ticker => view! { <Ticker ctx campaign count/> }.into_any(),
+            WallPart::List => view! { <Wall ctx campaign/> }.into_any(),
         })
     }
 );

@@ -4,7 +4,6 @@
 pub mod api;
 pub mod challenge;
 pub mod decode;
-pub mod dom;
 pub mod host;
 pub mod intl;
 pub mod lazy;

@@ -4,12 +4,11 @@
 use leptos::prelude::*;
 
 use super::{Ctx, id_of};
-use crate::browser::dom::{El, control_value, set_attr, set_text};
 use crate::browser::intl::regions;
 use crate::campaign::{Choice, FieldKind};
 use crate::i18n::region;
 
-/// What a [`field`] shows and edits.
+/// What a [`Field`] shows and edits.
 #[derive(Clone)]
 pub struct Control {
     /// Error key (`name`, `email`, `consent`, `fields.<key>`); also gives the element id.
@@ -28,36 +27,58 @@ pub struct Control {
     pub choices: Vec<Choice>,
 }
 
-/// A label, a control writing to `value` (`"true"`/`""` for checkboxes) and the error under
-/// it, read from `errors` (field key → message, for the whole form).
-pub fn field(
-    ctx: &Ctx,
-    c: Control,
+/// A label, a control and the error under it (`div.field`); the control follows `value`
+/// both ways (a restored signature shows in it).
+#[component]
+pub fn Field(
+    /// The widget's context (its language, for "required", "Choose…" and country names).
+    ctx: Ctx,
+    /// The control to show.
+    control: Control,
+    /// What the control holds (`"true"`/`""` for a checkbox); written on every change.
     value: RwSignal<String>,
+    /// The whole form's errors (field key → message); this field shows its own and clears it
+    /// when edited.
     errors: RwSignal<Vec<(String, String)>>,
-) -> El {
+) -> impl IntoView {
+    let c = control;
+    let s = ctx.s;
     let id = id_of(&c.key);
     let err_id = format!("{id}-err");
     let key = c.key.clone();
     let error = Signal::derive(move || {
         errors.with(|e| e.iter().find(|(k, _)| *k == key).map(|(_, m)| m.clone()))
     });
+    let invalid = move || error.with(Option::is_some).then_some("true");
+    let described = {
+        let err_id = err_id.clone();
+        move || error.with(Option::is_some).then(|| err_id.clone())
+    };
+    let required = c.required.then_some("true");
+    let key = c.key.clone();
+    let edited = move |v: String| {
+        value.set(v);
+        errors.update(|e| e.retain(|(k, _)| *k != key));
+    };
     let checkbox = c.kind == FieldKind::Checkbox;
-
-    let mut label = El::new("label").attr("for", &id);
-    if c.required && !checkbox {
-        let (before, after) = ctx.s.required_marker();
-        label = label
-            .text(&format!("{before}{}", c.label))
-            .child(El::class("span", "req").text(after));
-    } else {
-        label = label.text(&c.label);
-    }
     let control = match c.kind {
-        FieldKind::Checkbox => El::new("input").attr("type", "checkbox"),
+        FieldKind::Checkbox => view! {
+            <input
+                type="checkbox"
+                id=id.clone()
+                required=c.required
+                aria-required=required
+                aria-invalid=invalid
+                aria-describedby=described
+                prop:checked=move || value.with(|v| v == "true")
+                on:change=move |ev| edited(if event_target_checked(&ev) { "true".into() } else { String::new() })
+            />
+        }
+        .into_any(),
         FieldKind::Select | FieldKind::Country => {
-            let choices = if c.kind == FieldKind::Country {
-                regions(ctx.s.tag)
+            let country = c.kind == FieldKind::Country;
+            let choices = if country {
+                regions(s.tag)
             } else {
                 c.choices
                     .iter()
@@ -65,61 +86,72 @@ pub fn field(
                     .collect()
             };
             // A country field starts at the region of the visitor's locale (es-MX → MX), if any.
-            let region = (c.kind == FieldKind::Country)
-                .then(|| region(ctx.s.tag))
+            let region = country
+                .then(|| region(s.tag))
                 .flatten()
                 .filter(|r| choices.iter().any(|(v, _)| v == r));
             if let Some(r) = &region {
                 value.set(r.clone());
             }
-            let first = El::new("option").attr("value", "").text(ctx.s.choose);
-            let options = choices.iter().map(|(v, l)| {
-                El::new("option")
-                    .attr("value", v)
-                    .attr_if(region.as_ref() == Some(v), "selected", "")
-                    .text(l)
-            });
-            El::new("select")
-                .child(first)
-                .children(options)
-                .attr("autocomplete", c.autocomplete)
+            let options = choices
+                .into_iter()
+                .map(|(v, l)| {
+                    let this = v.clone();
+                    let selected = move || value.with(|v| *v == this);
+                    view! { <option value=v prop:selected=selected>{l}</option> }.into_any()
+                })
+                .collect_view();
+            view! {
+                <select
+                    id=id.clone()
+                    required=c.required
+                    aria-required=required
+                    aria-invalid=invalid
+                    aria-describedby=described
+                    autocomplete=c.autocomplete
+                    on:input=move |ev| edited(event_target_value(&ev))
+                >
+                    <option value="">{s.choose}</option>
+                    {options}
+                </select>
+            }
+            .into_any()
         }
-        FieldKind::Text | FieldKind::Email => El::new("input")
-            .attr(
-                "type",
-                if c.kind == FieldKind::Email {
-                    "email"
-                } else {
-                    "text"
-                },
-            )
-            .attr("maxlength", &c.max_len.to_string())
-            .attr("autocomplete", c.autocomplete),
+        FieldKind::Text | FieldKind::Email => view! {
+            <input
+                type=if c.kind == FieldKind::Email { "email" } else { "text" }
+                id=id.clone()
+                required=c.required
+                aria-required=required
+                aria-invalid=invalid
+                aria-describedby=described
+                maxlength=c.max_len.to_string()
+                autocomplete=c.autocomplete
+                prop:value=value
+                on:input=move |ev| edited(event_target_value(&ev))
+            />
+        }
+        .into_any(),
     };
-    let key = c.key.clone();
-    let described = err_id.clone();
-    let control = control
-        .attr("id", &id)
-        .attr_if(c.required, "required", "")
-        .attr_if(c.required, "aria-required", "true")
-        .bind(move |el| {
-            let bad = error.with(Option::is_some);
-            set_attr(el, "aria-invalid", bad.then_some("true"));
-            set_attr(el, "aria-describedby", bad.then_some(described.as_str()));
-        });
-    let input = control.0.clone();
-    let control = control.on(if checkbox { "change" } else { "input" }, move |_| {
-        value.set(control_value(&input));
-        errors.update(|e| e.retain(|(k, _)| *k != key));
-    });
-    let message = El::class("p", "error")
-        .attr("id", &err_id)
-        .bind(move |el| set_text(el, error.get().as_deref()));
-    let outer = El::class("div", "field");
-    let outer = if checkbox {
-        outer.child(El::class("div", "check").child(control).child(label))
+    // The required marker is a translated template around the label ("{label} (required)",
+    // Chinese "{label}（必填）"): the text before the label, the marker after it.
+    let (before, after) = if c.required && !checkbox {
+        let (before, after) = s.required_marker();
+        (before, Some(after))
     } else {
-        outer.child(label).child(control)
+        ("", None)
     };
-    outer.child(message)
+    let req = after.map(|after| view! { <span class="req">{after}</span> });
+    let label = view! { <label for=id>{before}{c.label}{req}</label> };
+    let controls = if checkbox {
+        view! { <div class="check">{control}{label}</div> }.into_any()
+    } else {
+        (label, control).into_any()
+    };
+    view! {
+        <div class="field">
+            {controls}
+            <p class="error" id=err_id hidden=move || error.with(Option::is_none)>{error}</p>
+        </div>
+    }
 }

@@ -7,10 +7,9 @@ use std::sync::Arc;
 use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::JsValue;
 
-use super::field::{Control, field};
-use super::pitch::external_link;
+use super::external_link::ExternalLink;
+use super::field::{Control, Field};
 use super::{Ctx, id_of};
-use crate::browser::dom::{El, control_value, set_attr, set_text};
 use crate::browser::{challenge, host, lazy, outbox};
 use crate::campaign::{Campaign, FieldKind};
 use crate::outcome::{Next, SubmitOutcome, ui_messages};
@@ -94,9 +93,18 @@ pub fn consent_text<'a>(ctx: &'a Ctx, campaign: &'a Campaign) -> &'a str {
         .unwrap_or(ctx.s.consent_default)
 }
 
-/// The form (`part="form"`) for `campaign` (or the minimal fallback). Calls `on_signed` once
-/// a signature is stored (or was already).
-pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed) + 'static) -> El {
+/// The form (`part="form"`) for `campaign` (or the minimal fallback): its fields, the consent,
+/// the honeypot, the sign button and, while a signature waits in the outbox, its banner and
+/// "Cancel".
+#[component]
+pub fn PledgeForm(
+    /// The widget's context (options, language, host element for events).
+    ctx: Ctx,
+    /// The campaign to sign (fields, consent text, privacy link, proof of work).
+    campaign: Arc<Campaign>,
+    /// Called once a signature is stored (or was already).
+    on_signed: Callback<Signed>,
+) -> impl IntoView {
     let s = ctx.s;
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
@@ -114,93 +122,53 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
     let sending = StoredValue::new(false);
     // The signature waits in the outbox for the network.
     let saved = RwSignal::new(false);
+    let trap = NodeRef::<leptos::html::Input>::new();
 
-    let mut form = El::new("form")
-        .attr("part", "form")
-        .attr("novalidate", "")
-        .child(field(
-            ctx,
-            props("name", s.name, FieldKind::Text, 200, "name"),
-            name,
-            errors,
-        ))
-        .child(field(
-            ctx,
-            props("email", s.email, FieldKind::Email, 254, "email"),
-            email,
-            errors,
-        ));
-    for (f, (_, value)) in campaign.fields.iter().zip(values.iter()) {
-        let c = Control {
-            key: format!("fields.{}", f.key),
-            label: f.label.clone(),
-            kind: f.kind,
-            required: f.required,
-            max_len: f.max_len(),
-            autocomplete: if f.kind == FieldKind::Country {
-                "country"
-            } else {
-                "off"
-            },
-            choices: f.options.clone(),
-        };
-        form = form.child(field(ctx, c, *value, errors));
-    }
-    let consent_line = consent_text(ctx, &campaign).to_owned();
-    form = form.child(field(
-        ctx,
-        props("consent", &consent_line, FieldKind::Checkbox, 0, "off"),
-        consent,
-        errors,
-    ));
-    if let Some(url) = campaign
+    let extra = campaign
+        .fields
+        .iter()
+        .zip(values.iter())
+        .map(|(f, (_, value))| {
+            let control = Control {
+                key: format!("fields.{}", f.key),
+                label: f.label.clone(),
+                kind: f.kind,
+                required: f.required,
+                max_len: f.max_len(),
+                autocomplete: if f.kind == FieldKind::Country {
+                    "country"
+                } else {
+                    "off"
+                },
+                choices: f.options.clone(),
+            };
+            view! { <Field ctx=ctx.clone() control value=*value errors/> }.into_any()
+        })
+        .collect_view();
+    let privacy = campaign
         .privacy_url
         .as_deref()
         .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-    {
-        form = form.child(El::class("p", "notice").child(external_link(url, s.privacy)));
-    }
-    if campaign.allow_public_names {
-        let mut c = props("public", s.public_name, FieldKind::Checkbox, 0, "off");
-        c.required = false;
-        form = form.child(field(ctx, c, public, errors));
-    }
-    // The honeypot: invisible to people and assistive tech, filled in by form-filling bots.
-    let trap = El::new("input")
-        .attr("name", "website")
-        .attr("class", "sr-only")
-        .attr("tabindex", "-1")
-        .attr("autocomplete", "off")
-        .attr("aria-hidden", "true");
-    let trap_el = trap.0.clone();
-    let banner_el = El::class("p", "banner")
-        .attr("role", "alert")
-        .bind(move |el| set_text(el, banner.get().as_deref()));
-    let button = El::new("button")
-        .attr("type", "submit")
-        .attr("part", "submit")
-        .bind(move |el| {
-            let b = busy.get();
-            el.set_text_content(Some(if b { s.submitting } else { s.submit }));
-            set_attr(el, "aria-busy", Some(if b { "true" } else { "false" }));
+        .map(|url| {
+            let (href, text) = (url.to_owned(), s.privacy.to_owned());
+            view! { <p class="notice"><ExternalLink href text/></p> }
         });
+    let public_field = campaign.allow_public_names.then(|| {
+        let mut control = props("public", s.public_name, FieldKind::Checkbox, 0, "off");
+        control.required = false;
+        view! { <Field ctx=ctx.clone() control value=public errors/> }
+    });
+    let consent_line = consent_text(&ctx, &campaign).to_owned();
     let base = ctx.opts.campaign_url();
-    // Quieter than the sign button (outline, not filled): giving up is not the next step.
-    // Quieter than the sign button (outline, not filled): giving up is not the next step.
-    let cancel = El::class("button", "secondary")
-        .attr("type", "button")
-        .text(s.cancel);
-    let cancel = cancel
-        .bind(move |el| set_attr(el, "hidden", (!saved.get()).then_some("")))
-        .on("click", {
-            let base = base.clone();
-            move |_| {
-                outbox::remove(&base);
-                outbox::wake();
-                saved.set(false);
-                banner.set(None);
-            }
-        });
+    let cancel = {
+        let base = base.clone();
+        move |_| {
+            outbox::remove(&base);
+            outbox::wake();
+            saved.set(false);
+            banner.set(None);
+        }
+    };
     let needs_proof = campaign.proof_of_work.is_some();
     if needs_proof {
         let base = base.clone();
@@ -212,9 +180,6 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
         let _ = lazy::preload_deliver().await;
     });
 
-    let ctx = ctx.clone();
-    let on_signed = std::rc::Rc::new(on_signed);
-    let form_el = form.0.clone();
     // Sends what the outbox holds for this campaign and shows where it stands.
     let deliver = {
         let (ctx, campaign, base) = (ctx.clone(), campaign.clone(), base.clone());
@@ -224,12 +189,7 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
             spawn_local(async {
                 let _ = lazy::preload_share().await;
             });
-            let (ctx, campaign, base, on_signed) = (
-                ctx.clone(),
-                campaign.clone(),
-                base.clone(),
-                on_signed.clone(),
-            );
+            let (ctx, campaign, base) = (ctx.clone(), campaign.clone(), base.clone());
             spawn_local(async move {
                 let alive = move || sending.try_get_value().is_some();
                 let waiting = {
@@ -255,7 +215,7 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
                     return;
                 };
                 if let SubmitOutcome::Signed { count, already } = outcome {
-                    on_signed(Signed { count, already });
+                    on_signed.run(Signed { count, already });
                     return;
                 }
                 let ui = ui_messages(s, &campaign, &input, &outcome, false);
@@ -278,18 +238,16 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
     // A signature saved earlier (offline, timed out, page closed mid-request) is shown again in
     // its form and sent; the supporter can still cancel it.
     if let Some(p) = outbox::load(&base) {
-        restore(&form_el, &p.body, &[name, email, consent, public], &values);
+        restore(&p.body, &[name, email, consent, public], &values);
         saved.set(true);
         banner.set(Some(s.offline.into()));
         deliver(input_of(name, email, consent, &values));
     }
     // Key and body of the last attempt: the same body reuses the same key.
     let mut attempt = None::<outbox::Pending>;
-    form.child(trap)
-        .child(banner_el)
-        .child(button)
-        .child(cancel)
-        .on("submit", move |ev| {
+    let submit = {
+        let (ctx, campaign, values) = (ctx.clone(), campaign.clone(), values.clone());
+        move |ev: web_sys::SubmitEvent| {
             ev.prevent_default();
             if busy.get_untracked() {
                 return;
@@ -308,7 +266,7 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
                 return;
             }
             errors.set(Vec::new());
-            let website = control_value(&trap_el);
+            let website = trap.get_untracked().map(|t| t.value()).unwrap_or_default();
             let public = public.get_untracked() == "true";
             let Some(body) = body(&ctx, &campaign, &input, public, &website) else {
                 return;
@@ -329,7 +287,26 @@ pub fn pledge_form(ctx: &Ctx, campaign: Arc<Campaign>, on_signed: impl Fn(Signed
             } else {
                 deliver(input);
             }
-        })
+        }
+    };
+    view! {
+        <form part="form" novalidate on:submit=submit>
+            <Field ctx=ctx.clone() control=props("name", s.name, FieldKind::Text, 200, "name") value=name errors/>
+            <Field ctx=ctx.clone() control=props("email", s.email, FieldKind::Email, 254, "email") value=email errors/>
+            {extra}
+            <Field ctx=ctx.clone() control=props("consent", &consent_line, FieldKind::Checkbox, 0, "off") value=consent errors/>
+            {privacy}
+            {public_field}
+            // The honeypot: invisible to people and assistive tech, filled in by form-filling bots.
+            <input node_ref=trap name="website" class="sr-only" tabindex="-1" autocomplete="off" aria-hidden="true"/>
+            <p class="banner" role="alert" hidden=move || banner.with(Option::is_none)>{move || banner.get()}</p>
+            <button type="submit" part="submit" aria-busy=move || if busy.get() { "true" } else { "false" }>
+                {move || if busy.get() { s.submitting } else { s.submit }}
+            </button>
+            // Quieter than the sign button (outline, not filled): giving up is not the next step.
+            <button class="secondary" type="button" hidden=move || !saved.get() on:click=cancel>{s.cancel}</button>
+        </form>
+    }
 }
 
 fn input_of(
@@ -349,9 +326,8 @@ fn input_of(
     }
 }
 
-/// Puts a saved body's values back into the form's controls and signals.
+/// Puts a saved body's values back into the form's signals (its controls follow them).
 fn restore(
-    form: &web_sys::Element,
     body: &str,
     [name, email, consent, public]: &[RwSignal<String>; 4],
     values: &[(String, RwSignal<String>)],
@@ -366,25 +342,11 @@ fn restore(
         None => v.as_string().unwrap_or_default(),
     };
     let fields = get(&b, "fields");
-    let mut all = vec![
-        ("name", *name, text(get(&b, "name"))),
-        ("email", *email, text(get(&b, "email"))),
-        ("consent", *consent, text(get(&get(&b, "consent"), "given"))),
-        ("public", *public, text(get(&b, "public"))),
-    ];
-    let keys: Vec<String> = values.iter().map(|(k, _)| format!("fields.{k}")).collect();
-    for ((k, v), key) in values.iter().zip(&keys) {
-        all.push((key.as_str(), *v, text(get(&fields, k))));
-    }
-    for (key, signal, value) in all {
-        if let Ok(Some(el)) = form.query_selector(&format!("#{}", id_of(key))) {
-            let (prop, v) = if el.get_attribute("type").as_deref() == Some("checkbox") {
-                ("checked", JsValue::from_bool(value == "true"))
-            } else {
-                ("value", JsValue::from_str(&value))
-            };
-            let _ = js_sys::Reflect::set(&el, &prop.into(), &v);
-        }
-        signal.set(value);
+    name.set(text(get(&b, "name")));
+    email.set(text(get(&b, "email")));
+    consent.set(text(get(&get(&b, "consent"), "given")));
+    public.set(text(get(&b, "public")));
+    for (k, v) in values {
+        v.set(text(get(&fields, k)));
     }
 }

@@ -1,11 +1,15 @@
-//! The widget's views, one component per file, built with [`crate::browser::dom`] and bound
-//! to Leptos signals. [`Ctx`] carries what every view needs.
+//! The widget's views, one Leptos `#[component]` per file, written with `view!`. [`Ctx`]
+//! carries what every view needs; [`widget::Widget`] is the whole widget. [`Ctx`] carries what every view needs.
 
+pub mod close_button;
 pub mod count;
+pub mod external_link;
 pub mod field;
 pub mod form;
+pub mod notice;
 pub mod pitch;
 pub mod share;
+pub mod summary;
 pub mod thanks;
 pub mod ticker;
 pub mod wall;
@@ -14,6 +18,7 @@ pub mod widget;
 
 use std::{ops::Deref, rc::Rc};
 
+use leptos::prelude::{AnyView, on_cleanup};
 use send_wrapper::SendWrapper;
 use web_sys::{Element, HtmlElement};
 
@@ -65,4 +70,14 @@ pub fn id_of(key: &str) -> String {
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
     format!("pw-{safe}")
+}
+
+/// Renders `view` at the end of `parent`; it lives (its effects run) as long as the current
+/// reactive owner.
+pub fn render_into(parent: &Element, view: AnyView) {
+    use leptos::tachys::view::{Mountable, Render};
+    let mut state = view.build();
+    state.mount(parent, None);
+    let state = SendWrapper::new(state);
+    on_cleanup(move || drop(state));
 }

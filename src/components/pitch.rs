@@ -1,36 +1,45 @@
 //! The pitch: title and pledge text, paragraphs with links, always as text nodes.
 
-use crate::browser::dom::El;
+use leptos::prelude::*;
+
+use super::external_link::ExternalLink;
 use crate::campaign::{Segment, paragraphs};
 
-/// Title (`part="title"`) and the pledge `text` (docs/api.md: plain text, blank lines
-/// separate paragraphs, `http(s)` URLs become links opening in a new tab), marked with their
-/// own `lang` (when not the widget's, so English text keeps left-to-right under `lang="ar"`).
-pub fn pitch(title: &str, text: &str, lang: Option<&str>) -> El {
-    let paras = paragraphs(text).into_iter().map(|segs| {
-        segs.into_iter().fold(El::new("p"), |p, seg| match seg {
-            Segment::Text(t) => p.text(&t),
-            Segment::Link(u) => p.child(external_link(&u, &u)),
+/// `lang` and `dir` attributes for text with a language of its own (`None`: the widget's).
+pub fn lang_attrs(lang: Option<&str>) -> (Option<String>, Option<&'static str>) {
+    (lang.map(str::to_owned), lang.map(crate::i18n::dir))
+}
+
+/// Title (`part="title"`) and the pledge text, marked with their own `lang` (when not the
+/// widget's, so English text keeps left-to-right under `lang="ar"`).
+#[component]
+pub fn Pitch(
+    /// The campaign's title.
+    title: String,
+    /// The pledge text (docs/api.md: plain text, blank lines separate paragraphs, `http(s)`
+    /// URLs become links opening in a new tab).
+    text: String,
+    /// The language of `title` and `text`, when not the widget's.
+    lang: Option<String>,
+) -> impl IntoView {
+    let (lang, dir) = lang_attrs(lang.as_deref());
+    let paras = paragraphs(&text)
+        .into_iter()
+        .map(|segs| {
+            let segs = segs
+                .into_iter()
+                .map(|seg| match seg {
+                    Segment::Text(t) => t.into_any(),
+                    Segment::Link(u) => view! { <ExternalLink href=u.clone() text=u/> }.into_any(),
+                })
+                .collect_view();
+            view! { <p>{segs}</p> }.into_any()
         })
-    });
-    in_language(El::new("div"), lang)
-        .child(El::new("h2").attr("part", "title").text(title))
-        .children(paras)
-}
-
-/// `el` with `lang` and its `dir`, when the text in it has a language of its own.
-pub fn in_language(el: El, lang: Option<&str>) -> El {
-    match lang {
-        Some(l) => el.attr("lang", l).attr("dir", crate::i18n::dir(l)),
-        None => el,
+        .collect_view();
+    view! {
+        <div lang=lang dir=dir>
+            <h2 part="title">{title}</h2>
+            {paras}
+        </div>
     }
-}
-
-/// `<a href target=_blank rel="noopener noreferrer">text</a>`.
-pub fn external_link(href: &str, text: &str) -> El {
-    El::new("a")
-        .attr("href", href)
-        .attr("target", "_blank")
-        .attr("rel", "noopener noreferrer")
-        .text(text)
 }

@@ -4,8 +4,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{Ctx, pitch::external_link};
-use crate::browser::dom::{El, set_text};
+use super::{Ctx, external_link::ExternalLink};
 
 fn enc(v: &str) -> String {
     String::from(js_sys::encode_uri_component(v))
@@ -22,13 +21,21 @@ fn call(owner: &JsValue, name: &str, arg: &JsValue) -> bool {
     f.is_ok_and(|f| f.call1(owner, arg).is_ok())
 }
 
-/// Share actions for `url` with `text` (the campaign title).
-pub fn share(ctx: &Ctx, url: &str, text: &str) -> El {
+/// The share actions (a list of buttons and links) and the "copied" status under them.
+#[component]
+pub fn Share(
+    /// The widget's context (its language).
+    ctx: Ctx,
+    /// The page to share.
+    url: String,
+    /// The text that goes with it (the campaign title).
+    text: String,
+) -> impl IntoView {
     let s = ctx.s;
     let navigator: JsValue = web_sys::window()
         .map(|w| w.navigator().into())
         .unwrap_or_default();
-    let (u, t) = (enc(url), enc(text));
+    let (u, t) = (enc(&url), enc(&text));
     let links = [
         (s.email, format!("mailto:?subject={t}&body={t}%20{u}")),
         (
@@ -45,40 +52,42 @@ pub fn share(ctx: &Ctx, url: &str, text: &str) -> El {
             format!("https://bsky.app/intent/compose?text={t}%20{u}"),
         ),
     ];
-    let mut list = El::class("ul", "share");
-    if prop(&navigator, "share").is_function() {
+    let web_share = prop(&navigator, "share").is_function().then(|| {
         let data = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&data, &"url".into(), &url.into());
-        let _ = js_sys::Reflect::set(&data, &"text".into(), &text.into());
+        let _ = js_sys::Reflect::set(&data, &"url".into(), &JsValue::from_str(&url));
+        let _ = js_sys::Reflect::set(&data, &"text".into(), &JsValue::from_str(&text));
         let nav = navigator.clone();
-        let button = El::new("button").attr("type", "button").text(s.share);
-        list = list.child(El::new("li").child(button.on("click", move |_| {
+        let click = move |_| {
             call(&nav, "share", &data);
-        })));
-    }
-    list = list.children(
-        links
-            .iter()
-            .map(|(label, href)| El::new("li").child(external_link(href, label))),
-    );
+        };
+        view! { <li><button type="button" on:click=click>{s.share}</button></li> }
+    });
+    let links = links
+        .into_iter()
+        .map(|(label, href)| {
+            view! { <li><ExternalLink href text=label.to_owned()/></li> }.into_any()
+        })
+        .collect_view();
     let copied = RwSignal::new(false);
     let clipboard = prop(&navigator, "clipboard");
-    if clipboard.is_object() {
-        let url = JsValue::from_str(url);
-        let button = El::class("button", "secondary")
-            .attr("type", "button")
-            .text(s.copy_link);
-        list = list.child(El::new("li").child(button.on("click", move |_| {
+    let copy = clipboard.is_object().then(|| {
+        let url = JsValue::from_str(&url);
+        let click = move |_| {
             if call(&clipboard, "writeText", &url) {
                 copied.set(true);
             }
-        })));
+        };
+        view! {
+            <li><button class="secondary" type="button" on:click=click>{s.copy_link}</button></li>
+        }
+    });
+    view! {
+        <div>
+            <h3>{s.share_heading}</h3>
+            <ul class="share">{web_share}{links}{copy}</ul>
+            <p class="notice" role="status" hidden=move || !copied.get()>
+                {move || copied.get().then_some(s.copied)}
+            </p>
+        </div>
     }
-    let status = El::class("p", "notice")
-        .attr("role", "status")
-        .bind(move |el| set_text(el, copied.get().then_some(s.copied)));
-    El::new("div")
-        .child(El::new("h3").text(s.share_heading))
-        .child(list)
-        .child(status)
 }

@@ -3,29 +3,35 @@
 
 use leptos::prelude::*;
 
-use super::{Ctx, count::count_view};
-use crate::browser::{dom::El, lazy};
+use super::{Ctx, count::Count};
+use crate::browser::lazy;
 
-/// Shown once the signature is stored. `already`: the email had signed before; `count` and
-/// `goal`: the live count; `share_url`/`share_text`: what the share actions send. The share
+/// Shown once the signature is stored (`part="thanks"`, focused by the widget). The share
 /// actions are a lazy chunk, loaded before this view is shown; when it could not be fetched
 /// (offline), the thanks show without them.
-pub fn thanks(
-    ctx: &Ctx,
+#[component]
+pub fn Thanks(
+    /// The widget's context (its language).
+    ctx: Ctx,
+    /// The email had signed before: the friendly "already signed" instead of the thanks.
     already: bool,
+    /// The live count.
     count: RwSignal<Option<u64>>,
+    /// The campaign's goal, if any.
     goal: RwSignal<Option<u64>>,
-    share_url: &str,
-    share_text: &str,
-) -> El {
+    /// The page the share actions send.
+    share_url: String,
+    /// The text they send with it (the campaign title).
+    share_text: String,
+) -> impl IntoView {
     let s = ctx.s;
-    El::class("div", "thanks")
-        .attr("part", "thanks")
-        .attr("id", "pw-thanks")
-        .attr("tabindex", "-1")
-        .child(El::new("h2").text(if already { s.already } else { s.thanks }))
-        .child(count_view(ctx, count, goal))
-        .children(
-            lazy::ready_now(lazy::share_view(ctx, share_url, share_text)).and_then(Result::ok),
-        )
+    let share =
+        lazy::ready_now(lazy::share_view(ctx.clone(), share_url, share_text)).and_then(Result::ok);
+    view! {
+        <div class="thanks" part="thanks" id="pw-thanks" tabindex="-1">
+            <h2>{if already { s.already } else { s.thanks }}</h2>
+            <Count ctx count goal/>
+            {share}
+        </div>
+    }
 }

@@ -9,10 +9,10 @@
 use std::{rc::Rc, sync::Arc};
 
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 
 use super::Ctx;
 use super::wall::{Names, Timer, adopt_wall_styles, follow, load, region_namer};
-use crate::browser::dom::{El, set_attr};
 use crate::browser::host::after;
 use crate::browser::intl::{format_count, plural};
 use crate::campaign::Campaign;
@@ -50,9 +50,18 @@ fn rotate(names: RwSignal<Names>, timer: Timer) {
     }));
 }
 
-/// The ticker (`part="ticker"`) for `campaign`; `count` is the live count the "others" come from.
-pub fn ticker(ctx: &Ctx, campaign: &Arc<Campaign>, count: RwSignal<Option<u64>>) -> El {
-    adopt_wall_styles(ctx);
+/// The ticker (`part="ticker"`): one name of the wall and how many others signed, with its
+/// Pause button when it rotates.
+#[component]
+pub fn Ticker(
+    /// The widget's context (its language and endpoint).
+    ctx: Ctx,
+    /// The campaign whose wall it reads (for the details of each name).
+    campaign: Arc<Campaign>,
+    /// The live count the "others" come from.
+    count: RwSignal<Option<u64>>,
+) -> impl IntoView {
+    adopt_wall_styles(&ctx);
     let s = ctx.s;
     let base: Rc<str> = ctx.opts.campaign_url().into();
     let names = RwSignal::new(Names::default());
@@ -69,17 +78,15 @@ pub fn ticker(ctx: &Ctx, campaign: &Arc<Campaign>, count: RwSignal<Option<u64>>)
     if rotating {
         let timer = Timer::default();
         rotate(names, timer.clone());
-        let timer = send_wrapper::SendWrapper::new(timer);
+        let timer = SendWrapper::new(timer);
         on_cleanup(move || timer.replace(None));
     }
 
-    let campaign = campaign.clone();
-    let region = region_namer(s.tag);
-    let line = El::class("p", "ticker-line").bind(move |el| {
-        el.set_text_content(None);
+    let region = SendWrapper::new(region_namer(s.tag));
+    let line = move || {
         let shown = names.with(|n| n.entries.get(n.at % n.entries.len().max(1)).cloned());
-        let Some(e) = shown else { return };
-        let details = wall::details(&campaign, &e, None, &*region);
+        let e = shown?;
+        let details = wall::details(&campaign, &e, None, &**region);
         let others = count.get().unwrap_or(0).saturating_sub(1);
         let template = if others == 0 {
             s.ticker_alone
@@ -87,41 +94,36 @@ pub fn ticker(ctx: &Ctx, campaign: &Arc<Campaign>, count: RwSignal<Option<u64>>)
             s.ticker_template(&plural(others, s.tag))
         };
         let (before, after) = around_name(template, &format_count(others, s.tag));
-        let item = El::class("span", "ticker-name")
-            .text(&before)
-            .child(El::new("bdi").text(&wall::describe(&e.name, &details)))
-            .text(&after);
-        let _ = el.append_child(item.node());
+        let name = wall::describe(&e.name, &details);
+        Some(view! { <span class="ticker-name">{before}<bdi>{name}</bdi>{after}</span> })
+    };
+    let pause = rotating.then(|| {
+        view! {
+            <button
+                class="secondary ticker-pause"
+                type="button"
+                part="ticker-pause"
+                aria-pressed=move || if names.with(|n| n.paused) { "true" } else { "false" }
+                hidden=move || names.with(|n| n.entries.len() < 2)
+                on:click=move |_| names.update(|n| n.paused = !n.paused)
+            >
+                {s.ticker_pause}
+            </button>
+        }
     });
-    let hold = move |on: bool| move |_| names.update(|n| n.held = on);
-    let mut view = El::class("div", "ticker")
-        .attr("part", "ticker")
-        .attr("data-rotating", if rotating { "true" } else { "false" })
-        .child(line)
-        .on("pointerenter", hold(true))
-        .on("pointerleave", hold(false))
-        .on("focusin", hold(true))
-        .on("focusout", hold(false))
-        .bind(move |el| {
-            let none = names.with(|n| n.entries.is_empty());
-            set_attr(el, "hidden", none.then_some(""));
-        });
-    if rotating {
-        let pause = El::class("button", "secondary ticker-pause")
-            .attr("type", "button")
-            .attr("part", "ticker-pause")
-            .text(s.ticker_pause)
-            .on("click", move |_| names.update(|n| n.paused = !n.paused))
-            .bind(move |el| {
-                let (paused, few) = names.with(|n| (n.paused, n.entries.len() < 2));
-                set_attr(
-                    el,
-                    "aria-pressed",
-                    Some(if paused { "true" } else { "false" }),
-                );
-                set_attr(el, "hidden", few.then_some(""));
-            });
-        view = view.child(pause);
+    view! {
+        <div
+            class="ticker"
+            part="ticker"
+            data-rotating=if rotating { "true" } else { "false" }
+            hidden=move || names.with(|n| n.entries.is_empty())
+            on:pointerenter=move |_| names.update(|n| n.held = true)
+            on:pointerleave=move |_| names.update(|n| n.held = false)
+            on:focusin=move |_| names.update(|n| n.held = true)
+            on:focusout=move |_| names.update(|n| n.held = false)
+        >
+            <p class="ticker-line">{line}</p>
+            {pause}
+        </div>
     }
-    view
 }

@@ -13,11 +13,11 @@ use std::{
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
 use web_sys::{CssStyleSheet, ShadowRoot};
 
 use super::Ctx;
-use crate::browser::dom::{El, control_value, set_attr, set_text, switch};
 use crate::browser::host::{after, clear_timer};
 use crate::browser::intl::region_names;
 use crate::browser::signers::{self, WallEvent};
@@ -70,8 +70,15 @@ pub fn adopt_wall_styles(ctx: &Ctx) {
                 .flatten()
                 .is_none()
             {
-                let style = El::class("style", "wall-css").text(CSS);
-                let _ = ctx.root.append_child(style.node());
+                let style = ctx
+                    .root
+                    .owner_document()
+                    .and_then(|d| d.create_element("style").ok());
+                if let Some(style) = style {
+                    style.set_class_name("wall-css");
+                    style.set_text_content(Some(CSS));
+                    let _ = ctx.root.append_child(&style);
+                }
             }
         }
     }
@@ -182,9 +189,15 @@ pub fn follow(names: RwSignal<Names>, base: Rc<str>, limit: u32, on_new: fn(&mut
     on_cleanup(move || signers::unlisten(id));
 }
 
-/// The wall (`part="wall"`) of `campaign`.
-pub fn wall_list(ctx: &Ctx, campaign: &Arc<Campaign>) -> El {
-    adopt_wall_styles(ctx);
+/// The wall (`part="wall"`): heading, search, the names in their groups and "Show more".
+#[component]
+pub fn Wall(
+    /// The widget's context (its language and endpoint).
+    ctx: Ctx,
+    /// The campaign whose signers it lists (its role field groups them).
+    campaign: Arc<Campaign>,
+) -> impl IntoView {
+    adopt_wall_styles(&ctx);
     let s = ctx.s;
     let base: Rc<str> = ctx.opts.campaign_url().into();
     let names = RwSignal::new(Names::default());
@@ -193,134 +206,120 @@ pub fn wall_list(ctx: &Ctx, campaign: &Arc<Campaign>) -> El {
 
     let typing = Timer::default();
     on_cleanup({
-        let typing = send_wrapper::SendWrapper::new(typing.clone());
+        let typing = SendWrapper::new(typing.clone());
         move || typing.replace(None)
     });
     let search_base = base.clone();
-    let search = El::new("input")
-        .attr("type", "search")
-        .attr("id", "pw-wall-q")
-        .attr("part", "wall-search")
-        .attr("autocomplete", "off")
-        .attr("enterkeyhint", "search")
-        .on("input", move |ev| {
-            let Some(input) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            else {
-                return;
-            };
-            let base = search_base.clone();
-            typing.replace(after(SEARCH_DELAY_MS, move || {
-                let q = control_value(&input);
-                let changed = names.try_update(|n| {
-                    let changed = n.q.trim() != q.trim();
-                    n.q = q;
-                    changed
-                });
-                if changed == Some(true) {
-                    load(names, base, PAGE, false);
-                }
-            }));
-        });
-    let search = El::class("div", "wall-search")
-        .attr("role", "search")
-        .child(
-            El::new("label")
-                .attr("for", "pw-wall-q")
-                .text(s.wall_search),
-        )
-        .child(search);
-
-    let status = El::class("p", "notice")
-        .attr("role", "status")
-        .bind(move |el| {
-            let text = names.with(|n| {
-                if !n.shown || !n.entries.is_empty() {
-                    None
-                } else if n.q.trim().is_empty() {
-                    Some(s.wall_empty)
-                } else {
-                    Some(s.wall_no_match)
-                }
+    let search = move |ev: web_sys::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let base = search_base.clone();
+        typing.replace(after(SEARCH_DELAY_MS, move || {
+            let q = input.value();
+            let changed = names.try_update(|n| {
+                let changed = n.q.trim() != q.trim();
+                n.q = q;
+                changed
             });
-            set_text(el, text);
-        });
+            if changed == Some(true) {
+                load(names, base, PAGE, false);
+            }
+        }));
+    };
+    let status = move || {
+        names.with(|n| {
+            if !n.shown || !n.entries.is_empty() {
+                None
+            } else if n.q.trim().is_empty() {
+                Some(s.wall_empty)
+            } else {
+                Some(s.wall_no_match)
+            }
+        })
+    };
 
-    let campaign = campaign.clone();
-    let region = region_namer(s.tag);
+    let region = SendWrapper::new(region_namer(s.tag));
     let role_key = wall::role_field(&campaign).map(|f| f.key.clone());
-    let groups = switch(
-        move || names.with(|n| n.entries.clone()),
-        move |entries| {
-            let mut out = Vec::new();
-            for (g, items) in wall::groups(&campaign, &entries) {
+    let groups = move || {
+        let entries = names.with(|n| n.entries.clone());
+        wall::groups(&campaign, &entries)
+            .into_iter()
+            .map(|(g, items)| {
                 let heading = match g {
-                    Group::Featured => Some(s.wall_featured),
+                    Group::Featured => Some(s.wall_featured.to_owned()),
                     Group::Role(i) => wall::role_field(&campaign)
                         .and_then(|f| f.options.get(i))
-                        .map(|o| o.label.as_str()),
+                        .map(|o| o.label.clone()),
                     // Without a role field the rest needs no heading.
                     Group::Other if role_key.is_none() => None,
-                    Group::Other => Some(s.wall_other),
+                    Group::Other => Some(s.wall_other.to_owned()),
                 };
-                if let Some(h) = heading {
-                    out.push(El::new("h4").attr("part", "wall-group").text(h));
-                }
                 // The group heading says the role; featured entries say it themselves.
                 let skip = (g != Group::Featured)
                     .then_some(role_key.as_deref())
                     .flatten();
-                let rows = items.into_iter().map(|e| {
-                    let details = wall::details(&campaign, e, skip, &*region);
-                    let part = if e.featured {
-                        "wall-entry featured"
-                    } else {
-                        "wall-entry"
-                    };
-                    let name = El::class("bdi", "wall-name")
-                        .attr("part", "wall-name")
-                        .text(&e.name);
-                    let mut row = El::new("li").attr("part", part).child(name);
-                    if !details.is_empty() {
-                        row = row.child(
-                            El::class("bdi", "wall-detail")
-                                .attr("part", "wall-detail")
-                                .text(&details.join(" · ")),
-                        );
-                    }
-                    row
-                });
-                out.push(El::new("ul").attr("part", "wall-list").children(rows));
-            }
-            out
-        },
-    );
+                let rows = items
+                    .into_iter()
+                    .map(|e| {
+                        let details = wall::details(&campaign, e, skip, &**region);
+                        let part = if e.featured {
+                            "wall-entry featured"
+                        } else {
+                            "wall-entry"
+                        };
+                        let details = (!details.is_empty()).then(|| {
+                            let text = details.join(" · ");
+                            view! { <bdi class="wall-detail" part="wall-detail">{text}</bdi> }
+                        });
+                        let name = e.name.clone();
+                        view! {
+                            <li part=part>
+                                <bdi class="wall-name" part="wall-name">{name}</bdi>
+                                {details}
+                            </li>
+                        }
+                        .into_any()
+                    })
+                    .collect_view();
+                let heading = heading.map(|h| view! { <h4 part="wall-group">{h}</h4> });
+                view! {
+                    {heading}
+                    <ul part="wall-list">{rows}</ul>
+                }
+                .into_any()
+            })
+            .collect_view()
+    };
 
-    let more = El::class("button", "secondary")
-        .attr("type", "button")
-        .attr("part", "wall-more")
-        .text(s.wall_more)
-        .on("click", move |_| load(names, base.clone(), PAGE, true))
-        .bind(move |el| {
-            let last = names.with(|n| n.next.is_none());
-            set_attr(el, "hidden", last.then_some(""));
-        });
-
-    El::class("section", "wall")
-        .attr("part", "wall")
-        .attr("aria-labelledby", "pw-wall-heading")
-        .child(
-            El::new("h3")
-                .attr("id", "pw-wall-heading")
-                .text(s.wall_heading),
-        )
-        .child(search)
-        .child(status)
-        .child(groups.attr("class", "wall-groups"))
-        .child(more)
-        .bind(move |el| {
-            let off = names.with(|n| n.off);
-            set_attr(el, "hidden", off.then_some(""));
-        })
+    view! {
+        <section
+            class="wall"
+            part="wall"
+            aria-labelledby="pw-wall-heading"
+            hidden=move || names.with(|n| n.off)
+        >
+            <h3 id="pw-wall-heading">{s.wall_heading}</h3>
+            <div class="wall-search" role="search">
+                <label for="pw-wall-q">{s.wall_search}</label>
+                <input
+                    type="search"
+                    id="pw-wall-q"
+                    part="wall-search"
+                    autocomplete="off"
+                    enterkeyhint="search"
+                    on:input=search
+                />
+            </div>
+            <p class="notice" role="status" hidden=move || status().is_none()>{status}</p>
+            <div class="wall-groups">{groups}</div>
+            <button
+                class="secondary"
+                type="button"
+                part="wall-more"
+                hidden=move || names.with(|n| n.next.is_none())
+                on:click=move |_| load(names, base.clone(), PAGE, true)
+            >
+                {s.wall_more}
+            </button>
+        </section>
+    }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use leptos::{prelude::*, task::spawn_local};
 
 use super::Ctx;
-use crate::browser::{dom::El, lazy};
+use crate::browser::lazy;
 use crate::campaign::Campaign;
 
 /// Which part of the wall a placeholder holds.
@@ -19,33 +19,35 @@ pub enum WallPart {
     List,
 }
 
-/// A placeholder for `part` of `campaign`'s wall; `count` is the live count (for the ticker).
-/// Stays empty when the campaign has no wall or the chunk cannot be fetched.
-pub fn wall_slot(
-    ctx: &Ctx,
-    campaign: &Arc<Campaign>,
+/// `div.wall-slot`, filled with `part` once the wall's chunk is in; stays empty when the
+/// campaign has no wall or the chunk cannot be fetched.
+#[component]
+pub fn WallSlot(
+    /// The widget's context.
+    ctx: Ctx,
+    /// The campaign whose wall it shows (`campaign.wall`: it has one).
+    campaign: Arc<Campaign>,
+    /// The live count (for the ticker's "and N others").
     count: RwSignal<Option<u64>>,
+    /// Which part of the wall goes here.
     part: WallPart,
-) -> El {
-    let slot = El::new("div").attr("class", "wall-slot");
+) -> impl IntoView {
+    let loaded = RwSignal::new(false);
     if campaign.wall {
-        let (ctx, campaign, el) = (ctx.clone(), campaign.clone(), slot.clone());
-        let owner = Owner::current();
         spawn_local(async move {
-            let (Some(owner), Ok(())) = (owner, lazy::preload_wall().await) else {
-                return;
-            };
-            // The view was replaced while the chunk loaded: its owner is gone.
-            if !el.0.is_connected() {
-                return;
-            }
-            // The chunk is in, so the call finishes at once: under the view's owner, whose
-            // disposal stops the part's effects, listeners and timers with the view.
-            let built = owner.with(|| lazy::ready_now(lazy::wall_part(ctx, campaign, count, part)));
-            if let Some(Ok(view)) = built {
-                let _ = el.0.append_child(view.node());
+            if lazy::preload_wall().await.is_ok() {
+                // Disposed when the view was replaced while the chunk loaded: nothing to fill.
+                let _ = loaded.try_set(true);
             }
         });
     }
-    slot
+    // The chunk is in, so the call finishes at once, under this view's owner: its disposal
+    // stops the part's effects, listeners and timers with the view.
+    let filled = move || {
+        loaded.get().then(|| {
+            lazy::ready_now(lazy::wall_part(ctx.clone(), campaign.clone(), count, part))
+                .and_then(Result::ok)
+        })
+    };
+    view! { <div class="wall-slot">{filled}</div> }
 }

@@ -8,18 +8,20 @@ use std::sync::{
 };
 
 use leptos::{prelude::*, task::spawn_local};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 
 use super::{
     Ctx,
-    count::{count_phrase, count_view},
-    form::{Signed, pledge_form},
-    pitch::{in_language, pitch},
-    thanks::thanks,
-    wall_slot::{WallPart, wall_slot},
+    close_button::CloseButton,
+    count::{Count, count_phrase},
+    form::{PledgeForm, Signed},
+    notice::Notice,
+    pitch::Pitch,
+    summary::Summary,
+    thanks::Thanks,
+    wall_slot::{WallPart, WallSlot},
 };
 use crate::availability::{self, Unavailable};
-use crate::browser::dom::{El, switch};
 use crate::browser::{api::get, decode, host, lazy, live, outbox};
 use crate::campaign::Campaign;
 use crate::milestone;
@@ -58,7 +60,7 @@ fn show_thanks(
 
 /// Where the campaign document stands.
 #[derive(Clone)]
-enum Load {
+pub(crate) enum Load {
     Loading,
     Ready(Arc<Campaign>),
     /// No form here: the notice to show instead.
@@ -92,9 +94,16 @@ fn error_event(ctx: &Ctx, code: &str, message: &str) {
     host::emit(&ctx.host, "error", &detail);
 }
 
-/// Starts loading and following the campaign and returns the widget's content; everything it
-/// starts stops when the current reactive owner is disposed (unmount).
-pub fn widget(ctx: &Ctx) -> Vec<El> {
+/// The whole widget: loads and follows the campaign, then shows loading, the pitch and form
+/// (or the compact, banner and wall openers, or the closed campaign), the thanks, or why it
+/// cannot take signatures here; a polite live region says the milestones and the thanks.
+/// Everything it starts stops when its owner is disposed (unmount).
+#[component]
+pub fn Widget(
+    /// The widget's context: options, language, host and root elements.
+    ctx: Ctx,
+) -> impl IntoView {
+    let ctx = &ctx;
     let s = ctx.s;
     let load = RwSignal::new(Load::Loading);
     let count = RwSignal::new(None::<u64>);
@@ -195,7 +204,7 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
     });
 
     let c = ctx.clone();
-    let on_signed = move |signed: Signed| {
+    let on_signed = Callback::new(move |signed: Signed| {
         let c = c.clone();
         // The thanks view shows with its share actions: their chunk first (usually fetched
         // already, while the signature was sent; without it the thanks show alone).
@@ -203,150 +212,91 @@ pub fn widget(ctx: &Ctx) -> Vec<El> {
             let _ = lazy::preload_share().await;
             show_thanks(&c, signed, count, done, announce);
         });
+    });
+
+    let body = {
+        let ctx = ctx.clone();
+        move || {
+            let state = (load.get(), done.get(), open.get(), closed.get());
+            // What the view reads while it is built is not a reason to build it again.
+            untrack(|| {
+                let (load, done, is_open, shut) = state;
+                match load {
+                    Load::Loading => view! { <Notice role="status" text=s.loading/> }.into_any(),
+                    Load::Unavailable(notice) => {
+                        view! { <Notice role="alert" text=notice/> }.into_any()
+                    }
+                    Load::Ready(c) => match done {
+                        Some(already) => {
+                            let url = c
+                                .share_url
+                                .clone()
+                                .or_else(host::page_url)
+                                .unwrap_or_default();
+                            let title = c.title.clone();
+                            let ctx = ctx.clone();
+                            view! {
+                                <Thanks ctx already count goal share_url=url share_text=title/>
+                            }
+                            .into_any()
+                        }
+                        None if is_open && !shut => {
+                            let close = (ctx.opts.layout != Layout::Full)
+                                .then(|| view! { <CloseButton ctx=ctx.clone() open/> });
+                            view! {
+                                {close}
+                                <Pitch title=c.title.clone() text=c.text.clone() lang=c.lang.clone()/>
+                                <Count ctx=ctx.clone() count goal/>
+                                <WallSlot ctx=ctx.clone() campaign=c.clone() count part=WallPart::Ticker/>
+                                <PledgeForm ctx=ctx.clone() campaign=c on_signed/>
+                            }
+                            .into_any()
+                        }
+                        // The compact opener, or (any layout) a closed campaign.
+                        None => view! {
+                            <Summary ctx=ctx.clone() campaign=c count goal open closed=shut/>
+                        }
+                        .into_any(),
+                    },
+                }
+            })
+        }
     };
-    let on_signed = Rc::new(on_signed);
-
-    let outer = ctx.clone();
-    let ctx = ctx.clone();
-    let opener = open;
-    let body = switch(
-        move || (load.get(), done.get(), opener.get(), closed.get()),
-        move |(load, done, is_open, shut)| match load {
-            Load::Loading => vec![
-                El::class("p", "notice")
-                    .attr("role", "status")
-                    .text(s.loading),
-            ],
-            Load::Unavailable(notice) => {
-                vec![El::class("p", "notice").attr("role", "alert").text(notice)]
-            }
-            Load::Ready(c) => match done {
-                Some(already) => {
-                    let url = c
-                        .share_url
-                        .clone()
-                        .or_else(host::page_url)
-                        .unwrap_or_default();
-                    vec![thanks(&ctx, already, count, goal, &url, &c.title)]
-                }
-                None if is_open && !shut => {
-                    let on_signed = on_signed.clone();
-                    let ticker = wall_slot(&ctx, &c, count, WallPart::Ticker);
-                    let mut parts = vec![
-                        pitch(&c.title, &c.text, c.lang.as_deref()),
-                        count_view(&ctx, count, goal),
-                        ticker,
-                        pledge_form(&ctx, c, move |signed| on_signed(signed)),
-                    ];
-                    if ctx.opts.layout != Layout::Full {
-                        parts.insert(0, compact_close(&ctx, open));
-                    }
-                    parts
-                }
-                // The compact opener, or (any layout) a closed campaign: the title, the final
-                // count and one calm line instead of the form.
-                None => {
-                    let wall = ctx.opts.layout == Layout::Wall;
-                    let opener = if shut {
-                        El::class("p", "notice")
-                            .attr("role", "status")
-                            .text(s.closed)
-                    } else {
-                        El::new("button")
-                            .attr("type", "button")
-                            .attr("part", "open")
-                            .attr("id", "pw-open")
-                            .attr("aria-expanded", "false")
-                            .text(if wall { s.sign_too } else { s.open_form })
-                            .on("click", {
-                                let c = ctx.clone();
-                                move |_| {
-                                    open.set(true);
-                                    // The opener button is replaced: keep keyboard focus in the
-                                    // form.
-                                    let c = c.clone();
-                                    host::after(0, move || c.focus("pw-name"));
-                                }
-                            })
-                    };
-                    let ticker = wall_slot(&ctx, &c, count, WallPart::Ticker);
-                    let list = wall.then(|| wall_slot(&ctx, &c, count, WallPart::List));
-                    let count = count_view(&ctx, count, goal);
-                    if ctx.opts.layout == Layout::Banner {
-                        // One line: the title stays for screen readers (the widget's heading).
-                        let title = El::class("h2", "sr-only").text(&c.title);
-                        vec![title, El::class("div", "strip").child(count).child(opener)]
-                    } else {
-                        let title = El::new("h2").attr("part", "title").text(&c.title);
-                        let title = in_language(title, c.lang.as_deref());
-                        let mut parts = vec![title, count, ticker, opener];
-                        parts.extend(list);
-                        parts
-                    }
-                }
-            },
-        },
-    );
-    let live_region = El::class("p", "sr-only")
-        .attr("aria-live", "polite")
-        .bind(move |el| {
-            el.set_text_content(Some(&announce.get()));
-        })
-        .bind(milestones(s, count, goal, done));
-    let ctx = outer;
-    if ctx.opts.layout != Layout::Full {
-        // Escape anywhere in the open compact form closes it, like the Close button.
-        let _ = El(ctx.root.clone().into()).on("keydown", {
-            let c = ctx.clone();
-            move |ev| {
-                let key = js_sys::Reflect::get(&ev, &"key".into())
-                    .ok()
-                    .and_then(|k| k.as_string());
-                if key.as_deref() == Some("Escape")
-                    && open.get_untracked()
-                    && done.get_untracked().is_none()
-                {
-                    close(&c, open);
-                }
-            }
-        });
-    }
-    vec![body, live_region]
-}
-
-/// Says the count aloud when it passes a milestone, not on every tick (and not after the
-/// visitor's own signature, whose confirmation is being read).
-fn milestones(
-    s: &'static crate::i18n::Strings,
-    count: RwSignal<Option<u64>>,
-    goal: RwSignal<Option<u64>>,
-    done: RwSignal<Option<bool>>,
-) -> impl Fn(&web_sys::Element) + 'static {
+    // Says the count aloud when it passes a milestone, not on every tick (and not after the
+    // visitor's own signature, whose confirmation is being read).
     let last = StoredValue::new(None::<u64>);
-    move |el| {
+    Effect::new(move |_| {
         let Some(n) = count.get() else { return };
         if milestone::passed(last.get_value(), n, goal.get_untracked())
             && done.get_untracked().is_none()
         {
-            el.set_text_content(Some(&count_phrase(s, n)));
+            announce.set(count_phrase(s, n));
         }
         last.set_value(Some(n));
+    });
+    if ctx.opts.layout != Layout::Full {
+        // Escape anywhere in the open compact form closes it, like the Close button.
+        let c = ctx.clone();
+        let on_key =
+            Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |ev: web_sys::KeyboardEvent| {
+                if ev.key() == "Escape" && open.get_untracked() && done.get_untracked().is_none() {
+                    close(&c, open);
+                }
+            })
+            .into_js_value();
+        let _ = ctx
+            .root
+            .add_event_listener_with_callback("keydown", on_key.unchecked_ref());
+    }
+    view! {
+        <div>{body}</div>
+        <p class="sr-only" aria-live="polite">{move || announce.get()}</p>
     }
 }
 
 /// Closes the compact form and gives focus back to the button that opened it.
-fn close(ctx: &Ctx, open: RwSignal<bool>) {
+pub(crate) fn close(ctx: &Ctx, open: RwSignal<bool>) {
     open.set(false);
     let c = ctx.clone();
     host::after(0, move || c.focus("pw-open"));
-}
-
-/// The compact layout's "Close" button, first in the open form.
-fn compact_close(ctx: &Ctx, open: RwSignal<bool>) -> El {
-    let c = ctx.clone();
-    El::class("button", "secondary close")
-        .attr("type", "button")
-        .attr("id", "pw-close")
-        .text(ctx.s.close_form)
-        .on("click", move |_| close(&c, open))
 }
