@@ -66,16 +66,18 @@ impl ConfirmationStore for SqliteStore {
         let _writer = self.write_gate.lock().await;
         let until = now_ms.saturating_add(lease_ms);
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query(
+        // The leased rows are the ones this UPDATE returns (not found again by owner and
+        // `lease_until`, which can match a row leased earlier in the same millisecond).
+        let leased: Vec<i64> = sqlx::query_scalar(
             "UPDATE email_outbox SET lease_owner = ?3, lease_until = ?4 WHERE id IN (
                  SELECT id FROM email_outbox WHERE state = 'pending' AND next_attempt_at <= ?1
-                   AND (lease_until IS NULL OR lease_until < ?1) ORDER BY id LIMIT ?2)",
+                   AND (lease_until IS NULL OR lease_until < ?1) ORDER BY id LIMIT ?2) RETURNING id",
         )
         .bind(now_ms)
         .bind(limit)
         .bind(owner)
         .bind(until)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?;
         let rows = sqlx::query(
             "SELECT o.id, o.kind, o.attempts, s.id, s.name, s.email, s.locale,
@@ -84,10 +86,9 @@ impl ConfirmationStore for SqliteStore {
                               WHERE t.campaign_id = c.id AND t.lang = s.locale), c.title)
              FROM email_outbox o JOIN signatures s ON s.id = o.signature_id
              JOIN campaigns c ON c.id = s.campaign_id
-             WHERE o.lease_owner = ? AND o.lease_until = ? AND o.state = 'pending' ORDER BY o.id",
+             WHERE o.id IN (SELECT value FROM json_each(?)) ORDER BY o.id",
         )
-        .bind(owner)
-        .bind(until)
+        .bind(serde_json::json!(leased).to_string())
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;

@@ -91,24 +91,27 @@ impl DeliveryStore for SqliteStore {
         let _writer = self.write_gate.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let until = now_ms.saturating_add(lease_ms);
-        sqlx::query(concat!(
+        // The leased rows are the ones this UPDATE returns. Finding them again by owner and
+        // `lease_until` also found a target whose lease the same worker had just kept
+        // (`extend`) to the same millisecond, and handed it to a second task: its events
+        // went out twice.
+        let leased: Vec<i64> = sqlx::query_scalar(concat!(
             "UPDATE delivery_targets SET lease_owner = ?3, lease_until = ?4 WHERE id IN (",
             due_targets!(),
-            ")"
+            ") RETURNING id"
         ))
         .bind(now_ms)
         .bind(limit)
         .bind(owner)
         .bind(until)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?;
         let rows = sqlx::query(
             "SELECT t.id, c.slug, t.kind, t.url, t.secret, t.api_key_source, t.tags_json, t.batch_size
              FROM delivery_targets t JOIN campaigns c ON c.id = t.campaign_id
-             WHERE t.lease_owner = ? AND t.lease_until = ? ORDER BY t.id",
+             WHERE t.id IN (SELECT value FROM json_each(?)) ORDER BY t.id",
         )
-        .bind(owner)
-        .bind(until)
+        .bind(to_json(&leased))
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;

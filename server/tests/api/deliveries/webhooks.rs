@@ -334,3 +334,50 @@ async fn a_hanging_receiver_does_not_hold_up_other_targets() {
     );
     app.stop().await;
 }
+
+/// The worker keeps a target's lease between batches (`record_success` with `keep_until`)
+/// while its loop goes on leasing what is due. A lease kept in the same millisecond as the
+/// loop's next lease must not hand that target out again: a second task would send its
+/// events twice (seen as duplicates in the test above, on SQLite under load).
+#[tokio::test]
+async fn a_lease_kept_in_the_same_millisecond_is_not_handed_out_twice() {
+    let app = spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), |s| {
+        s.delivery.enabled = false; // this test plays the worker
+    })
+    .await;
+    let (a, _) = add_webhook(&app, SLUG, "https://a.example/hook", 1).await;
+    let (b, _) = add_webhook(&app, REVEAL_SLUG, "https://b.example/hook", 1).await;
+    sign(&app, SLUG, "x1@example.org").await;
+    sign(&app, SLUG, "x2@example.org").await;
+    sign(&app, REVEAL_SLUG, "y1@example.org").await;
+    let store = open(&app).await;
+    let now = i64::try_from(Clock::default().unix_now_ms()).unwrap() + 1_000;
+    let lease = 50_000;
+    let first = store
+        .lease_due_targets("worker", now, lease, 1)
+        .await
+        .unwrap();
+    assert_eq!(first.iter().map(|t| t.id).collect::<Vec<_>>(), [a]);
+    // A's first batch went through; its lease is kept for the next batch from `later` on.
+    let later = now + 5;
+    let batch = store.pending_events(a, 1).await.unwrap();
+    let held = store
+        .record_success(
+            a,
+            "worker",
+            &[batch[0].delivery_id],
+            later,
+            Some(later + lease),
+        )
+        .await
+        .unwrap();
+    assert!(held, "the lease is still the worker's");
+    // In that same millisecond the loop leases what is due: B, never A a second time.
+    let second = store
+        .lease_due_targets("worker", later, lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(second.iter().map(|t| t.id).collect::<Vec<_>>(), [b]);
+    store.close().await;
+    app.stop().await;
+}
