@@ -86,6 +86,11 @@ impl GroupCommit {
         self.commits.load(Ordering::Relaxed)
     }
 
+    /// Signers waiting for the group now.
+    pub(super) fn queued(&self) -> usize {
+        self.queued.load(Ordering::SeqCst)
+    }
+
     /// Joins the open group, or begins one (`BEGIN IMMEDIATE`, holding the writer queue),
     /// and opens this member's savepoint.
     pub(super) async fn join(&self) -> StoreResult<Member<'_>> {

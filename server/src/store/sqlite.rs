@@ -429,6 +429,18 @@ impl SqliteStore {
         self.group_commit.commits()
     }
 
+    /// Signers waiting now to join the open group (a figure for tests, which cannot
+    /// otherwise tell when a whole burst has queued up).
+    pub fn signers_queued(&self) -> usize {
+        self.group_commit.queued()
+    }
+
+    /// Holds the writer queue: no write starts until the guard is dropped. For tests that
+    /// need writers to queue up behind a busy writer, as they do behind a slow fsync.
+    pub async fn hold_writers(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        self.write_gate.clone().lock_owned().await
+    }
+
     /// Stores (or replaces) the `lang` text of campaign `slug`; `false` if there is no such
     /// campaign.
     async fn insert_translation(

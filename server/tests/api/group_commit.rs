@@ -13,9 +13,14 @@ use crate::helpers::{SLUG, create_test_campaign, signature};
 
 const SIGNERS: usize = 100;
 
-/// A hundred signatures polled together (one task that polls every one on each wake-up, so
-/// every one is queued before the first finishes its statements) are all stored and counted 1..=100 in one commit; a repeat of
-/// one of them within the group is answered from the group's own rows.
+/// A hundred signatures that arrive while a write is under way (the writer queue held, as a
+/// slow fsync holds it) are all stored and counted 1..=100 in one commit once it is free; a
+/// repeat of one of them within the group is answered from the group's own rows.
+///
+/// The test holds the writer queue until every signer has queued (`signers_queued`): polling
+/// them together was not enough, since a signer counts as queued only once it reaches the
+/// group, and under load the first could finish before the last got there (2 commits, seen
+/// in a CI-like run).
 #[tokio::test]
 async fn signatures_that_arrive_together_share_one_commit() {
     let dir = tempfile::tempdir().unwrap();
@@ -63,7 +68,20 @@ async fn signatures_that_arrive_together_share_one_commit() {
         &signatures[0],
         SignContext::default(),
     ));
-    let outcomes = poll_all_each_time(attempts).await;
+    let writers = sqlite.hold_writers().await;
+    let release = async {
+        // All but the first (which began the group and waits for the writer queue).
+        let queued = SIGNERS;
+        tokio::time::timeout(crate::helpers::TIMEOUT, async {
+            while sqlite.signers_queued() < queued {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("{} of {queued} signers queued", sqlite.signers_queued()));
+        drop(writers);
+    };
+    let (outcomes, ()) = tokio::join!(poll_all_each_time(attempts), release);
 
     let first = outcomes[0].clone();
     let mut counts: Vec<i64> = outcomes[..SIGNERS]
