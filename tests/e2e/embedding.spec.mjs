@@ -54,6 +54,8 @@ test('five widgets for two campaigns: one module load, one stream per campaign',
   await expect(title(hosts.nth(2))).toHaveText('Second pledge');
   await expect(root(hosts.nth(3)).locator('.strip')).toBeVisible();
   expect(loads).toHaveLength(2);
+  // Streams open once the lazily loaded live chunk has run, after the widgets show.
+  await expect.poll(() => openStreams(page)).toBe(2);
   expect(streams.sort()).toEqual([`/api/v1/campaigns/${SLUG}/events`, `/api/v1/campaigns/${SECOND}/events`]);
   expect(await openStreams(page)).toBe(2);
   expect((await heard(page, 'ready')).map((e) => e.detail.campaign).sort()).toEqual([SLUG, SLUG, SLUG, SECOND, SECOND]);
@@ -77,6 +79,10 @@ test('the loader included three times is harmless: two widgets, one module, one 
   // Each chunk, too, is fetched once for the page, however many loaders and widgets.
   expect(chunks.length).toBeGreaterThan(0);
   expect(new Set(chunks).size).toBe(chunks.length);
+  // The stream opens once the lazily loaded live chunk has run, after the widgets show:
+  // wait for it, then for both widgets to be ready, and it is still the only one.
+  await expect.poll(() => openStreams(page)).toBe(1);
+  await expect.poll(async () => (await heard(page, 'ready')).length).toBe(2);
   expect(await openStreams(page)).toBe(1);
   expect(errors).toEqual([]);
 });
