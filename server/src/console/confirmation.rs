@@ -3,12 +3,13 @@
 //! apart. The same store method as `campaign edit --confirm-email` (`store::confirmation`).
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use maud::{Markup, html};
 
 use super::auth::Organiser;
+use super::change::{AdminChange, done_at};
 use super::layout::csrf;
-use super::{ConsoleError, FormFields, audit};
+use super::{ConsoleError, audit};
 use crate::state::AppState;
 use crate::store::confirmation::{ConfirmationEdit, ConfirmationStore};
 
@@ -48,12 +49,9 @@ pub(super) async fn section(
 /// `POST /admin/campaigns/{slug}/confirmation`
 pub(super) async fn save(
     State(state): State<AppState>,
-    who: Organiser,
     Path(slug): Path<String>,
-    form: FormFields,
+    AdminChange { who, form }: AdminChange,
 ) -> Result<Response, ConsoleError> {
-    who.check_csrf(form.get("csrf"))?;
-    who.require_admin()?;
     let number = |name: &str, range: std::ops::RangeInclusive<u32>| {
         let v = form.get(name).map(str::trim).unwrap_or_default();
         v.parse::<u32>()
@@ -96,8 +94,8 @@ pub(super) async fn save(
         detail,
     )
     .await?;
-    let query: String = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("done", "Saved: new signatures follow the setting at once.")
-        .finish();
-    Ok(Redirect::to(&format!("/admin/campaigns/{slug}/settings?{query}")).into_response())
+    Ok(done_at(
+        &format!("/admin/campaigns/{slug}/settings"),
+        "Saved: new signatures follow the setting at once.",
+    ))
 }

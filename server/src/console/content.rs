@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 
 use super::auth::Organiser;
+use super::change::AdminChange;
 use super::controls::{Problems, input, summary, textarea};
 use super::create::{input_of, sentence};
 use super::dashboard::{campaign, campaign_nav};
@@ -261,12 +262,9 @@ async fn apply(
 /// more row (nothing saved).
 pub(super) async fn save_fields(
     State(state): State<AppState>,
-    who: Organiser,
     Path(slug): Path<String>,
-    form: FormFields,
+    AdminChange { who, form }: AdminChange,
 ) -> Result<Response, ConsoleError> {
-    who.check_csrf(form.get("csrf"))?;
-    who.require_admin()?;
     let c = campaign(&state, &slug).await?;
     let rows = field_rows::rows_from(&form);
     let mut problems = Problems::new();
@@ -315,12 +313,9 @@ pub(super) async fn save_fields(
 /// `POST /admin/campaigns/{slug}/translations`: adds or replaces one language's text.
 pub(super) async fn save_translation(
     State(state): State<AppState>,
-    who: Organiser,
     Path(slug): Path<String>,
-    form: FormFields,
+    AdminChange { who, form }: AdminChange,
 ) -> Result<Response, ConsoleError> {
-    who.check_csrf(form.get("csrf"))?;
-    who.require_admin()?;
     let c = campaign(&state, &slug).await?;
     let typed = |name: &str| {
         form.get(name)

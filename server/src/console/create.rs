@@ -5,10 +5,11 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
 use super::auth::Organiser;
+use super::change::{AdminChange, done_at};
 use super::controls::{Problems, input, select, summary, textarea};
 use super::field_rows::{self, FieldRow};
 use super::layout::{csrf, page};
@@ -290,11 +291,8 @@ fn refused(who: &Organiser, draft: &Draft, problems: &Problems) -> Response {
 /// otherwise creates the campaign and opens its embed builder.
 pub(super) async fn create(
     State(state): State<AppState>,
-    who: Organiser,
-    form: FormFields,
+    AdminChange { who, form }: AdminChange,
 ) -> Result<Response, ConsoleError> {
-    who.check_csrf(form.get("csrf"))?;
-    who.require_admin()?;
     let draft = Draft::from_form(&form);
     if form.get("more").is_some() {
         return Ok(form_page(&who, &draft, 1, &Problems::new()).into_response());
@@ -322,11 +320,8 @@ pub(super) async fn create(
         String::new(),
     )
     .await?;
-    let query: String = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair(
-            "done",
-            "Created: the campaign is open. Copy its embed code below.",
-        )
-        .finish();
-    Ok(Redirect::to(&format!("/admin/campaigns/{slug}/embed?{query}")).into_response())
+    Ok(done_at(
+        &format!("/admin/campaigns/{slug}/embed"),
+        "Created: the campaign is open. Copy its embed code below.",
+    ))
 }

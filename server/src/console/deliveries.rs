@@ -7,13 +7,14 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use maud::{Markup, html};
 
 use super::auth::Organiser;
+use super::change::{AdminChange, done_at};
 use super::dashboard::{campaign, campaign_nav};
 use super::layout::{csrf, notice, page};
-use super::{ConsoleError, FormFields, audit};
+use super::{ConsoleError, audit};
 use crate::state::AppState;
 use crate::store::delivery::{DeliveryFilter, DeliveryStore};
 
@@ -133,12 +134,9 @@ pub(super) async fn deliveries_page(
 /// campaign) or `all=parked`.
 pub(super) async fn resend(
     State(state): State<AppState>,
-    who: Organiser,
     Path(slug): Path<String>,
-    form: FormFields,
+    AdminChange { who, form }: AdminChange,
 ) -> Result<Response, ConsoleError> {
-    who.check_csrf(form.get("csrf"))?;
-    who.require_admin()?;
     campaign(&state, &slug).await?;
     let ids = match (form.get("id"), form.get("all")) {
         (Some(id), None) => vec![id.parse::<i64>().map_err(|_| {
@@ -177,8 +175,8 @@ pub(super) async fn resend(
         1 => "1 delivery is back in line: it goes out within seconds.".to_owned(),
         n => format!("{n} deliveries are back in line: they go out within seconds."),
     };
-    let query: String = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("done", &done)
-        .finish();
-    Ok(Redirect::to(&format!("/admin/campaigns/{slug}/deliveries?{query}")).into_response())
+    Ok(done_at(
+        &format!("/admin/campaigns/{slug}/deliveries"),
+        &done,
+    ))
 }

@@ -3,7 +3,8 @@
 //! for the live count, charts drawn as inline SVG on the server.
 //!
 //! - [`auth`]: passwords, tokens, the session cookie, [`auth::Organiser`], CSRF, the
-//!   cross-site guard.
+//!   cross-site guard; [`change`]: the extractors every change goes through (session, form,
+//!   CSRF, role checked before the handler runs).
 //! - [`routes`]: the router and the sign-in, sign-out and set-password handlers.
 //! - [`dashboard`]: the campaigns list, a campaign's numbers, partners and embed builder.
 //! - [`moderation`]: held signatures and the signer wall.
@@ -19,6 +20,7 @@
 
 pub mod auth;
 mod builder;
+mod change;
 mod charts;
 pub mod cli;
 mod confirmation;

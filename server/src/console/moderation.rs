@@ -3,11 +3,12 @@
 //! changes to open walls; approvals raise the live count at once.
 
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use maud::{Markup, html};
 use std::collections::HashMap;
 
 use super::auth::Organiser;
+use super::change::{Change, done_at};
 use super::dashboard::{campaign, campaign_nav};
 use super::layout::{csrf, notice, page};
 use super::{ConsoleError, FormFields, audit};
@@ -151,20 +152,15 @@ fn chosen<'a>(
 }
 
 fn back(slug: &str, done: &str) -> Response {
-    let query: String = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("done", done)
-        .finish();
-    Redirect::to(&format!("/admin/campaigns/{slug}/moderation?{query}")).into_response()
+    done_at(&format!("/admin/campaigns/{slug}/moderation"), done)
 }
 
 /// `POST /admin/campaigns/{slug}/held`: approve or reject held signatures.
 pub(super) async fn held(
     State(state): State<AppState>,
-    who: Organiser,
     Path(slug): Path<String>,
-    form: FormFields,
+    Change { who, form }: Change,
 ) -> Result<Response, ConsoleError> {
-    who.check_csrf(form.get("csrf"))?;
     let c = campaign(&state, &slug).await?;
     let store = state.campaigns.store();
     let Some((action, emails)) = chosen(&form, &["approve", "reject"]) else {
@@ -230,11 +226,9 @@ pub(super) async fn held(
 /// `POST /admin/campaigns/{slug}/wall`: approve, hide or feature wall entries.
 pub(super) async fn wall(
     State(state): State<AppState>,
-    who: Organiser,
     Path(slug): Path<String>,
-    form: FormFields,
+    Change { who, form }: Change,
 ) -> Result<Response, ConsoleError> {
-    who.check_csrf(form.get("csrf"))?;
     let c = campaign(&state, &slug).await?;
     let store = state.campaigns.store();
     let Some((action, ids)) = chosen(&form, &["approve", "hide", "feature"]) else {

@@ -13,9 +13,10 @@ use axum::routing::{get, post};
 use maud::html;
 
 use super::auth::{
-    self, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, Organiser, hash_password, random_token,
+    self, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, hash_password, random_token,
     session_clear_cookie, session_set_cookie, token_hash, verify_password,
 };
+use super::change::Change;
 use super::layout::{bare_with, console_headers};
 use super::{
     ConsoleError, FormFields, audit, content, create, dashboard, deliveries, moderation, now_ms,
@@ -186,10 +187,8 @@ fn with_cookie(redirect: Redirect, cookie: &str) -> Response {
 
 async fn logout(
     State(state): State<AppState>,
-    who: Organiser,
-    form: FormFields,
+    Change { who, .. }: Change,
 ) -> Result<Response, ConsoleError> {
-    who.check_csrf(form.get("csrf"))?;
     state
         .campaigns
         .store()
@@ -204,10 +203,8 @@ async fn logout(
 
 async fn logout_everywhere(
     State(state): State<AppState>,
-    who: Organiser,
-    form: FormFields,
+    Change { who, .. }: Change,
 ) -> Result<Response, ConsoleError> {
-    who.check_csrf(form.get("csrf"))?;
     let ended = state.campaigns.store().end_sessions_of(who.user.id).await?;
     audit(
         &state,

@@ -7,10 +7,11 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
 use super::auth::Organiser;
+use super::change::{AdminChange, done_at};
 use super::controls::{Problems, input, summary, textarea};
 use super::create::{input_of, sentence};
 use super::dashboard::{campaign, campaign_nav};
@@ -22,10 +23,7 @@ use crate::store::Campaign;
 use crate::store::lifecycle::LifecycleStore;
 
 fn back(slug: &str, done: &str) -> Response {
-    let query: String = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("done", done)
-        .finish();
-    Redirect::to(&format!("/admin/campaigns/{slug}/settings?{query}")).into_response()
+    done_at(&format!("/admin/campaigns/{slug}/settings"), done)
 }
 
 /// `GET /admin/campaigns/{slug}/settings?done=…`: admins get the forms, moderators read.
@@ -226,12 +224,9 @@ fn edit_from(form: &FormFields, c: &Campaign, problems: &mut Problems) -> Campai
 /// `POST /admin/campaigns/{slug}/edit`
 pub(super) async fn edit(
     State(state): State<AppState>,
-    who: Organiser,
     Path(slug): Path<String>,
-    form: FormFields,
+    AdminChange { who, form }: AdminChange,
 ) -> Result<Response, ConsoleError> {
-    who.check_csrf(form.get("csrf"))?;
-    who.require_admin()?;
     let c = campaign(&state, &slug).await?;
     let mut problems = Problems::new();
     let edit = edit_from(&form, &c, &mut problems);
@@ -273,12 +268,9 @@ pub(super) async fn edit(
 /// `POST /admin/campaigns/{slug}/state`: open, close or archive.
 pub(super) async fn set_state(
     State(state): State<AppState>,
-    who: Organiser,
     Path(slug): Path<String>,
-    form: FormFields,
+    AdminChange { who, form }: AdminChange,
 ) -> Result<Response, ConsoleError> {
-    who.check_csrf(form.get("csrf"))?;
-    who.require_admin()?;
     let wanted = CampaignState::parse(form.get("state").unwrap_or_default())
         .map_err(|why| ConsoleError::BadRequest(format!("state: {why}")))?;
     let before = state
@@ -306,12 +298,9 @@ pub(super) async fn set_state(
 /// restrict. `return=partners` sends the organiser back to the partners view.
 pub(super) async fn change_origins(
     State(state): State<AppState>,
-    who: Organiser,
     Path(slug): Path<String>,
-    form: FormFields,
+    AdminChange { who, form }: AdminChange,
 ) -> Result<Response, ConsoleError> {
-    who.check_csrf(form.get("csrf"))?;
-    who.require_admin()?;
     let origin = || {
         Origin::parse(form.get("origin").unwrap_or_default())
             .map_err(|why| ConsoleError::BadRequest(format!("origin: {why}")))
@@ -348,12 +337,7 @@ pub(super) async fn change_origins(
         "Nothing to change.".to_owned()
     };
     if form.get("return") == Some("partners") {
-        let query: String = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("done", &done)
-            .finish();
-        return Ok(
-            Redirect::to(&format!("/admin/campaigns/{slug}/partners?{query}")).into_response(),
-        );
+        return Ok(done_at(&format!("/admin/campaigns/{slug}/partners"), &done));
     }
     Ok(back(&slug, &done))
 }

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
 use super::auth::Organiser;
+use super::change::AdminChange;
 use super::dashboard::campaign;
 use super::layout::{csrf, page};
 use super::{ConsoleError, FormFields, audit};
@@ -59,11 +60,8 @@ async fn stored(
 /// `POST /admin/supporters`: what is stored about an email.
 pub(super) async fn lookup(
     State(state): State<AppState>,
-    who: Organiser,
-    form: FormFields,
+    AdminChange { who, form }: AdminChange,
 ) -> Result<Markup, ConsoleError> {
-    who.check_csrf(form.get("csrf"))?;
-    who.require_admin()?;
     let email = asked_email(&form)?;
     let found = stored(&state, &email).await?;
     audit(
@@ -122,11 +120,8 @@ pub(super) async fn lookup(
 /// `POST /admin/supporters/export`: the same as JSON, to hand to the supporter.
 pub(super) async fn export_json(
     State(state): State<AppState>,
-    who: Organiser,
-    form: FormFields,
+    AdminChange { who, form }: AdminChange,
 ) -> Result<Response, ConsoleError> {
-    who.check_csrf(form.get("csrf"))?;
-    who.require_admin()?;
     let email = asked_email(&form)?;
     let found = stored(&state, &email).await?;
     audit(
@@ -154,11 +149,8 @@ pub(super) async fn export_json(
 /// `POST /admin/supporters/erase`: the supporter's signatures go and counts follow.
 pub(super) async fn erase(
     State(state): State<AppState>,
-    who: Organiser,
-    form: FormFields,
+    AdminChange { who, form }: AdminChange,
 ) -> Result<Markup, ConsoleError> {
-    who.check_csrf(form.get("csrf"))?;
-    who.require_admin()?;
     if form.get("confirm") != Some("yes") {
         return Err(ConsoleError::BadRequest(
             "confirm: tick the box to say the erasure is meant.".to_owned(),

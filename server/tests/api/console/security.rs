@@ -82,6 +82,96 @@ async fn console_refuses_changes_without_the_sessions_csrf_token() {
     assert_eq!(get(&app, "/admin", Some(&admin.cookie)).await.status(), 200);
 }
 
+/// Every route that changes something, with a form that would change it. The console's
+/// router must not gain a change route missing from this list (see the count below).
+const CHANGE_ROUTES: &[(&str, &[(&str, &str)])] = &[
+    ("/admin/logout", &[]),
+    ("/admin/logout-everywhere", &[]),
+    (
+        "/admin/new-campaign",
+        &[("slug", "another"), ("title", "Another")],
+    ),
+    (
+        "/admin/campaigns/test-pledge/fields",
+        &[("field_key", "role")],
+    ),
+    (
+        "/admin/campaigns/test-pledge/translations",
+        &[("lang", "es"), ("title", "Hola")],
+    ),
+    ("/admin/campaigns/test-pledge/held", &[("approve-all", "1")]),
+    (
+        "/admin/campaigns/test-pledge/wall",
+        &[("approve", "1"), ("id", "1")],
+    ),
+    (
+        "/admin/campaigns/test-pledge/deliveries/resend",
+        &[("all", "parked")],
+    ),
+    ("/admin/campaigns/test-pledge/edit", &[("title", "Changed")]),
+    (
+        "/admin/campaigns/test-pledge/confirmation",
+        &[("reminders", "1"), ("reminder_hours", "24")],
+    ),
+    ("/admin/campaigns/test-pledge/state", &[("state", "closed")]),
+    ("/admin/campaigns/test-pledge/origins", &[("change", "any")]),
+    ("/admin/supporters", &[("email", "someone@example.org")]),
+    (
+        "/admin/supporters/export",
+        &[("email", "someone@example.org")],
+    ),
+    (
+        "/admin/supporters/erase",
+        &[("email", "someone@example.org"), ("confirm", "yes")],
+    ),
+];
+
+/// The change routes a moderator may use: signing out and moderating.
+const MODERATOR_ROUTES: &[&str] = &[
+    "/admin/logout",
+    "/admin/logout-everywhere",
+    "/admin/campaigns/test-pledge/held",
+    "/admin/campaigns/test-pledge/wall",
+];
+
+#[tokio::test]
+async fn console_every_change_route_checks_csrf_and_role_before_acting() {
+    let app = spawn_app().await;
+    let admin = organiser(&app, "admin@example.org", "admin").await;
+    let moderator = organiser(&app, "mod@example.org", "moderator").await;
+    let router = include_str!("../../../src/console/routes.rs");
+    assert_eq!(
+        router.matches("post(").count() - 2, // sign-in and set-password need no session
+        CHANGE_ROUTES.len(),
+        "a change route is missing from CHANGE_ROUTES"
+    );
+    for (path, form) in CHANGE_ROUTES {
+        let r = post_form(&app, path, Some(&admin.cookie), form).await;
+        assert_eq!(r.status(), 403, "{path} without a CSRF token");
+        if !MODERATOR_ROUTES.contains(path) {
+            let mut with_token = vec![("csrf", moderator.csrf.as_str())];
+            with_token.extend_from_slice(form);
+            let r = post_form(&app, path, Some(&moderator.cookie), &with_token).await;
+            assert_eq!(r.status(), 403, "{path} by a moderator");
+        }
+    }
+    // Nothing above was done: the campaign is still open, both sessions still work.
+    let doc: serde_json::Value = crate::helpers::client()
+        .get(app.campaign_api("test-pledge", ""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(doc["state"], "closed", "{doc}");
+    assert_eq!(get(&app, "/admin", Some(&admin.cookie)).await.status(), 200);
+    assert_eq!(
+        get(&app, "/admin", Some(&moderator.cookie)).await.status(),
+        200
+    );
+}
+
 #[tokio::test]
 async fn console_session_cookie_is_refused_after_sign_out() {
     let app = spawn_app().await;
