@@ -59,6 +59,10 @@ pub struct EditArgs {
     /// Repeatable.
     #[arg(long = "translation", value_parser = crate::store::parse_translation_arg)]
     pub translations: Vec<(String, crate::store::Translation)>,
+    /// Deletes the campaign's text in this language (widgets in it show the campaign's own
+    /// text). Repeatable.
+    #[arg(long = "remove-translation", value_name = "LANG")]
+    pub removed_translations: Vec<String>,
     /// Once the campaign has been closed this many days, `serve` deletes its signers'
     /// personal data (counts stay).
     #[arg(long, conflicts_with = "keep_personal_data")]
@@ -212,6 +216,11 @@ fn edit_from(args: &EditArgs) -> anyhow::Result<CampaignEdit> {
         pow_maxnumber: args.pow_maxnumber,
         min_fill_seconds: args.min_fill_seconds,
         translations: args.translations.clone(),
+        removed_translations: args
+            .removed_translations
+            .iter()
+            .map(|l| l.trim().to_ascii_lowercase())
+            .collect(),
         retention_days: if args.keep_personal_data {
             Some(None)
         } else {

@@ -143,6 +143,15 @@ fn content(who: &Organiser, c: &Campaign, v: &View<'_>) -> Markup {
                         @if admin { button type="submit" { "Save this language" } }
                     }
                 }
+                @if admin && !t.is_new {
+                    form method="post" action={ "/admin/campaigns/" (slug) "/translations" } {
+                        (csrf(who))
+                        input type="hidden" name="lang" value=(t.lang);
+                        button type="submit" name="remove" value="yes" { "Remove the " (t.lang) " text" }
+                        " "
+                        span.hint { "Widgets in " (t.lang) " then show the campaign's own text." }
+                    }
+                }
             }
         },
     )
@@ -310,13 +319,48 @@ pub(super) async fn save_fields(
     ))
 }
 
-/// `POST /admin/campaigns/{slug}/translations`: adds or replaces one language's text.
+/// `POST /admin/campaigns/{slug}/translations`: adds or replaces one language's text, or
+/// with `remove=yes` deletes it.
 pub(super) async fn save_translation(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     AdminChange { who, form }: AdminChange,
 ) -> Result<Response, ConsoleError> {
     let c = campaign(&state, &slug).await?;
+    if form.get("remove") == Some("yes") {
+        let lang = form
+            .get("lang")
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        if !c.translations.contains_key(&lang) {
+            return Ok(back(
+                &slug,
+                None,
+                "Nothing was changed: there is no such translation.",
+            ));
+        }
+        let edit = CampaignEdit {
+            removed_translations: vec![lang.clone()],
+            ..CampaignEdit::default()
+        };
+        apply(
+            &state,
+            &who,
+            &slug,
+            &edit,
+            "campaign.translation.remove",
+            lang.clone(),
+        )
+        .await?;
+        return Ok(back(
+            &slug,
+            None,
+            &format!(
+                "Removed the {lang} text: widgets in that language show the campaign's own text within a second."
+            ),
+        ));
+    }
     let typed = |name: &str| {
         form.get(name)
             .unwrap_or_default()

@@ -203,6 +203,9 @@ pub struct CampaignEdit {
     pub min_fill_seconds: Option<u32>,
     /// Added or replaced, per language tag.
     pub translations: Vec<(String, Translation)>,
+    /// Language tags whose translation is deleted: widgets in that language fall back to
+    /// the campaign's own text.
+    pub removed_translations: Vec<String>,
     pub retention_days: Option<Option<u32>>,
 }
 

@@ -186,6 +186,10 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn set_translation(&self, slug: &str, lang: &str, t: &Translation) -> StoreResult<bool> {
+        self.insert_translation(slug, lang, t).await
+    }
+
     /// Stores a signature at most once per (campaign, normalised email) and at most once
     /// per idempotency key, bumping the campaign's count in the same transaction.
     ///
@@ -196,10 +200,6 @@ impl Store for SqliteStore {
     /// A retry with a known key is answered before the proof is looked at (its proof may
     /// be spent or new); otherwise the proof is spent here, so two posts racing with one
     /// challenge cannot both pass. A signature from a network that already sent
-    async fn set_translation(&self, slug: &str, lang: &str, t: &Translation) -> StoreResult<bool> {
-        self.insert_translation(slug, lang, t).await
-    }
-
     /// `hold_after` in the last hour is stored as `held` and not counted.
     async fn sign(
         &self,

@@ -65,6 +65,16 @@ impl LifecycleStore for PostgresStore {
             .execute(&mut *tx)
             .await?;
         }
+        for lang in &edit.removed_translations {
+            sqlx::query(
+                "DELETE FROM campaign_translations
+                 WHERE lang = $1 AND campaign_id = (SELECT id FROM campaigns WHERE slug = $2)",
+            )
+            .bind(lang)
+            .bind(slug)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(true)
     }

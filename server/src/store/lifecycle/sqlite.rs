@@ -66,6 +66,16 @@ impl LifecycleStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
+        for lang in &edit.removed_translations {
+            sqlx::query(
+                "DELETE FROM campaign_translations
+                 WHERE lang = ? AND campaign_id = (SELECT id FROM campaigns WHERE slug = ?)",
+            )
+            .bind(lang)
+            .bind(slug)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(true)
     }

@@ -274,3 +274,72 @@ async fn console_translates_field_labels_and_options_keyed_by_field_and_value() 
     let after: Value = document(&app, SLUG).await.json().await.unwrap();
     assert_eq!(after["translations"], doc["translations"]);
 }
+
+#[tokio::test]
+async fn console_and_command_line_remove_a_translation() {
+    let app = spawn_app().await;
+    let admin = organiser(&app, "admin@example.org", "admin").await;
+    let csrf = admin.csrf.as_str();
+    let translations = format!("/admin/campaigns/{SLUG}/translations");
+    for (lang, title) in [("es", "Compromiso"), ("de", "Versprechen")] {
+        let form = [("csrf", csrf), ("lang", lang), ("t_title", title)];
+        let r = post_form(&app, &translations, Some(&admin.cookie), &form).await;
+        assert_eq!(r.status(), 303);
+    }
+    let page = get(
+        &app,
+        &format!("/admin/campaigns/{SLUG}/content?lang=es"),
+        Some(&admin.cookie),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(page.contains("Remove the es text"), "{page}");
+
+    let remove = [("csrf", csrf), ("lang", "ES"), ("remove", "yes")];
+    let r = post_form(&app, &translations, Some(&admin.cookie), &remove).await;
+    assert_eq!(r.status(), 303);
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("Removed+the+es+text")
+    );
+    let doc: Value = document(&app, SLUG).await.json().await.unwrap();
+    assert_eq!(doc["translations"].get("es"), None, "{doc}");
+    assert_eq!(doc["translations"]["de"]["title"], "Versprechen");
+    assert!(!doc["languages"].as_array().unwrap().contains(&json!("es")));
+    // Removing what is not there changes nothing and says so.
+    let r = post_form(&app, &translations, Some(&admin.cookie), &remove).await;
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("no+such+translation")
+    );
+    let log = get(&app, "/admin/audit", Some(&admin.cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        log.matches("campaign.translation.remove").count(),
+        1,
+        "{log}"
+    );
+
+    // The command line does the same: `campaign edit --remove-translation`.
+    super::cli(&[
+        "campaign",
+        "edit",
+        SLUG,
+        "--remove-translation",
+        "de",
+        "--database-url",
+        &app.db_url,
+    ])
+    .await;
+    let doc: Value = document(&app, SLUG).await.json().await.unwrap();
+    assert_eq!(doc["translations"].get("de"), None, "{doc}");
+}
