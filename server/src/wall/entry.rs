@@ -145,16 +145,11 @@ impl PublicEntry {
         })
     }
 
-    /// Whether `needle` (a lowercased query, see [`query_finder`]) is in the name or a
-    /// public field.
-    pub fn matches(&self, needle: &memchr::memmem::Finder<'_>) -> bool {
-        needle.find(self.search.as_bytes()).is_some()
+    /// Name and public field values, lowercased, one per line: what `q` is matched
+    /// against (see `search`).
+    pub fn search_text(&self) -> &str {
+        &self.search
     }
-}
-
-/// The searcher for a lowercased query, built once and run over every entry.
-pub fn query_finder(query: &str) -> memchr::memmem::Finder<'_> {
-    memchr::memmem::Finder::new(query.as_bytes())
 }
 
 #[cfg(test)]
@@ -193,8 +188,7 @@ mod tests {
             serde_json::to_value(&e).unwrap(),
             json!({"id": "7", "name": "Ada Lovelace", "fields": {"role": "artist", "organisation": "The Engines"}, "featured": false, "signed_at": "2026-12-01T21:48:27Z"})
         );
-        let m = |q: &str| e.matches(&query_finder(q));
-        assert!(m("engines") && m("ada") && !m("a@b.c"));
+        assert_eq!(e.search_text(), "ada lovelace\nthe engines\nartist");
         let mut blank = row(8, None);
         blank.name = "\u{200B}\u{202E}".into();
         assert_eq!(PublicEntry::from_row(&blank, &settings()), None);

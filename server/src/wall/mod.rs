@@ -9,14 +9,16 @@
 
 pub mod entry;
 pub mod follow;
+mod search;
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use tokio::sync::{Mutex, broadcast};
 
 use crate::store::{SignatureStore, Store, StoreResult, WallStore};
 pub use entry::{PublicEntry, SortKey, WallSettings};
+use search::SearchIndex;
 
 /// What an open stream hears.
 #[derive(Debug, Clone)]
@@ -65,6 +67,8 @@ struct WallData {
     entries: Vec<Arc<PublicEntry>>,
     /// Signature id → where it stands.
     keys: HashMap<i64, SortKey>,
+    /// Built by the first search after a change.
+    search: OnceLock<SearchIndex>,
 }
 
 impl WallData {
@@ -78,16 +82,19 @@ impl WallData {
             settings,
             entries,
             keys,
+            search: OnceLock::new(),
         }
     }
 
     fn remove(&mut self, id: i64) -> Option<Arc<PublicEntry>> {
         let key = self.keys.remove(&id)?;
         let at = self.entries.binary_search_by_key(&key, |e| e.key).ok()?;
+        self.search = OnceLock::new();
         Some(self.entries.remove(at))
     }
 
     fn insert(&mut self, id: i64, entry: Arc<PublicEntry>) {
+        self.search = OnceLock::new();
         let at = self.entries.partition_point(|e| e.key < entry.key);
         self.keys.insert(id, entry.key);
         self.entries.insert(at, entry);
@@ -303,15 +310,15 @@ impl LiveWall {
             }
             // One pass: the page's matches after the cursor, and every match for `total`.
             Some(q) => {
-                let q = entry::query_finder(q);
+                let index = data
+                    .search
+                    .get_or_init(|| SearchIndex::new(data.entries.iter().map(|e| e.search_text())));
                 let mut entries = Vec::with_capacity(limit + 1);
                 let mut total = 0;
-                for (i, e) in data.entries.iter().enumerate() {
-                    if e.matches(&q) {
-                        total += 1;
-                        if i >= start && entries.len() <= limit {
-                            entries.push(e.clone());
-                        }
+                for i in index.matching(q) {
+                    total += 1;
+                    if i >= start && entries.len() <= limit {
+                        entries.push(data.entries[i].clone());
                     }
                 }
                 (entries, total)

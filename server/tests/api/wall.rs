@@ -379,6 +379,10 @@ async fn search_matches_names_and_public_fields_and_answers_are_cacheable() {
         .await
         .unwrap();
     assert_eq!(changed.status(), 200, "a new name changes the tag");
+    // A search after a change sees it (the search index is rebuilt after each change).
+    sign(&app, "Dora Lovelace", "dora@example.org", "Solo", true).await;
+    let both = wait_for_page(&app, "?q=lovelace", |p| p["total"] == 2).await;
+    assert_eq!(names(&both), ["Dora Lovelace", "Ada Lovelace"]);
 }
 
 #[tokio::test]
