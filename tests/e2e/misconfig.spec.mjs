@@ -90,6 +90,26 @@ test('an endpoint whose answers the browser hides (no CORS headers): endpoint_un
   await expectRefusal(page, { notice: 'The pledge form could not load. Please try again later.', code: 'endpoint_unreachable' });
 });
 
+test('endpoint_unreachable, then the browser is back online: the widget loads again and signs', async ({ page, context }) => {
+  // The campaign document's request fails as it does without a network; the widget's own files
+  // still load (they may be cached by a real browser).
+  const docUrl = `${stack.endpoint}/campaigns/${SLUG}`;
+  await page.route(docUrl, (route) => route.abort('internetdisconnected'));
+  await page.goto(embedPage(stack.partnerOrigin, stack.endpoint, SLUG));
+  await expectRefusal(page, { notice: 'The pledge form could not load. Please try again later.', code: 'endpoint_unreachable' });
+  await page.unroute(docUrl);
+  await context.setOffline(true);
+  await context.setOffline(false); // fires `online`
+  const w = widget(page);
+  await expect(w.getByLabel(/^name/i)).toBeVisible();
+  await expect.poll(() => heard(page, 'ready')).toHaveLength(1);
+  await fillPledge(w, { name: 'Back Online', email: 'back-online@example.org' });
+  await submit(w);
+  await expectThanks(w);
+  expect(await stack.exportRows(SLUG)).toHaveLength(1);
+  expect(logged.filter((l) => l.startsWith('pageerror'))).toEqual([]);
+});
+
 test('an endpoint without its /v1: load_failed, naming the answer', async ({ page }) => {
   const endpoint = `${stack.pledgeOrigin}/api`;
   await page.goto(embedPage(stack.partnerOrigin, endpoint, SLUG));
