@@ -113,7 +113,8 @@ export async function webkit() {
       return {
         async newPage() {
           if (pages++ > 0) {
-            const { handle } = await session.call('POST', '/window/new', { type: 'tab' });
+            // A window, not a tab: a background tab is hidden (and holds no stream).
+            const { handle } = await session.call('POST', '/window/new', { type: 'window' });
             await session.call('POST', '/window', { handle });
           }
           const handle = await session.call('GET', '/window');

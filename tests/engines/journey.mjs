@@ -74,6 +74,10 @@ async function journey(engine, stack) {
   await signer.goto(url);
   const ready = await until('the signer widget to render its form', async () => { const s = await state(signer); return s.formReady && s; });
   assert.equal((await state(viewer)).visible, true, 'the viewer stays visible beside the signer');
+  // A second page of the signer's profile, as a supporter with two tabs of the partner's site.
+  const sibling = await signerProfile.newPage();
+  await sibling.goto(url);
+  await until('the sibling page to show its count', async () => { const s = await state(sibling); return s.count !== '' && s; });
   assert.equal(ready.hasRoot, true, 'the widget renders in a shadow root');
   assert.equal(ready.outsideInput, false, 'nothing of the widget is in the light DOM');
   // Constructable stylesheets where the engine has them, else a <style> in the shadow root.
@@ -106,6 +110,18 @@ async function journey(engine, stack) {
   if (features.eventSource) assert.equal(moved.probe.opened - moved.probe.closed, 1, 'one open event stream in the viewer');
   else assert.equal(moved.probe.opened, 0, 'polling fallback: no stream');
 
+  // Within one profile: with Web Locks and BroadcastChannel one page holds the stream and tells
+  // the other; without either, each page follows its own.
+  const [a, b] = await until('both pages of the signer profile to show the new count', async () => {
+    const both = [await state(signer), await state(sibling)];
+    return both.every((s) => digits(s.count) === before + 1) && both;
+  });
+  assert.ok(a.visible && b.visible, 'both pages of the signer profile are visible');
+  const streams = [a, b].map((s) => s.probe.opened - s.probe.closed);
+  if (features.eventSource && features.webLocks && features.broadcastChannel) assert.deepEqual(streams.sort(), [0, 1], 'one stream for the profile');
+  else if (features.eventSource) assert.deepEqual(streams, [1, 1], 'fallback: a stream per page');
+
+  await sibling.close();
   await signer.close();
   await viewer.close();
   await signerProfile.close();
