@@ -63,6 +63,13 @@ if (element.__pledgeHandle === handle) element.__pledgeHandle = null;
 element.__pledgeHandle = handle;
 resolve(load().then(function (m) {
 if (live) inner = m.mount(root, opts);
+var retry = function (e) {
+if (e.detail.code === "endpoint_unreachable") window.addEventListener("online", function () {
+if (live) { inner.unmount(); inner.free(); inner = m.mount(root, opts); }
+}, { once: true });
+};
+element.addEventListener("pledge:error", retry);
+listeners.push(["pledge:error", retry]);
 return handle;
 }).catch(function (err) {
 var msg = "load_failed: the widget's module could not start: " + ((err && err.message) || err);

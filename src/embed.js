@@ -89,6 +89,15 @@
       resolve(load().then(function (m) {
         // Unmounted while the module loaded: start nothing.
         if (live) inner = m.mount(root, opts);
+        // No answer from the endpoint (offline, server down): load again, in place (the same
+        // handle and callbacks), when the browser is back online.
+        var retry = function (e) {
+          if (e.detail.code === "endpoint_unreachable") window.addEventListener("online", function () {
+            if (live) { inner.unmount(); inner.free(); inner = m.mount(root, opts); }
+          }, { once: true });
+        };
+        element.addEventListener("pledge:error", retry);
+        listeners.push(["pledge:error", retry]);
         return handle;
       }).catch(function (err) {
         var msg = "load_failed: the widget's module could not start: " + ((err && err.message) || err);

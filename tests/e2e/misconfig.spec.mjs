@@ -90,6 +90,52 @@ test('an endpoint whose answers the browser hides (no CORS headers): endpoint_un
   await expectRefusal(page, { notice: 'The pledge form could not load. Please try again later.', code: 'endpoint_unreachable' });
 });
 
+test('endpoint_unreachable, then the browser is back online: the widget loads again and signs', async ({ page, context }) => {
+  // The campaign document's request fails as it does without a network; the widget's own files
+  // still load (they may be cached by a real browser).
+  const docUrl = `${stack.endpoint}/campaigns/${SLUG}`;
+  await page.route(docUrl, (route) => route.abort('internetdisconnected'));
+  await page.goto(embedPage(stack.partnerOrigin, stack.endpoint, SLUG));
+  await expectRefusal(page, { notice: 'The pledge form could not load. Please try again later.', code: 'endpoint_unreachable' });
+  await page.unroute(docUrl);
+  await context.setOffline(true);
+  await context.setOffline(false); // fires `online`
+  const w = widget(page);
+  await expect(w.getByLabel(/^name/i)).toBeVisible();
+  await expect.poll(() => heard(page, 'ready')).toHaveLength(1);
+  await fillPledge(w, { name: 'Back Online', email: 'back-online@example.org' });
+  await submit(w);
+  await expectThanks(w);
+  expect(await stack.exportRows(SLUG)).toHaveLength(1);
+  expect(logged.filter((l) => l.startsWith('pageerror'))).toEqual([]);
+});
+
+test('back online after endpoint_unreachable, through mount(): the same handle and callbacks, and unmount still works', async ({ page, context }) => {
+  const docUrl = `${stack.endpoint}/campaigns/${SLUG}`;
+  await page.route(docUrl, (route) => route.abort('internetdisconnected'));
+  await page.goto(`${stack.partnerOrigin}/dynamic.html`);
+  await page.waitForFunction(() => window.PledgeWidget);
+  await page.evaluate(async (endpoint) => {
+    window.calls = [];
+    const log = (name) => (detail) => window.calls.push({ name, code: detail.code });
+    window.handle = await window.PledgeWidget.mount(document.getElementById('slot'), {
+      endpoint, campaign: 'no-music-for-ice', onReady: log('ready'), onError: log('error'),
+    });
+  }, stack.endpoint);
+  await expect.poll(() => page.evaluate(() => window.calls)).toEqual([{ name: 'error', code: 'endpoint_unreachable' }]);
+  await page.unroute(docUrl);
+  await context.setOffline(true);
+  await context.setOffline(false);
+  const w = page.locator('#slot');
+  await expect(w.getByLabel(/^name/i)).toBeVisible();
+  await expect.poll(() => page.evaluate(() => window.calls)).toEqual([
+    { name: 'error', code: 'endpoint_unreachable' }, { name: 'ready', code: undefined }]);
+  // The handle the partner holds still owns the widget now shown.
+  await page.evaluate(() => window.handle.unmount());
+  await expect(w.getByLabel(/^name/i)).toHaveCount(0);
+  await expect.poll(() => openStreams(page)).toBe(0);
+});
+
 test('an endpoint without its /v1: load_failed, naming the answer', async ({ page }) => {
   const endpoint = `${stack.pledgeOrigin}/api`;
   await page.goto(embedPage(stack.partnerOrigin, endpoint, SLUG));
