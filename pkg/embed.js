@@ -16,9 +16,9 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-var wasm = fetch(new URL("pledge_widget-9980d031.wasm", base).href);
+var wasm = fetch(new URL("pledge_widget-73ee401f.wasm", base).href);
 wasm.catch(function () {  });
-loading = import(new URL("pledge_widget-1bff95b7.js", base).href).then(function (m) {
+loading = import(new URL("pledge_widget-ef51b8c9.js", base).href).then(function (m) {
 return m.default({ module_or_path: wasm }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
@@ -39,7 +39,7 @@ OPTS.forEach(function (k) {
 var v = options[k];
 if (v != null) opts[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
 });
-opts.locales = new URL("locales/", base).href + " ar-43bd42bd de-1f6fbf5b es-e9642993 fr-45eef931 ht-b3e36b4a it-eb0913eb ko-76370587 pt-e1898268 tl-23b6f4d2 vi-8ffceac5 zh-hant-029a6334 zh-f18fc71a";
+opts.locales = new URL("locales/", base).href + " ar-dcf5ae56 de-1a882309 es-396fa5dc fr-83934add ht-a06882c9 it-63aea210 ko-6c5e5507 pt-c3932ce6 tl-7eda1553 vi-72dfe457 zh-hant-2e235250 zh-91f0cce4";
 Object.keys(CALLBACKS).forEach(function (name) {
 var cb = options[CALLBACKS[name]];
 if (typeof cb !== "function") return;
@@ -102,7 +102,7 @@ var p = String(wanted[i] || "").toLowerCase().split("-");
 var l = p[0] === "fil" ? "tl" : p[0];
 if (l === "en") return null;
 if (l === "zh" && /^(hant|tw|hk|mo)$/.test(p[1])) l = "zh-hant";
-var stem = /^[a-z]{2,3}(-hant)?$/.test(l) && " ar-43bd42bd de-1f6fbf5b es-e9642993 fr-45eef931 ht-b3e36b4a it-eb0913eb ko-76370587 pt-e1898268 tl-23b6f4d2 vi-8ffceac5 zh-hant-029a6334 zh-f18fc71a ".match(new RegExp(" (" + l + "-[0-9a-f]{8}) "));
+var stem = /^[a-z]{2,3}(-hant)?$/.test(l) && " ar-dcf5ae56 de-1a882309 es-396fa5dc fr-83934add ht-a06882c9 it-63aea210 ko-6c5e5507 pt-c3932ce6 tl-7eda1553 vi-72dfe457 zh-hant-2e235250 zh-91f0cce4 ".match(new RegExp(" (" + l + "-[0-9a-f]{8}) "));
 if (stem) return new URL("locales/" + stem[1] + ".txt", base).href;
 }
 return null;

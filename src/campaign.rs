@@ -1,5 +1,5 @@
 //! The campaign as `GET {endpoint}/campaigns/{slug}` describes it, and the plain-text pledge
-//! splitter (paragraphs, links) that lets the widget render it as text nodes only.
+//! splitter (paragraphs, lists, links) that lets the widget render it as text nodes only.
 
 /// A campaign (docs/api.md). Missing optional members take their documented defaults.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -16,6 +16,8 @@ pub struct Campaign {
     pub fields: Vec<FieldSpec>,
     /// Consent line shown next to the checkbox and stored with the signature.
     pub consent_text: Option<String>,
+    /// The language of `consent_text` when untranslated (as [`FieldSpec::lang`]).
+    pub consent_lang: Option<String>,
     /// Privacy policy linked from the consent line.
     pub privacy_url: Option<String>,
     /// Page that share actions point at; default the host page.
@@ -51,6 +53,9 @@ pub struct FieldSpec {
     pub max_length: Option<usize>,
     /// Choices of a `select`.
     pub options: Vec<Choice>,
+    /// The language of `label` when it is the campaign's own (not translated for the widget's
+    /// language): its element gets this `lang` and its `dir` (WCAG 3.1.2).
+    pub lang: Option<String>,
 }
 
 /// Field `type` of docs/api.md: the contract's kinds (an unknown one is shown as text).
@@ -63,6 +68,8 @@ pub struct Choice {
     pub value: String,
     /// Visible text.
     pub label: String,
+    /// The language of `label` when untranslated (as [`FieldSpec::lang`]).
+    pub lang: Option<String>,
 }
 
 impl FieldSpec {
@@ -92,16 +99,35 @@ pub enum Segment {
     Link(String),
 }
 
-/// Splits pledge text into paragraphs (at blank lines) of text and link segments.
-pub fn paragraphs(text: &str) -> Vec<Vec<Segment>> {
-    let mut paras = Vec::new();
+/// A block of pledge text: a paragraph, or a list (the demands).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Block {
+    /// A paragraph of text and links.
+    Para(Vec<Segment>),
+    /// A paragraph whose every line is an item (`1.`/`1)` numbered, `-`/`*`/`•` bulleted):
+    /// shown as a list, so a screen reader says how many there are and where each starts.
+    List {
+        /// Numbered (`<ol>`) rather than bulleted (`<ul>`).
+        ordered: bool,
+        /// The items, their markers removed.
+        items: Vec<Vec<Segment>>,
+    },
+}
+
+/// Splits pledge text into blocks at blank lines: paragraphs of text and link segments, and
+/// lists.
+pub fn blocks(text: &str) -> Vec<Block> {
+    let mut out = Vec::new();
     let mut current = String::new();
+    let mut flush = |current: &mut String| {
+        if !current.is_empty() {
+            out.push(block(current));
+            current.clear();
+        }
+    };
     for line in text.lines() {
         if line.trim().is_empty() {
-            if !current.is_empty() {
-                paras.push(segments(&current));
-                current.clear();
-            }
+            flush(&mut current);
         } else {
             if !current.is_empty() {
                 current.push('\n');
@@ -109,10 +135,35 @@ pub fn paragraphs(text: &str) -> Vec<Vec<Segment>> {
             current.push_str(line.trim_end());
         }
     }
-    if !current.is_empty() {
-        paras.push(segments(&current));
+    flush(&mut current);
+    out
+}
+
+/// A list item's text without its marker, and whether the marker is a number; `None` for a
+/// line that is not an item.
+fn item(line: &str) -> Option<(bool, &str)> {
+    let line = line.trim_start();
+    if let Some(rest) = ["- ", "* ", "• "].iter().find_map(|m| line.strip_prefix(m)) {
+        return Some((false, rest));
     }
-    paras
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = line[digits..]
+        .strip_prefix(". ")
+        .or_else(|| line[digits..].strip_prefix(") "))?;
+    (digits > 0).then_some((true, rest))
+}
+
+fn block(p: &str) -> Block {
+    let items: Option<Vec<(bool, &str)>> = p.lines().map(item).collect();
+    match items {
+        Some(items) if items.len() > 1 && items.iter().all(|(o, _)| *o == items[0].0) => {
+            Block::List {
+                ordered: items[0].0,
+                items: items.iter().map(|(_, t)| segments(t)).collect(),
+            }
+        }
+        _ => Block::Para(segments(p)),
+    }
 }
 
 fn segments(p: &str) -> Vec<Segment> {
@@ -154,29 +205,59 @@ mod tests {
 
     #[test]
     fn splits_paragraphs_and_links() {
-        let p = paragraphs("One\nline two.\n\n\nSee https://example.org/letter.\n");
+        let p = blocks("One\nline two.\n\n\nSee https://example.org/letter.\n");
         assert_eq!(p.len(), 2);
-        assert_eq!(p[0], vec![Text("One\nline two.".into())]);
+        assert_eq!(p[0], Block::Para(vec![Text("One\nline two.".into())]));
         assert_eq!(
             p[1],
-            vec![
+            Block::Para(vec![
                 Text("See ".into()),
                 Link("https://example.org/letter".into()),
                 Text(".".into())
-            ]
+            ])
         );
     }
 
     #[test]
+    fn a_paragraph_of_items_is_a_list() {
+        let p = blocks("Demands:\n\n1. End contracts.\n2) Stop https://a.org now.\n\n- one\n* two");
+        assert_eq!(p[0], Block::Para(vec![Text("Demands:".into())]));
+        assert_eq!(
+            p[1],
+            Block::List {
+                ordered: true,
+                items: vec![
+                    vec![Text("End contracts.".into())],
+                    vec![
+                        Text("Stop ".into()),
+                        Link("https://a.org".into()),
+                        Text(" now.".into())
+                    ],
+                ],
+            }
+        );
+        assert!(matches!(&p[2], Block::List { ordered: false, items } if items.len() == 2));
+        // One item alone, mixed markers, or a line that is no item: a paragraph.
+        for text in [
+            "1. Only one",
+            "1. One\n- two",
+            "1. One\nand more",
+            "2019. A year\nlater",
+        ] {
+            assert!(matches!(blocks(text)[0], Block::Para(_)), "{text}");
+        }
+    }
+
+    #[test]
     fn never_links_other_schemes() {
-        let p = paragraphs("javascript:alert(1) (http://a.org)");
+        let p = blocks("javascript:alert(1) (http://a.org)");
         assert_eq!(
             p[0],
-            vec![
+            Block::Para(vec![
                 Text("javascript:alert(1) (".into()),
                 Link("http://a.org".into()),
                 Text(")".into())
-            ]
+            ])
         );
     }
 }

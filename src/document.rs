@@ -39,6 +39,8 @@ fn uint<J: Json>(o: &J, key: &str) -> Option<u64> {
 
 /// `GET …/campaigns/{slug}`; `None` when the body is not a campaign (no `title`).
 pub fn campaign<J: Json>(v: &J) -> Option<Campaign> {
+    let lang = v.member("languages").items().first().and_then(Json::text);
+    let consent_text = string(v, "consent_text");
     Some(Campaign {
         title: string(v, "title")?,
         text: string(v, "text").unwrap_or_default(),
@@ -48,21 +50,23 @@ pub fn campaign<J: Json>(v: &J) -> Option<Campaign> {
             .member("fields")
             .items()
             .iter()
-            .filter_map(field)
+            .filter_map(|f| field(f, lang.as_deref()))
             .collect(),
-        consent_text: string(v, "consent_text"),
+        consent_lang: consent_text.as_ref().and(lang.clone()),
+        consent_text,
         privacy_url: string(v, "privacy_url"),
         share_url: string(v, "share_url"),
         allow_public_names: v.member("allow_public_names").boolean().unwrap_or(false),
         proof_of_work: uint(&v.member("proof_of_work"), "maxnumber"),
         can_sign_here: v.member("can_sign_here").boolean() != Some(false),
-        lang: v.member("languages").items().first().and_then(Json::text),
+        lang,
         closed: closed(v).unwrap_or(false),
         wall: v.member("wall").is_object(),
     })
 }
 
-fn field<J: Json>(v: &J) -> Option<FieldSpec> {
+fn field<J: Json>(v: &J, lang: Option<&str>) -> Option<FieldSpec> {
+    let lang = lang.map(str::to_owned);
     Some(FieldSpec {
         key: string(v, "key")?,
         label: string(v, "label")?,
@@ -78,9 +82,11 @@ fn field<J: Json>(v: &J) -> Option<FieldSpec> {
                 Some(Choice {
                     value: string(o, "value")?,
                     label: string(o, "label")?,
+                    lang: lang.clone(),
                 })
             })
             .collect(),
+        lang,
     })
 }
 
@@ -115,8 +121,10 @@ pub fn reply<J: Json>(v: &J) -> ReplyBody {
 }
 
 /// Puts the campaign's own text for the widget's language (`translations.<lang>` of the
-/// campaign document: `title`, `text`, `consent_text`, each optional) over the default text.
-/// `tag` is tried whole (`pt-BR`), then by its language (`pt`).
+/// campaign document: `title`, `text`, `consent_text`, and `fields.<key>.label` and
+/// `.options.<value>`, each optional) over the default text; what is translated loses its
+/// `lang` (it is in the widget's language now). `tag` is tried whole (`pt-BR`), then by its
+/// language (`pt`).
 pub fn translate<J: Json>(v: &J, tag: &str, c: &mut Campaign) {
     let all = v.member("translations");
     let primary = tag.split('-').next().unwrap_or(tag);
@@ -136,6 +144,22 @@ pub fn translate<J: Json>(v: &J, tag: &str, c: &mut Campaign) {
     }
     if let Some(consent) = string(&t, "consent_text") {
         c.consent_text = Some(consent);
+        c.consent_lang = None;
+    }
+    let fields = t.member("fields");
+    for f in &mut c.fields {
+        let words = fields.member(&f.key);
+        if let Some(label) = string(&words, "label") {
+            f.label = label;
+            f.lang = None;
+        }
+        let options = words.member("options");
+        for o in &mut f.options {
+            if let Some(label) = string(&options, &o.value) {
+                o.label = label;
+                o.lang = None;
+            }
+        }
     }
 }
 

@@ -117,6 +117,7 @@ mod tests {
         let options = vec![Choice {
             value: "fan".into(),
             label: "A fan".into(),
+            lang: None,
         }];
         FieldSpec {
             key: "k".into(),
@@ -125,6 +126,7 @@ mod tests {
             required,
             max_length: Some(5),
             options,
+            lang: None,
         }
     }
 

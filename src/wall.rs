@@ -270,6 +270,7 @@ mod tests {
         let choice = |v: &str, l: &str| Choice {
             value: v.into(),
             label: l.into(),
+            lang: None,
         };
         let field = |key: &str, kind: FieldKind, options: Vec<Choice>| FieldSpec {
             key: key.into(),
@@ -278,6 +279,7 @@ mod tests {
             required: false,
             max_length: None,
             options,
+            lang: None,
         };
         Campaign {
             fields: vec![

@@ -165,6 +165,7 @@ pub async fn deliver(
     waiting: impl Fn(&SubmitOutcome),
 ) -> Option<SubmitOutcome> {
     let name = slot(base);
+    let mut needs_proof = needs_proof;
     let (mut failures, mut proofs) = (0, 0);
     // Kept across attempts: after `429 too_fast` the same proof must be sent again (a fresh one
     // would restart the minimum fill time); replaced only when the server refuses it.
@@ -201,6 +202,10 @@ pub async fn deliver(
         drop(lock);
         let next = match outcome.next() {
             Next::NewProof if proofs < MAX_PROOFS => {
+                // Also from a campaign that asks for no proof: a post whose hidden trap field
+                // was filled (by a form-filler, for a person) gets a second chance with a
+                // harder proof, the challenge the server now gives (docs/api.md).
+                needs_proof = true;
                 proofs += 1;
                 proof = None;
                 continue;

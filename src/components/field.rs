@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::{Ctx, id_of};
+use super::{Ctx, id_of, pitch::lang_attrs};
 use crate::browser::intl::regions;
 use crate::campaign::{Choice, FieldKind};
 use crate::i18n::region;
@@ -17,7 +17,8 @@ pub struct Control {
     pub label: String,
     /// Control kind.
     pub kind: FieldKind,
-    /// Whether a value is needed (`required` + `aria-required`).
+    /// Whether a value is needed (`aria-required`: the native `required` would expose an
+    /// untouched select or checkbox as invalid from the start, WCAG 4.1.2).
     pub required: bool,
     /// `maxlength` of text inputs.
     pub max_len: usize,
@@ -25,6 +26,8 @@ pub struct Control {
     pub autocomplete: &'static str,
     /// Choices of a select.
     pub choices: Vec<Choice>,
+    /// The label's language when it is campaign text not in the widget's language.
+    pub lang: Option<String>,
 }
 
 /// A label, a control and the error under it (`div.field`); the control follows `value`
@@ -66,7 +69,6 @@ pub fn Field(
             <input
                 type="checkbox"
                 id=id.clone()
-                required=c.required
                 aria-required=required
                 aria-invalid=invalid
                 aria-describedby=described
@@ -77,35 +79,39 @@ pub fn Field(
         .into_any(),
         FieldKind::Select | FieldKind::Country => {
             let country = c.kind == FieldKind::Country;
-            let choices = if country {
+            let choices: Vec<(String, String, Option<String>)> = if country {
                 regions(s.tag)
+                    .into_iter()
+                    .map(|(v, l)| (v, l, None))
+                    .collect()
             } else {
                 c.choices
                     .iter()
-                    .map(|o| (o.value.clone(), o.label.clone()))
+                    .map(|o| (o.value.clone(), o.label.clone(), o.lang.clone()))
                     .collect()
             };
             // A country field starts at the region of the visitor's locale (es-MX → MX), if any.
             let region = country
                 .then(|| region(s.tag))
                 .flatten()
-                .filter(|r| choices.iter().any(|(v, _)| v == r));
+                .filter(|r| choices.iter().any(|(v, ..)| v == r));
             if let Some(r) = &region {
                 value.set(r.clone());
             }
             let options = choices
                 .into_iter()
-                .map(|(v, l)| {
+                .map(|(v, l, lang)| {
                     let this = v.clone();
                     let selected = move || value.with(|v| *v == this);
-                    view! { <option value=v prop:selected=selected>{l}</option> }.into_any()
+                    let (lang, dir) = lang_attrs(lang.as_deref());
+                    view! { <option value=v prop:selected=selected lang=lang dir=dir>{l}</option> }
+                        .into_any()
                 })
                 .collect_view();
             view! {
                 <select
                     id=id.clone()
-                    required=c.required
-                    aria-required=required
+                        aria-required=required
                     aria-invalid=invalid
                     aria-describedby=described
                     autocomplete=c.autocomplete
@@ -121,7 +127,6 @@ pub fn Field(
             <input
                 type=if c.kind == FieldKind::Email { "email" } else { "text" }
                 id=id.clone()
-                required=c.required
                 aria-required=required
                 aria-invalid=invalid
                 aria-describedby=described
@@ -135,14 +140,19 @@ pub fn Field(
     };
     // The required marker is a translated template around the label ("{label} (required)",
     // Chinese "{label}（必填）"): the text before the label, the marker after it.
-    let (before, after) = if c.required && !checkbox {
+    // The consent box's marker is on its group's legend (form.rs), the name its error uses.
+    let (before, after) = if c.required && c.key != "consent" {
         let (before, after) = s.required_marker();
         (before, Some(after))
     } else {
         ("", None)
     };
     let req = after.map(|after| view! { <span class="req">{after}</span> });
-    let label = view! { <label for=id>{before}{c.label}{req}</label> };
+    // Campaign text in another language than the widget's gets its own lang and dir; the
+    // required marker around it stays in the widget's.
+    let (lang, dir) = lang_attrs(c.lang.as_deref());
+    let label =
+        view! { <label for=id>{before}<span lang=lang dir=dir>{c.label}</span>{req}</label> };
     let controls = if checkbox {
         view! { <div class="check">{control}{label}</div> }.into_any()
     } else {

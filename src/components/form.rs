@@ -39,6 +39,7 @@ fn props(
         max_len,
         autocomplete,
         choices: Vec::new(),
+        lang: None,
     }
 }
 
@@ -141,6 +142,7 @@ pub fn PledgeForm(
                     "off"
                 },
                 choices: f.options.clone(),
+                lang: f.lang.clone(),
             };
             view! { <Field ctx=ctx.clone() control value=*value errors/> }.into_any()
         })
@@ -158,7 +160,17 @@ pub fn PledgeForm(
         control.required = false;
         view! { <Field ctx=ctx.clone() control value=public errors/> }
     });
-    let consent_line = consent_text(&ctx, &campaign).to_owned();
+    let (before, after) = s.required_marker();
+    let consent_control = Control {
+        lang: campaign.consent_lang.clone(),
+        ..props(
+            "consent",
+            consent_text(&ctx, &campaign),
+            FieldKind::Checkbox,
+            0,
+            "off",
+        )
+    };
     let base = ctx.opts.campaign_url();
     let cancel = {
         let base = base.clone();
@@ -194,15 +206,22 @@ pub fn PledgeForm(
                 let alive = move || sending.try_get_value().is_some();
                 let waiting = {
                     let (campaign, input) = (campaign.clone(), input.clone());
+                    // Called at every retry: only a change is written, so the "saved" notice
+                    // is announced once, not again at each attempt.
                     move |o: &SubmitOutcome| {
                         let keep = matches!(o.next(), Next::Retry);
                         busy.set(!keep);
-                        saved.set(keep);
-                        banner.set(if keep {
-                            Some(s.offline.into())
+                        if saved.get_untracked() != keep {
+                            saved.set(keep);
+                        }
+                        let shown = if keep {
+                            None
                         } else {
                             ui_messages(s, &campaign, &input, o, true).banner
-                        });
+                        };
+                        if banner.get_untracked() != shown {
+                            banner.set(shown);
+                        }
                     }
                 };
                 let outcome = outbox::deliver_lazily(&base, needs_proof, alive, waiting).await;
@@ -220,7 +239,7 @@ pub fn PledgeForm(
                 }
                 let ui = ui_messages(s, &campaign, &input, &outcome, false);
                 if let Some((first, _)) = ui.fields.first() {
-                    ctx.focus(&id_of(first));
+                    ctx.focus_within(&id_of(first));
                 }
                 errors.set(ui.fields);
                 banner.set(ui.banner.clone());
@@ -240,7 +259,6 @@ pub fn PledgeForm(
     if let Some(p) = outbox::load(&base) {
         restore(&p.body, &[name, email, consent, public], &values);
         saved.set(true);
-        banner.set(Some(s.offline.into()));
         deliver(input_of(name, email, consent, &values));
     }
     // Key and body of the last attempt: the same body reuses the same key.
@@ -290,21 +308,32 @@ pub fn PledgeForm(
         }
     };
     view! {
-        <form part="form" novalidate on:submit=submit>
+        // Named by the pitch's title (Pitch), so "form, No Music for ICE" is heard.
+        <form part="form" aria-labelledby="pw-title" novalidate on:submit=submit>
             <Field ctx=ctx.clone() control=props("name", s.name, FieldKind::Text, 200, "name") value=name errors/>
             <Field ctx=ctx.clone() control=props("email", s.email, FieldKind::Email, 254, "email") value=email errors/>
             {extra}
-            <Field ctx=ctx.clone() control=props("consent", &consent_line, FieldKind::Checkbox, 0, "off") value=consent errors/>
+            // "Consent (required)": a visible name for the box, which its error repeats.
+            <fieldset>
+                <legend>{before}{s.consent_label}<span class="req">{after}</span></legend>
+                <Field ctx=ctx.clone() control=consent_control value=consent errors/>
+            </fieldset>
             {privacy}
             {public_field}
-            // The honeypot: invisible to people and assistive tech, filled in by form-filling bots.
-            <input node_ref=trap name="website" class="sr-only" tabindex="-1" autocomplete="off" aria-hidden="true"/>
+            // The honeypot: invisible to people and assistive tech, filled in by form-filling
+            // bots. Its name means nothing to autofill (which fills "website", "url"…, and
+            // often ignores autocomplete="off"); the body still calls it `website`.
+            <input node_ref=trap name="pw-hp-7q" class="sr-only" tabindex="-1" autocomplete="off" aria-hidden="true"/>
             <p class="banner" role="alert" hidden=move || banner.with(Option::is_none)>{move || banner.get()}</p>
+            // Information, not an error: said once, politely. The region stays in the tree
+            // (empty while nothing waits), so the words are heard when they appear.
+            <p class="info" role="status">{move || saved.get().then_some(s.offline)}</p>
+            <p class="sr-only" role="status">{move || busy.get().then_some(s.submitting)}</p>
             <button type="submit" part="submit" aria-busy=move || if busy.get() { "true" } else { "false" }>
                 {move || if busy.get() { s.submitting } else { s.submit }}
             </button>
             // Quieter than the sign button (outline, not filled): giving up is not the next step.
-            <button class="secondary" type="button" hidden=move || !saved.get() on:click=cancel>{s.cancel}</button>
+            <button class="secondary" type="button" hidden=move || !saved.get() on:click=cancel>{s.dont_send}</button>
         </form>
     }
 }

@@ -46,6 +46,23 @@ impl Ctx {
         Self(SendWrapper::new(Rc::new(inner)))
     }
 
+    /// Whether keyboard focus is inside the widget (on its host element, as the page sees it).
+    pub fn has_focus(&self) -> bool {
+        let active = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.active_element());
+        active.is_some_and(|a| a == self.host)
+    }
+
+    /// Focuses the element with this id inside the widget, only when focus is already inside
+    /// it: a signature delivered later (back online, after a reload) or a live change must
+    /// not pull the reader away from where they are on the page (WCAG 2.4.3, 3.2.1).
+    pub fn focus_within(&self, id: &str) {
+        if self.has_focus() {
+            self.focus(id);
+        }
+    }
+
     /// Focuses the element with this id inside the widget.
     pub fn focus(&self, id: &str) {
         use wasm_bindgen::JsCast;

@@ -1,9 +1,9 @@
-//! The pitch: title and pledge text, paragraphs with links, always as text nodes.
+//! The pitch: title and pledge text, paragraphs and lists with links, always as text nodes.
 
 use leptos::prelude::*;
 
 use super::external_link::ExternalLink;
-use crate::campaign::{Segment, paragraphs};
+use crate::campaign::{Block, Segment, blocks};
 
 /// `lang` and `dir` attributes for text with a language of its own (`None`: the widget's).
 pub fn lang_attrs(lang: Option<&str>) -> (Option<String>, Option<&'static str>) {
@@ -23,22 +23,36 @@ pub fn Pitch(
     lang: Option<String>,
 ) -> impl IntoView {
     let (lang, dir) = lang_attrs(lang.as_deref());
-    let paras = paragraphs(&text)
+    let inline = |segs: Vec<Segment>| {
+        segs.into_iter()
+            .map(|seg| match seg {
+                Segment::Text(t) => t.into_any(),
+                Segment::Link(u) => view! { <ExternalLink href=u.clone() text=u/> }.into_any(),
+            })
+            .collect_view()
+    };
+    let paras = blocks(&text)
         .into_iter()
-        .map(|segs| {
-            let segs = segs
-                .into_iter()
-                .map(|seg| match seg {
-                    Segment::Text(t) => t.into_any(),
-                    Segment::Link(u) => view! { <ExternalLink href=u.clone() text=u/> }.into_any(),
-                })
-                .collect_view();
-            view! { <p>{segs}</p> }.into_any()
+        .map(|block| match block {
+            Block::Para(segs) => view! { <p>{inline(segs)}</p> }.into_any(),
+            Block::List { ordered, items } => {
+                let items = items
+                    .into_iter()
+                    .map(|segs| view! { <li>{inline(segs)}</li> })
+                    .collect_view();
+                // One element for both kinds (less code): numbered ones get numbers from CSS.
+                let class = if ordered {
+                    "demands numbered"
+                } else {
+                    "demands"
+                };
+                view! { <ul class=class>{items}</ul> }.into_any()
+            }
         })
         .collect_view();
     view! {
         <div lang=lang dir=dir>
-            <h2 part="title">{title}</h2>
+            <h2 part="title" id="pw-title">{title}</h2>
             {paras}
         </div>
     }

@@ -85,7 +85,9 @@ pub fn Share(
         <div>
             <h3>{s.share_heading}</h3>
             <ul class="share">{web_share}{links}{copy}</ul>
-            <p class="notice" role="status" hidden=move || !copied.get()>
+            // Always in the tree, empty until a copy: a region that appears with its words
+            // is often not read.
+            <p class="notice" role="status">
                 {move || copied.get().then_some(s.copied)}
             </p>
         </div>

@@ -46,8 +46,11 @@ pub fn Summary(
             let c = c.clone();
             host::after(0, move || c.focus("pw-name"));
         };
+        // Named with the campaign's title after its text ("Sign the pledge No Music for ICE"),
+        // so it is told apart from the form's own sign button (WCAG 2.5.3: the visible words
+        // come first). No aria-expanded: it is replaced by the form, not a disclosure.
         view! {
-            <button type="button" part="open" id="pw-open" aria-expanded="false" on:click=click>
+            <button type="button" part="open" id="pw-open" aria-labelledby="pw-open pw-open-title" on:click=click>
                 {if wall { s.sign_too } else { s.open_form }}
             </button>
         }
@@ -56,7 +59,7 @@ pub fn Summary(
     let title = campaign.title.clone();
     if ctx.opts.layout == Layout::Banner {
         return view! {
-            <h2 class="sr-only">{title}</h2>
+            <h2 class="sr-only" id="pw-open-title">{title}</h2>
             <div class="strip"><Count ctx count goal/>{opener}</div>
         }
         .into_any();
@@ -66,7 +69,7 @@ pub fn Summary(
         view! { <WallSlot ctx=ctx.clone() campaign=campaign.clone() count part=WallPart::List/> }
     });
     view! {
-        <h2 part="title" lang=lang dir=dir>{title}</h2>
+        <h2 part="title" id="pw-open-title" lang=lang dir=dir>{title}</h2>
         <Count ctx=ctx.clone() count goal/>
         <WallSlot ctx=ctx.clone() campaign=campaign.clone() count part=WallPart::Ticker/>
         {opener}

@@ -28,8 +28,9 @@ pub fn Thanks(
     let share =
         lazy::ready_now(lazy::share_view(ctx.clone(), share_url, share_text)).and_then(Result::ok);
     view! {
-        <div class="thanks" part="thanks" id="pw-thanks" tabindex="-1">
-            <h2>{if already { s.already } else { s.thanks }}</h2>
+        <div class="thanks" part="thanks">
+            // Focused when the signature is stored: its words alone are read, not the panel.
+            <h2 id="pw-thanks" tabindex="-1">{super::widget::thanks_heading(s, already)}</h2>
             <Count ctx count goal/>
             {share}
         </div>

@@ -36,13 +36,19 @@ fn show_thanks(
     done: RwSignal<Option<bool>>,
     announce: RwSignal<String>,
 ) {
+    // Asked before the view changes: the control that had focus is about to go.
+    let inside = c.has_focus();
     if done.try_set(Some(signed.already)).is_some() {
         return;
     }
     if signed.count.is_some() {
         count.set(signed.count);
     }
-    announce.set(c.s.announce.into());
+    // One thing said, the heading's words: read as the focused heading when focus was in the
+    // widget, else once by the polite live line (focus stays where the reader is).
+    if !inside {
+        announce.set(thanks_heading(c.s, signed.already).into());
+    }
     let n = signed
         .count
         .map_or(JsValue::NULL, |n| JsValue::from_f64(n as f64));
@@ -53,9 +59,16 @@ fn show_thanks(
     };
     let detail = [campaign_detail(c), ("count", n), ("status", status.into())];
     host::emit(&c.host, "signed", &detail);
-    let c = c.clone();
-    // After the thanks view is in place (it is built on the next tick).
-    host::after(0, move || c.focus("pw-thanks"));
+    if inside {
+        let c = c.clone();
+        // After the thanks view is in place (it is built on the next tick).
+        host::after(0, move || c.focus("pw-thanks"));
+    }
+}
+
+/// The thanks view's heading: the thanks, or the friendly "already signed".
+pub(crate) fn thanks_heading(s: &crate::i18n::Strings, already: bool) -> &'static str {
+    if already { s.already } else { s.thanks }
 }
 
 /// Where the campaign document stands.
@@ -214,13 +227,22 @@ pub fn Widget(
         });
     });
 
+    // The form, once opened, stays built: closing the compact and banner layouts hides it, so
+    // what was typed is still there when it opens again.
+    // (A signal set by an effect, not a Memo: Memo's code would be new in the main module.)
+    let built = RwSignal::new(open.get_untracked());
+    Effect::new(move |_| {
+        if open.get() && !built.get_untracked() {
+            built.set(true);
+        }
+    });
     let body = {
         let ctx = ctx.clone();
         move || {
-            let state = (load.get(), done.get(), open.get(), closed.get());
+            let state = (load.get(), done.get(), built.get(), closed.get());
             // What the view reads while it is built is not a reason to build it again.
             untrack(|| {
-                let (load, done, is_open, shut) = state;
+                let (load, done, form_built, shut) = state;
                 match load {
                     Load::Loading => view! { <Notice role="status" text=s.loading/> }.into_any(),
                     Load::Unavailable(notice) => {
@@ -240,15 +262,29 @@ pub fn Widget(
                             }
                             .into_any()
                         }
-                        None if is_open && !shut => {
-                            let close = (ctx.opts.layout != Layout::Full)
-                                .then(|| view! { <CloseButton ctx=ctx.clone() open/> });
+                        None if form_built && !shut => {
+                            let compact = ctx.opts.layout != Layout::Full;
+                            let close =
+                                compact.then(|| view! { <CloseButton ctx=ctx.clone() open/> });
+                            // The opener, while the form is closed again.
+                            let summary = compact.then(|| {
+                                let (ctx, c) = (ctx.clone(), c.clone());
+                                move || {
+                                    (!open.get()).then(|| {
+                                        let (ctx, campaign) = (ctx.clone(), c.clone());
+                                        view! { <Summary ctx campaign count goal open closed=false/> }
+                                    })
+                                }
+                            });
                             view! {
-                                {close}
-                                <Pitch title=c.title.clone() text=c.text.clone() lang=c.lang.clone()/>
-                                <Count ctx=ctx.clone() count goal/>
-                                <WallSlot ctx=ctx.clone() campaign=c.clone() count part=WallPart::Ticker/>
-                                <PledgeForm ctx=ctx.clone() campaign=c on_signed/>
+                                {summary}
+                                <div hidden=move || !open.get()>
+                                    {close}
+                                    <Pitch title=c.title.clone() text=c.text.clone() lang=c.lang.clone()/>
+                                    <Count ctx=ctx.clone() count goal/>
+                                    <WallSlot ctx=ctx.clone() campaign=c.clone() count part=WallPart::Ticker/>
+                                    <PledgeForm ctx=ctx.clone() campaign=c on_signed/>
+                                </div>
                             }
                             .into_any()
                         }
@@ -265,10 +301,12 @@ pub fn Widget(
     // Says the count aloud when it passes a milestone, not on every tick (and not after the
     // visitor's own signature, whose confirmation is being read).
     let last = StoredValue::new(None::<u64>);
+    let feed_url = ctx.opts.campaign_url();
     Effect::new(move |_| {
         let Some(n) = count.get() else { return };
         if milestone::passed(last.get_value(), n, goal.get_untracked())
             && done.get_untracked().is_none()
+            && first_to_tell(&feed_url, milestone::milestone(n, goal.get_untracked()))
         {
             announce.set(count_phrase(s, n));
         }
@@ -279,7 +317,15 @@ pub fn Widget(
         let c = ctx.clone();
         let on_key =
             Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |ev: web_sys::KeyboardEvent| {
-                if ev.key() == "Escape" && open.get_untracked() && done.get_untracked().is_none() {
+                // Escape on a select is the select's (it closes its list, or does nothing).
+                let on_select = ev
+                    .target()
+                    .is_some_and(|t| t.has_type::<web_sys::HtmlSelectElement>());
+                if ev.key() == "Escape"
+                    && !on_select
+                    && open.get_untracked()
+                    && done.get_untracked().is_none()
+                {
                     close(&c, open);
                 }
             })
@@ -288,10 +334,32 @@ pub fn Widget(
             .root
             .add_event_listener_with_callback("keydown", on_key.unchecked_ref());
     }
+    // A named region (a landmark a screen reader lists), named by the campaign's title.
+    let name = move || match load.get() {
+        Load::Ready(c) => Some(c.title.clone()),
+        _ => None,
+    };
     view! {
-        <div>{body}</div>
+        <section aria-label=name>{body}</section>
         <p class="sr-only" aria-live="polite">{move || announce.get()}</p>
     }
+}
+
+thread_local! {
+    /// Milestones already said on this page, by campaign: several widgets of one campaign
+    /// (a banner and a full form) say each once, not once each.
+    static TOLD: std::cell::RefCell<Vec<(String, u64)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Whether this widget is the first on the page to pass milestone `m` of `campaign`.
+fn first_to_tell(campaign: &str, m: u64) -> bool {
+    TOLD.with_borrow_mut(|told| {
+        let new = !told.iter().any(|(c, t)| c == campaign && *t == m);
+        if new {
+            told.push((campaign.to_owned(), m));
+        }
+        new
+    })
 }
 
 /// Closes the compact form and gives focus back to the button that opened it.

@@ -25,11 +25,11 @@ test('signed offline, kept across a reload, stored exactly once when the network
   await fillPledge(w, { name: 'Offline Olga', email: 'offline@example.org' });
   await context.setOffline(true);
   await submit(w);
-  await expect(w.getByRole('alert')).toContainText(/saved/i);
-  await expect(w.getByRole('button', { name: /cancel/i })).toBeVisible();
-  // Cancel is quieter than the sign button: an outline, not the accent fill.
+  await expect(w.getByRole('status').filter({ hasText: /saved/i })).toBeVisible();
+  await expect(w.getByRole('button', { name: /don.t send/i })).toBeVisible();
+  // "Don't send" is quieter than the sign button: an outline, not the accent fill.
   const fill = (b) => b.evaluate((el) => getComputedStyle(el).backgroundColor);
-  expect(await fill(w.getByRole('button', { name: /cancel/i }))).toBe('rgba(0, 0, 0, 0)');
+  expect(await fill(w.getByRole('button', { name: /don.t send/i }))).toBe('rgba(0, 0, 0, 0)');
   expect(await fill(w.locator('[part~="submit"]'))).not.toBe('rgba(0, 0, 0, 0)');
   expect(await outboxKeys(page)).toHaveLength(1);
   // Only what resending needs (docs/embedding.md, "What waits in the visitor's browser").
@@ -42,7 +42,7 @@ test('signed offline, kept across a reload, stored exactly once when the network
   await page.route('**/signatures', (route) => route.abort('internetdisconnected'));
   await context.setOffline(false);
   await page.reload();
-  await expect(w.getByRole('alert')).toContainText(/saved/i);
+  await expect(w.getByRole('status').filter({ hasText: /saved/i })).toBeVisible();
   await expect(w.getByLabel(/^name/i)).toHaveValue('Offline Olga');
   await expect(w.getByLabel(/^email/i)).toHaveValue('offline@example.org');
   await page.unroute('**/signatures');
@@ -62,7 +62,7 @@ test('back online without a reload: sent at once on the online event', async ({ 
   await fillPledge(w, { email: 'online-event@example.org' });
   await context.setOffline(true);
   await submit(w);
-  await expect(w.getByRole('alert')).toContainText(/saved/i);
+  await expect(w.getByRole('status').filter({ hasText: /saved/i })).toBeVisible();
   await context.setOffline(false);
   await expectThanks(w);
   expect(await stack.exportRows(SLUG)).toHaveLength(1);
@@ -88,15 +88,15 @@ test('an answer lost after the server stored it: the retry with the same key cou
   expect(await outboxKeys(page)).toEqual([]);
 });
 
-test('the supporter can cancel a saved signature: nothing is sent, the form keeps the values', async ({ context, page }) => {
+test('the supporter can take back a saved signature (Don’t send): nothing is sent, the form keeps the values', async ({ context, page }) => {
   const w = await open(page);
   await fillPledge(w, { name: 'Changed Mind', email: 'cancel@example.org' });
   await context.setOffline(true);
   await submit(w);
-  await expect(w.getByRole('alert')).toContainText(/saved/i);
-  await w.getByRole('button', { name: /cancel/i }).click();
+  await expect(w.getByRole('status').filter({ hasText: /saved/i })).toBeVisible();
+  await w.getByRole('button', { name: /don.t send/i }).click();
   expect(await outboxKeys(page)).toEqual([]);
-  await expect(w.getByRole('button', { name: /cancel/i })).toBeHidden();
+  await expect(w.getByRole('button', { name: /don.t send/i })).toBeHidden();
   await context.setOffline(false);
   await page.waitForTimeout(2500);
   expect(await stack.exportRows(SLUG)).toHaveLength(0);
@@ -106,13 +106,14 @@ test('the supporter can cancel a saved signature: nothing is sent, the form keep
 test('a definitive refusal drops the saved entry and shows why, with the values kept', async ({ page }) => {
   await page.route('**/signatures', async (route) => {
     const body = JSON.parse(route.request().postData());
-    body.website = 'http://spam.example'; // as a bot filling every field would
+    body.fields.role = 'not-an-option'; // a value the server refuses for good
     await route.continue({ postData: JSON.stringify(body) });
   });
   const w = await open(page);
   await fillPledge(w, { name: 'Refused Ray', email: 'refused@example.org' });
   await submit(w);
-  await expect(w.getByRole('alert')).toContainText(/could not be accepted/i);
+  await expect(w.getByRole('alert')).toBeVisible();
+  await expect(w.locator('#pw-fields-role')).toHaveAttribute('aria-invalid', 'true');
   await expect(w.getByLabel(/^name/i)).toHaveValue('Refused Ray');
   expect(await outboxKeys(page)).toEqual([]);
   expect(await stack.exportRows(SLUG)).toHaveLength(0);

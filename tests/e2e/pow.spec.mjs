@@ -38,7 +38,7 @@ test('signs with proof of work on; a quick post waits out the minimum fill time 
 test('the honeypot is out of reach of people and assistive technology', async ({ page }) => {
   await page.goto(`${stack.partnerOrigin}/partner.html`);
   const w = widget(page);
-  const trap = w.locator('input[name="website"]');
+  const trap = w.locator('input[name="pw-hp-7q"]');
   await expect(trap).toHaveAttribute('aria-hidden', 'true');
   await expect(trap).toHaveAttribute('tabindex', '-1');
   await expect(trap).toHaveAttribute('autocomplete', 'off');

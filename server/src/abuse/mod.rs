@@ -7,6 +7,7 @@ pub mod proof;
 pub(crate) mod rate_limit;
 pub mod secret;
 pub(crate) mod streams;
+pub mod trap;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use proof::Challenges;
 use rate_limit::{RateLimiter, RecentUses};
 use secret::SecretKey;
 use streams::StreamLimits;
+use trap::TrapMemory;
 
 /// Default of `--rate-limit`: signature posts per minute per client network. A crowd on one
 /// network (a venue's Wi-Fi, a carrier's NAT) signs 2,000 in ten minutes at 200 a minute;
@@ -140,6 +142,8 @@ pub struct AbuseControls {
     challenge_rate: RecentUses<IpAddr>,
     pow_raise_after: u32,
     network_key: SecretKey,
+    /// Networks whose posts filled the honeypot: their challenges are the hardest (`trap`).
+    pub trapped: TrapMemory,
 }
 
 /// How far back [`AbuseControls::hold_check`] counts a network's signatures.
@@ -188,6 +192,7 @@ impl AbuseControls {
             challenge_rate: RecentUses::new(Duration::from_secs(60)),
             pow_raise_after: settings.pow_raise_after,
             network_key: key.derive(b"pledge-network"),
+            trapped: TrapMemory::default(),
         })
     }
 

@@ -79,6 +79,8 @@ pub struct VerifiedProof {
     pub challenge: String,
     pub issued: u64,
     pub expires: u64,
+    /// The difficulty the challenge was issued at.
+    pub maxnumber: u32,
 }
 
 /// The times (and difficulty) carried in a salt.
@@ -212,6 +214,7 @@ impl Challenges {
             challenge: proof.challenge.clone(),
             issued: params.issued,
             expires: params.expires,
+            maxnumber,
         })
     }
 }

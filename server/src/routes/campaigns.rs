@@ -17,7 +17,8 @@ use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 
 use crate::abuse::STREAM_RETRY_AFTER_SECS;
 use crate::abuse::client_addr::ClientAddr;
-use crate::abuse::proof::Challenge;
+use crate::abuse::proof::{Challenge, DEFAULT_MAXNUMBER};
+use crate::abuse::trap::trap_maxnumber;
 use crate::cors::add_vary_origin;
 use crate::error::ApiError;
 use crate::extract::CampaignFromPath;
@@ -91,7 +92,8 @@ pub fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
 }
 
 /// `GET .../challenge`: a fresh proof-of-work challenge, harder for a network that fetches
-/// many (`AbuseControls::challenge_maxnumber`); never cached, since each one can be spent once.
+/// many (`AbuseControls::challenge_maxnumber`) and hardest for one that filled the honeypot
+/// (`abuse::trap`); never cached, since each one can be spent once.
 pub async fn challenge(
     client: ClientAddr,
     State(state): State<AppState>,
@@ -101,9 +103,18 @@ pub async fn challenge(
     if campaign.state != crate::domain::CampaignState::Open {
         return Err(ApiError::CampaignClosed);
     }
-    let pow = campaign.proof_of_work.ok_or(ApiError::ProofNotRequired)?;
     let abuse = &state.abuse;
-    let maxnumber = abuse.challenge_maxnumber(client.network(), pow.maxnumber);
+    // A network whose post filled the honeypot gets the hardest challenge, even from a
+    // campaign that asks for no proof: its second chance (`abuse::trap`).
+    let trapped = client
+        .network()
+        .is_some_and(|n| abuse.trapped.recent(n, abuse.clock.now()));
+    let maxnumber = match (campaign.proof_of_work, trapped) {
+        (Some(pow), true) => trap_maxnumber(pow.maxnumber),
+        (None, true) => trap_maxnumber(DEFAULT_MAXNUMBER),
+        (Some(pow), false) => abuse.challenge_maxnumber(client.network(), pow.maxnumber),
+        (None, false) => return Err(ApiError::ProofNotRequired),
+    };
     let challenge = abuse
         .challenges
         .issue(&campaign.slug, maxnumber, abuse.clock.unix_now())

@@ -1,9 +1,10 @@
 //! Write side: `POST /campaigns/{slug}/signatures`.
 //!
 //! Checks run cheapest and least revealing first (docs/api.md lists the order): the
-//! client's rate limit, the honeypot, the body's values, the proof of work, the minimum
-//! fill time, the campaign's rate limit; then the store answers retries, spends the proof
-//! and stores (or holds) the signature in one transaction.
+//! client's rate limit, the body's values, the proof of work (the hardest level when the
+//! honeypot is filled, `abuse::trap`), the minimum fill time, the campaign's rate limit; then
+//! the store answers retries, spends the proof and stores (or holds) the signature in one
+//! transaction.
 
 use axum::Json;
 use axum::extract::State;
@@ -13,7 +14,8 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::abuse::client_addr::ClientAddr;
-use crate::abuse::proof::{ProofError, VerifiedProof};
+use crate::abuse::proof::{DEFAULT_MAXNUMBER, ProofError, VerifiedProof};
+use crate::abuse::trap::trap_maxnumber;
 use crate::domain::{CampaignState, NewSignature, SignatureRequest};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, CampaignFromPath, IdempotencyKeyHeader};
@@ -37,8 +39,11 @@ pub async fn create(
         .rate_limiter
         .check_client(client.network(), abuse.clock.now())
         .map_err(limited)?;
-    if request.website.as_deref().is_some_and(|w| !w.is_empty()) {
-        return Err(ApiError::Rejected);
+    // The honeypot: never a dead end (a form-filler may have filled it for a person), but a
+    // proof of work at the hardest level, which this network's next challenge will be.
+    let trapped = request.website.as_deref().is_some_and(|w| !w.is_empty());
+    if trapped && let Some(network) = client.network() {
+        abuse.trapped.remember(network, abuse.clock.now());
     }
     let signature = NewSignature::parse(
         &request,
@@ -47,7 +52,7 @@ pub async fn create(
         &campaign.consent_texts(),
     )
     .map_err(ApiError::Validation)?;
-    let proof = check_proof(&state, campaign, &request)?;
+    let proof = check_proof(&state, campaign, &request, trapped)?;
     // Only posts that could be stored use up the campaign's ceiling: junk refused above
     // must not lock real signers out.
     abuse
@@ -171,25 +176,33 @@ impl IntoResponse for Answer {
 }
 
 /// The proof of work and the minimum fill time; `None` when the campaign asks for no proof
-/// (a proof sent anyway is ignored).
+/// (a proof sent anyway is ignored) and the honeypot is empty. A `trapped` post (honeypot
+/// filled) needs a proof at the hardest level ([`trap_maxnumber`]), even where the campaign
+/// asks for none: `proof_required` until it has one.
 fn check_proof(
     state: &AppState,
     campaign: &Campaign,
     request: &SignatureRequest,
+    trapped: bool,
 ) -> Result<Option<VerifiedProof>, ApiError> {
-    let Some(pow) = campaign.proof_of_work else {
-        return Ok(None);
+    let base = match (campaign.proof_of_work, trapped) {
+        (Some(pow), _) => pow.maxnumber,
+        (None, true) => DEFAULT_MAXNUMBER,
+        (None, false) => return Ok(None),
     };
     let proof = request.proof.as_ref().ok_or(ApiError::ProofRequired)?;
     let now = state.abuse.clock.unix_now();
     let verified = state
         .abuse
         .challenges
-        .verify(&campaign.slug, pow.maxnumber, proof, now)
+        .verify(&campaign.slug, base, proof, now)
         .map_err(|e| match e {
             ProofError::Invalid => ApiError::ProofInvalid,
             ProofError::Expired => ApiError::ProofExpired,
         })?;
+    if trapped && verified.maxnumber < trap_maxnumber(base) {
+        return Err(ApiError::ProofRequired);
+    }
     let ready_at = verified
         .issued
         .saturating_add(u64::from(campaign.min_fill_seconds));

@@ -219,15 +219,30 @@ async fn expired_proof_is_refused() {
     assert_error(r, 422, "proof_expired").await;
 }
 
+/// `GET …/challenge` of `slug`: its status and, when 200, the challenge.
+async fn challenge_of(app: &crate::helpers::TestApp, slug: &str) -> (u16, Value) {
+    let r = app
+        .client
+        .get(app.campaign_api(slug, "/challenge"))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
 #[tokio::test]
-async fn honeypot_is_rejected_without_saying_why() {
+async fn a_filled_honeypot_is_a_second_chance_at_the_hardest_proof_not_a_dead_end() {
+    // A campaign that asks for no proof: a person whose form-filler filled the trap field is
+    // asked for one, at 16 times the default difficulty, and is then counted.
     let app = spawn_app().await;
-    let mut body = signature("bot@example.org");
-    body["website"] = json!("http://spam.example");
+    assert_eq!(challenge_of(&app, SLUG).await.0, 404);
+    let mut body = signature("autofilled@example.org");
+    body["website"] = json!("https://my-homepage.example");
     let err = assert_error(
         app.post_signature("key-honeypot", &body).await,
         422,
-        "rejected",
+        "proof_required",
     )
     .await;
     let message = err["message"].as_str().unwrap().to_lowercase();
@@ -236,12 +251,41 @@ async fn honeypot_is_rejected_without_saying_why() {
         "{message}"
     );
     assert_eq!(app.count().await, 0);
-    // Empty is what people send.
-    body["website"] = json!("");
-    assert_eq!(
-        app.post_signature("key-honeypot", &body).await.status(),
-        201
-    );
+    // This network's challenge is now the hardest level of the default difficulty.
+    let (status, challenge) = challenge_of(&app, SLUG).await;
+    assert_eq!(status, 200);
+    assert_eq!(challenge["maxnumber"], json!(800_000));
+    body["proof"] = crate::helpers::solve(&challenge);
+    let r = app.post_signature("key-honeypot-2", &body).await;
+    assert_eq!(r.status(), 201, "{:?}", r.text().await);
+    assert_eq!(app.count().await, 1);
+}
+
+#[tokio::test]
+async fn a_filled_honeypot_needs_more_than_the_campaigns_own_proof() {
+    let app = spawn_app().await;
+    // Solved at the campaign's level before the trap was filled: not enough with it.
+    let easy = app.solved_proof(POW_SLUG).await;
+    let mut body = with_proof("filled@example.org", &easy);
+    body["website"] = json!("x");
+    assert_error(
+        app.post_to(POW_SLUG, "key-trap-easy", &body).await,
+        422,
+        "proof_required",
+    )
+    .await;
+    let (status, challenge) = challenge_of(&app, POW_SLUG).await;
+    assert_eq!(status, 200);
+    assert_eq!(challenge["maxnumber"], json!(32_000));
+    body["proof"] = crate::helpers::solve(&challenge);
+    let r = app.post_to(POW_SLUG, "key-trap-hard", &body).await;
+    assert_eq!(r.status(), 201, "{:?}", r.text().await);
+    // An empty trap field is what people send: the campaign's own level is enough for it,
+    // even from the same network (the easy proof was refused unspent above).
+    let mut person = with_proof("person@example.org", &easy);
+    person["website"] = json!("");
+    let r = app.post_to(POW_SLUG, "key-person", &person).await;
+    assert_eq!(r.status(), 201, "{:?}", r.text().await);
 }
 
 #[tokio::test]
