@@ -46,6 +46,7 @@ pub(super) async fn deliveries_page(
             .find(|t| t.id == target_id)
             .map_or("", |t| t.url.as_str())
     };
+    let parked_emails = super::parked_emails::parked(&state, &slug).await?;
     let admin = who.is_admin();
     let action = format!("/admin/campaigns/{slug}/deliveries/resend");
     Ok(page(
@@ -125,6 +126,7 @@ pub(super) async fn deliveries_page(
                     }
                 }
             }
+            (super::parked_emails::section(&who, &slug, &parked_emails))
         },
     ))
 }
