@@ -16,9 +16,9 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-var wasm = fetch(new URL("pledge_widget-9980d031.wasm", base).href);
+var wasm = fetch(new URL("pledge_widget-dbeb2bcc.wasm", base).href);
 wasm.catch(function () {  });
-loading = import(new URL("pledge_widget-1bff95b7.js", base).href).then(function (m) {
+loading = import(new URL("pledge_widget-c932e15f.js", base).href).then(function (m) {
 return m.default({ module_or_path: wasm }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
@@ -39,7 +39,7 @@ OPTS.forEach(function (k) {
 var v = options[k];
 if (v != null) opts[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
 });
-opts.locales = new URL("locales/", base).href + " ar-43bd42bd de-1f6fbf5b es-e9642993 fr-45eef931 ht-b3e36b4a it-eb0913eb ko-76370587 pt-e1898268 tl-23b6f4d2 vi-8ffceac5 zh-hant-029a6334 zh-f18fc71a";
+opts.locales = new URL("locales/", base).href + " ar-3903d261 de-df9f7f28 es-9ad94738 fr-5ffce11c ht-c556c680 it-e7132fd9 ko-8de793ee pt-cd3e0157 tl-cd6e921c vi-575316bd zh-hant-63e53d82 zh-bf6ca080";
 Object.keys(CALLBACKS).forEach(function (name) {
 var cb = options[CALLBACKS[name]];
 if (typeof cb !== "function") return;
@@ -95,7 +95,7 @@ var p = String(wanted[i] || "").toLowerCase().split("-");
 var l = p[0] === "fil" ? "tl" : p[0];
 if (l === "en") return null;
 if (l === "zh" && /^(hant|tw|hk|mo)$/.test(p[1])) l = "zh-hant";
-var stem = /^[a-z]{2,3}(-hant)?$/.test(l) && " ar-43bd42bd de-1f6fbf5b es-e9642993 fr-45eef931 ht-b3e36b4a it-eb0913eb ko-76370587 pt-e1898268 tl-23b6f4d2 vi-8ffceac5 zh-hant-029a6334 zh-f18fc71a ".match(new RegExp(" (" + l + "-[0-9a-f]{8}) "));
+var stem = /^[a-z]{2,3}(-hant)?$/.test(l) && " ar-3903d261 de-df9f7f28 es-9ad94738 fr-5ffce11c ht-c556c680 it-e7132fd9 ko-8de793ee pt-cd3e0157 tl-cd6e921c vi-575316bd zh-hant-63e53d82 zh-bf6ca080 ".match(new RegExp(" (" + l + "-[0-9a-f]{8}) "));
 if (stem) return new URL("locales/" + stem[1] + ".txt", base).href;
 }
 return null;

@@ -15,6 +15,8 @@ pub fn Thanks(
     ctx: Ctx,
     /// The email had signed before: the friendly "already signed" instead of the thanks.
     already: bool,
+    /// The signature counts once the signer confirms their email: "check your inbox".
+    pending: bool,
     /// The live count.
     count: RwSignal<Option<u64>>,
     /// The campaign's goal, if any.
@@ -30,6 +32,7 @@ pub fn Thanks(
     view! {
         <div class="thanks" part="thanks" id="pw-thanks" tabindex="-1">
             <h2>{if already { s.already } else { s.thanks }}</h2>
+            {pending.then(|| view! { <p class="check-inbox">{s.check_inbox}</p> })}
             <Count ctx count goal/>
             {share}
         </div>

@@ -33,16 +33,24 @@ fn show_thanks(
     c: &Ctx,
     signed: Signed,
     count: RwSignal<Option<u64>>,
-    done: RwSignal<Option<bool>>,
+    done: RwSignal<Option<Signed>>,
     announce: RwSignal<String>,
 ) {
-    if done.try_set(Some(signed.already)).is_some() {
+    if done.try_set(Some(signed)).is_some() {
         return;
     }
     if signed.count.is_some() {
         count.set(signed.count);
     }
-    announce.set(c.s.announce.into());
+    // A signature awaiting confirmation is not counted yet: say what to do instead.
+    announce.set(
+        if signed.pending {
+            c.s.check_inbox
+        } else {
+            c.s.announce
+        }
+        .into(),
+    );
     let n = signed
         .count
         .map_or(JsValue::NULL, |n| JsValue::from_f64(n as f64));
@@ -108,7 +116,7 @@ pub fn Widget(
     let load = RwSignal::new(Load::Loading);
     let count = RwSignal::new(None::<u64>);
     let goal = RwSignal::new(None::<u64>);
-    let done = RwSignal::new(None::<bool>);
+    let done = RwSignal::new(None::<Signed>);
     // A signature waiting in the outbox shows its form at once, whatever the layout.
     let open = RwSignal::new(
         ctx.opts.layout == Layout::Full || outbox::load(&ctx.opts.campaign_url()).is_some(),
@@ -227,7 +235,9 @@ pub fn Widget(
                         view! { <Notice role="alert" text=notice/> }.into_any()
                     }
                     Load::Ready(c) => match done {
-                        Some(already) => {
+                        Some(Signed {
+                            already, pending, ..
+                        }) => {
                             let url = c
                                 .share_url
                                 .clone()
@@ -236,7 +246,7 @@ pub fn Widget(
                             let title = c.title.clone();
                             let ctx = ctx.clone();
                             view! {
-                                <Thanks ctx already count goal share_url=url share_text=title/>
+                                <Thanks ctx already pending count goal share_url=url share_text=title/>
                             }
                             .into_any()
                         }
