@@ -102,7 +102,7 @@ pub async fn run(command: EmailCommand) -> anyhow::Result<()> {
             all,
             db,
         } => {
-            if ids.is_empty() == !all {
+            if ids.is_empty() != all {
                 anyhow::bail!(
                     "give the ids of parked emails (from `email list --state parked`) or --all, one or the other"
                 );
