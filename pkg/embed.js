@@ -16,9 +16,9 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-var wasm = fetch(new URL("pledge_widget-73ee401f.wasm", base).href);
+var wasm = fetch(new URL("pledge_widget-e36bbcd3.wasm", base).href);
 wasm.catch(function () {  });
-loading = import(new URL("pledge_widget-ef51b8c9.js", base).href).then(function (m) {
+loading = import(new URL("pledge_widget-0b165c57.js", base).href).then(function (m) {
 return m.default({ module_or_path: wasm }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
@@ -39,7 +39,7 @@ OPTS.forEach(function (k) {
 var v = options[k];
 if (v != null) opts[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
 });
-opts.locales = new URL("locales/", base).href + " ar-dcf5ae56 de-1a882309 es-396fa5dc fr-83934add ht-a06882c9 it-63aea210 ko-6c5e5507 pt-c3932ce6 tl-7eda1553 vi-72dfe457 zh-hant-2e235250 zh-91f0cce4";
+opts.locales = new URL("locales/", base).href + " ar-4db52e21 de-51036bb1 es-c8ece48e fr-a4d2895d ht-2a2f9183 it-373393b0 ko-c1a0f21c pt-f66805a1 tl-a36d8335 vi-f5985d35 zh-hant-452a3e91 zh-5e112109";
 Object.keys(CALLBACKS).forEach(function (name) {
 var cb = options[CALLBACKS[name]];
 if (typeof cb !== "function") return;
@@ -102,7 +102,7 @@ var p = String(wanted[i] || "").toLowerCase().split("-");
 var l = p[0] === "fil" ? "tl" : p[0];
 if (l === "en") return null;
 if (l === "zh" && /^(hant|tw|hk|mo)$/.test(p[1])) l = "zh-hant";
-var stem = /^[a-z]{2,3}(-hant)?$/.test(l) && " ar-dcf5ae56 de-1a882309 es-396fa5dc fr-83934add ht-a06882c9 it-63aea210 ko-6c5e5507 pt-c3932ce6 tl-7eda1553 vi-72dfe457 zh-hant-2e235250 zh-91f0cce4 ".match(new RegExp(" (" + l + "-[0-9a-f]{8}) "));
+var stem = /^[a-z]{2,3}(-hant)?$/.test(l) && " ar-4db52e21 de-51036bb1 es-c8ece48e fr-a4d2895d ht-2a2f9183 it-373393b0 ko-c1a0f21c pt-f66805a1 tl-a36d8335 vi-f5985d35 zh-hant-452a3e91 zh-5e112109 ".match(new RegExp(" (" + l + "-[0-9a-f]{8}) "));
 if (stem) return new URL("locales/" + stem[1] + ".txt", base).href;
 }
 return null;

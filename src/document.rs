@@ -111,6 +111,7 @@ pub fn reply<J: Json>(v: &J) -> ReplyBody {
     ReplyBody {
         status: string(v, "status"),
         count: uint(v, "count"),
+        confirmation: string(v, "confirmation"),
         error: string(v, "error"),
         fields: if fields.is_object() {
             fields.text_entries()

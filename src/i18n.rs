@@ -43,7 +43,7 @@ strings! {
     close_form, fix_fields, field_error, err_required, err_too_long_one, err_too_long_other,
     err_control, err_email, err_option, err_country, err_consent, err_invalid, rate_limited_one,
     rate_limited_other, rate_limited_again, network, offline, dont_send, server, rejected, thanks,
-    already, share_heading, share, copy_link, copied, ticker_one, ticker_other,
+    already, check_inbox, share_heading, share, copy_link, copied, ticker_one, ticker_other,
     ticker_alone, ticker_pause, sign_too, wall_heading, wall_search, wall_more, wall_empty,
     wall_no_match, wall_featured, wall_other, count_zero, count_two, count_few, count_many,
     ticker_zero, ticker_two, ticker_few, ticker_many, err_too_long_zero, err_too_long_two,

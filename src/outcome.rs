@@ -13,6 +13,8 @@ pub struct ReplyBody {
     pub status: Option<String>,
     /// The count after this signature.
     pub count: Option<u64>,
+    /// `pending` when the signature counts only once the signer confirms their email.
+    pub confirmation: Option<String>,
     /// Stable machine code of an error. (Its English `message` is not read: the visitor is
     /// told in their language, from the code.)
     pub error: Option<String>,
@@ -23,8 +25,13 @@ pub struct ReplyBody {
 /// What happened to one submission.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SubmitOutcome {
-    /// Stored (`already` = this email had signed before).
-    Signed { count: Option<u64>, already: bool },
+    /// Stored (`already` = this email had signed before; `pending` = it counts once the
+    /// signer confirms their email address).
+    Signed {
+        count: Option<u64>,
+        already: bool,
+        pending: bool,
+    },
     /// 422 validation: field key → the server's reason.
     Invalid(Vec<(String, String)>),
     /// 429: wait this many seconds.
@@ -55,6 +62,7 @@ impl SubmitOutcome {
             200..=299 => Self::Signed {
                 count: body.count,
                 already: body.status.as_deref() == Some("already_signed"),
+                pending: body.confirmation.as_deref() == Some("pending"),
             },
             422 if !body.fields.is_empty() => Self::Invalid(body.fields),
             429 if body.error.as_deref() == Some("too_fast") => Self::TooFast {
@@ -240,7 +248,22 @@ mod tests {
             SubmitOutcome::classify(Some(200), Some(ok), None),
             SubmitOutcome::Signed {
                 count: Some(7),
-                already: true
+                already: true,
+                pending: false
+            }
+        );
+        let pending = ReplyBody {
+            status: Some("signed".into()),
+            count: Some(3),
+            confirmation: Some("pending".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            SubmitOutcome::classify(Some(201), Some(pending), None),
+            SubmitOutcome::Signed {
+                count: Some(3),
+                already: false,
+                pending: true
             }
         );
         assert_eq!(

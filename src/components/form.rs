@@ -22,6 +22,8 @@ pub struct Signed {
     pub count: Option<u64>,
     /// The email had signed before.
     pub already: bool,
+    /// It counts once the signer confirms their email address (the thanks say so).
+    pub pending: bool,
 }
 
 fn props(
@@ -233,8 +235,17 @@ pub fn PledgeForm(
                 let Some(outcome) = outcome else {
                     return;
                 };
-                if let SubmitOutcome::Signed { count, already } = outcome {
-                    on_signed.run(Signed { count, already });
+                if let SubmitOutcome::Signed {
+                    count,
+                    already,
+                    pending,
+                } = outcome
+                {
+                    on_signed.run(Signed {
+                        count,
+                        already,
+                        pending,
+                    });
                     return;
                 }
                 let ui = ui_messages(s, &campaign, &input, &outcome, false);

@@ -15,6 +15,8 @@ pub fn Thanks(
     ctx: Ctx,
     /// The email had signed before: the friendly "already signed" instead of the thanks.
     already: bool,
+    /// The signature counts once the signer confirms their email: "check your inbox".
+    pending: bool,
     /// The live count.
     count: RwSignal<Option<u64>>,
     /// The campaign's goal, if any.
@@ -31,6 +33,7 @@ pub fn Thanks(
         <div class="thanks" part="thanks">
             // Focused when the signature is stored: its words alone are read, not the panel.
             <h2 id="pw-thanks" tabindex="-1">{super::widget::thanks_heading(s, already)}</h2>
+            {pending.then(|| view! { <p class="check-inbox">{s.check_inbox}</p> })}
             <Count ctx count goal/>
             {share}
         </div>

@@ -33,20 +33,23 @@ fn show_thanks(
     c: &Ctx,
     signed: Signed,
     count: RwSignal<Option<u64>>,
-    done: RwSignal<Option<bool>>,
+    done: RwSignal<Option<Signed>>,
     announce: RwSignal<String>,
 ) {
     // Asked before the view changes: the control that had focus is about to go.
     let inside = c.has_focus();
-    if done.try_set(Some(signed.already)).is_some() {
+    if done.try_set(Some(signed)).is_some() {
         return;
     }
     if signed.count.is_some() {
         count.set(signed.count);
     }
     // One thing said, the heading's words: read as the focused heading when focus was in the
-    // widget, else once by the polite live line (focus stays where the reader is).
-    if !inside {
+    // widget, else once by the polite live line (focus stays where the reader is). A
+    // signature awaiting confirmation is not counted yet: the line says what to do instead.
+    if signed.pending {
+        announce.set(c.s.check_inbox.into());
+    } else if !inside {
         announce.set(thanks_heading(c.s, signed.already).into());
     }
     let n = signed
@@ -121,7 +124,7 @@ pub fn Widget(
     let load = RwSignal::new(Load::Loading);
     let count = RwSignal::new(None::<u64>);
     let goal = RwSignal::new(None::<u64>);
-    let done = RwSignal::new(None::<bool>);
+    let done = RwSignal::new(None::<Signed>);
     // A signature waiting in the outbox shows its form at once, whatever the layout.
     let open = RwSignal::new(
         ctx.opts.layout == Layout::Full || outbox::load(&ctx.opts.campaign_url()).is_some(),
@@ -249,7 +252,9 @@ pub fn Widget(
                         view! { <Notice role="alert" text=notice/> }.into_any()
                     }
                     Load::Ready(c) => match done {
-                        Some(already) => {
+                        Some(Signed {
+                            already, pending, ..
+                        }) => {
                             let url = c
                                 .share_url
                                 .clone()
@@ -258,7 +263,7 @@ pub fn Widget(
                             let title = c.title.clone();
                             let ctx = ctx.clone();
                             view! {
-                                <Thanks ctx already count goal share_url=url share_text=title/>
+                                <Thanks ctx already pending count goal share_url=url share_text=title/>
                             }
                             .into_any()
                         }

@@ -104,6 +104,9 @@ pub enum Command {
     /// A supporter's data: `supporter erase --email …`.
     #[command(subcommand)]
     Supporter(crate::supporter::SupporterCommand),
+    /// Confirmation emails: withdraw signatures whose address bounced.
+    #[command(subcommand)]
+    Email(crate::email::commands::EmailCommand),
     /// The organiser console's accounts (`/admin`): add, list, remove, reset.
     #[command(subcommand)]
     User(crate::console::cli::UserCommand),
@@ -132,6 +135,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Osdi(c) => crate::delivery::cli::osdi(c).await,
         Command::Delivery(c) => crate::delivery::cli::delivery(c).await,
         Command::Supporter(c) => crate::supporter::run(c).await,
+        Command::Email(c) => crate::email::commands::run(c).await,
         Command::User(c) => crate::console::cli::run(c).await,
     }
 }

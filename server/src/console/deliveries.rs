@@ -47,6 +47,7 @@ pub(super) async fn deliveries_page(
             .find(|t| t.id == target_id)
             .map_or("", |t| t.url.as_str())
     };
+    let parked_emails = super::parked_emails::parked(&state, &slug).await?;
     let admin = who.is_admin();
     let action = format!("/admin/campaigns/{slug}/deliveries/resend");
     Ok(page(
@@ -126,6 +127,7 @@ pub(super) async fn deliveries_page(
                     }
                 }
             }
+            (super::parked_emails::section(&who, &slug, &parked_emails))
         },
     ))
 }

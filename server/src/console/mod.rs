@@ -32,6 +32,7 @@ mod deliveries;
 mod field_rows;
 mod layout;
 mod moderation;
+mod parked_emails;
 pub mod refused;
 pub mod routes;
 mod settings;

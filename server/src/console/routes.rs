@@ -75,6 +75,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             post(deliveries::resend),
         )
         .route(
+            "/admin/campaigns/{slug}/deliveries/resend-email",
+            post(super::parked_emails::resend),
+        )
+        .route(
             "/admin/campaigns/{slug}/settings",
             get(settings::settings_page),
         )

@@ -233,7 +233,7 @@ pub async fn osdi(command: OsdiCommand) -> anyhow::Result<()> {
                 secret: None,
                 api_key_source: Some(source.stored()),
                 tags,
-                events: OSDI_EVENTS[..1].iter().map(|s| (*s).to_owned()).collect(),
+                events: OSDI_EVENTS.iter().map(|s| (*s).to_owned()).collect(),
                 batch_size: 1,
             };
             let id = add(&db, &target).await?;

@@ -317,6 +317,10 @@ impl Worker {
             // Erased before it was sent: there is no person left to record.
             return Ok(());
         }
+        if !payload::osdi_records(event) {
+            // Awaiting confirmation: its `signature.confirmed` records the person.
+            return Ok(());
+        }
         let key = target
             .api_key_source
             .as_deref()

@@ -56,6 +56,24 @@ fn address_part(key: &str) -> Option<&'static str> {
     }
 }
 
+/// Whether an OSDI target records this event's person. On a campaign that asks for
+/// confirmation only confirmed signatures reach the CRM (an unconfirmed address may be
+/// someone else's, typed by a stranger): a `signature.created` awaiting confirmation is
+/// skipped and its `signature.confirmed` recorded; a held signature approved after its
+/// signer confirmed is recorded by its `signature.confirmed` alone, never twice. Events
+/// written before confirmations existed carry no `confirmation` and are recorded.
+pub fn osdi_records(e: &PendingEvent) -> bool {
+    match e.event_type.as_str() {
+        "signature.confirmed" => true,
+        "signature.created" => e
+            .data
+            .get("confirmation")
+            .and_then(Value::as_str)
+            .is_none_or(|c| c == "not_required"),
+        _ => false,
+    }
+}
+
 /// The record-signature helper's body for a `signature.created` event. `autoresponse`:
 /// whether Action Network should send its autoresponse email (only while no earlier
 /// attempt may have reached it, so a signer never gets two).
@@ -131,6 +149,24 @@ mod tests {
             created_at: "2026-12-01T20:00:00.000Z".into(),
             data,
         }
+    }
+
+    #[test]
+    fn osdi_records_confirmed_signatures_once() {
+        let with = |event_type: &str, confirmation: Option<&str>| {
+            let mut e = event(json!({"email": "a@example.org"}));
+            e.event_type = event_type.into();
+            if let Some(c) = confirmation {
+                e.data["confirmation"] = c.into();
+            }
+            osdi_records(&e)
+        };
+        assert!(with("signature.created", Some("not_required")));
+        assert!(with("signature.created", None), "events from before");
+        assert!(!with("signature.created", Some("pending")));
+        assert!(!with("signature.created", Some("confirmed")));
+        assert!(with("signature.confirmed", Some("confirmed")));
+        assert!(!with("signature.withdrawn", None));
     }
 
     #[test]

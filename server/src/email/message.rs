@@ -40,6 +40,12 @@ pub struct Words {
     pub page_unknown: &'static str,
     pub page_remove: &'static str,
     pub page_removed: &'static str,
+    /// Before the link that takes a public name off the list.
+    hide_name_intro: &'static str,
+    pub hide_name_button: &'static str,
+    pub page_hide_name: &'static str,
+    pub page_name_hidden: &'static str,
+    pub page_name_already_hidden: &'static str,
 }
 
 const EN: Words = Words {
@@ -63,6 +69,11 @@ const EN: Words = Words {
     page_unknown: "This link is not valid: it may be mistyped, or the signature was removed.",
     page_remove: "Remove your signature from “{title}”?",
     page_removed: "Your signature has been removed.",
+    hide_name_intro: "You chose to show your name on the public list of signers. To take it off (your signature still counts):",
+    hide_name_button: "Take my name off the public list",
+    page_hide_name: "Take your name off the public list of “{title}”? Your signature still counts.",
+    page_name_hidden: "Your name is no longer on the public list. Your signature still counts.",
+    page_name_already_hidden: "This link was already used: your name is not on the public list.",
 };
 
 const FR: Words = Words {
@@ -86,6 +97,11 @@ const FR: Words = Words {
     page_unknown: "Ce lien n’est pas valide : il est peut-être mal recopié, ou la signature a été retirée.",
     page_remove: "Retirer votre signature de « {title} » ?",
     page_removed: "Votre signature a été retirée.",
+    hide_name_intro: "Vous avez choisi d’afficher votre nom dans la liste publique des signataires. Pour l’en retirer (votre signature compte toujours) :",
+    hide_name_button: "Retirer mon nom de la liste publique",
+    page_hide_name: "Retirer votre nom de la liste publique de « {title} » ? Votre signature compte toujours.",
+    page_name_hidden: "Votre nom n’est plus dans la liste publique. Votre signature compte toujours.",
+    page_name_already_hidden: "Ce lien a déjà servi : votre nom n’est pas dans la liste publique.",
 };
 
 const DE: Words = Words {
@@ -109,6 +125,11 @@ const DE: Words = Words {
     page_unknown: "Dieser Link ist ungültig: Vielleicht falsch kopiert, oder die Unterschrift wurde entfernt.",
     page_remove: "Ihre Unterschrift von „{title}“ entfernen?",
     page_removed: "Ihre Unterschrift wurde entfernt.",
+    hide_name_intro: "Sie haben gewählt, Ihren Namen in der öffentlichen Liste der Unterzeichnenden zu zeigen. Um ihn zu entfernen (Ihre Unterschrift zählt weiter):",
+    hide_name_button: "Meinen Namen aus der öffentlichen Liste nehmen",
+    page_hide_name: "Ihren Namen aus der öffentlichen Liste von „{title}“ nehmen? Ihre Unterschrift zählt weiter.",
+    page_name_hidden: "Ihr Name steht nicht mehr in der öffentlichen Liste. Ihre Unterschrift zählt weiter.",
+    page_name_already_hidden: "Dieser Link wurde bereits benutzt: Ihr Name steht nicht in der öffentlichen Liste.",
 };
 
 const ES: Words = Words {
@@ -132,6 +153,11 @@ const ES: Words = Words {
     page_unknown: "Este enlace no es válido: quizá esté mal copiado, o la firma fue retirada.",
     page_remove: "¿Retirar tu firma de «{title}»?",
     page_removed: "Tu firma ha sido retirada.",
+    hide_name_intro: "Elegiste mostrar tu nombre en la lista pública de firmantes. Para quitarlo (tu firma sigue contando):",
+    hide_name_button: "Quitar mi nombre de la lista pública",
+    page_hide_name: "¿Quitar tu nombre de la lista pública de «{title}»? Tu firma sigue contando.",
+    page_name_hidden: "Tu nombre ya no está en la lista pública. Tu firma sigue contando.",
+    page_name_already_hidden: "Este enlace ya se usó: tu nombre no está en la lista pública.",
 };
 
 impl Words {
@@ -169,6 +195,8 @@ pub struct Draft<'a> {
     /// `None` for [`Letter::AlreadySigned`].
     pub confirm_url: Option<&'a str>,
     pub remove_url: &'a str,
+    /// The "take my name off the public list" link, for a signer who chose to show it.
+    pub hide_name_url: Option<&'a str>,
 }
 
 impl Draft<'_> {
@@ -207,6 +235,9 @@ impl Draft<'_> {
             out.push_str(&format!("{url}\n\n{}\n\n", self.words.expires));
         }
         out.push_str(&format!("{note}\n\n{}\n", self.remove_url));
+        if let Some(url) = self.hide_name_url {
+            out.push_str(&format!("\n{}\n\n{url}\n", self.words.hide_name_intro));
+        }
         out
     }
 
@@ -226,6 +257,10 @@ impl Draft<'_> {
                     }
                     p { (note) }
                     p { a href=(self.remove_url) { (w.remove_button) } }
+                    @if let Some(url) = self.hide_name_url {
+                        p { (w.hide_name_intro) }
+                        p { a href=(url) { (w.hide_name_button) } }
+                    }
                 }
             }
         }
@@ -269,6 +304,7 @@ mod tests {
             campaign_title: "Save & <script>",
             confirm_url: Some("https://p.example/email/confirm/abc"),
             remove_url: "https://p.example/email/remove/def",
+            hide_name_url: Some("https://p.example/email/hide-name/ghi"),
         };
         let html = draft.html().into_string();
         assert!(html.contains("&lt;b&gt;Ada&lt;/b&gt;"), "{html}");
@@ -276,6 +312,11 @@ mod tests {
         assert!(!html.contains("<script>"));
         assert!(draft.text().contains("Bonjour <b>Ada</b>,"));
         assert!(draft.subject().starts_with("Merci de confirmer"));
+        assert!(
+            html.contains("Retirer mon nom de la liste publique"),
+            "{html}"
+        );
+        assert!(draft.text().contains("/email/hide-name/ghi"));
     }
 
     #[test]

@@ -11,25 +11,29 @@
 //!
 //! - [`smtp`]: `--smtp-url`, `--mail-from`, the `lettre` transport.
 //! - [`message`]: the emails and pages' words per language.
-//! - [`pages`]: `GET`/`POST /email/confirm/{token}` and `/email/remove/{token}`.
+//! - [`pages`]: `GET`/`POST /email/confirm/{token}`, `/email/remove/{token}` and
+//!   `/email/hide-name/{token}` (a public name off the list).
+//! - [`commands`]: `email bounce`, `email list`, `email resend`.
 
 pub mod cli;
+pub mod commands;
 pub mod message;
 pub mod pages;
 pub mod smtp;
 
 use std::time::Duration;
 
-use lettre::AsyncTransport;
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
 use crate::abuse::Clock;
 use crate::delivery::Backoff;
 use crate::store::SignatureStore;
+use crate::store::bounce::BounceStore;
 use crate::store::confirmation::{
     ConfirmationStore, EmailFailure, EmailKind, LeasedEmail, NewToken, TokenPurpose,
 };
+use crate::store::email_outbox::EmailOutboxStore;
 use message::{Draft, Letter, words_for};
 pub use smtp::SmtpSettings;
 
@@ -44,9 +48,15 @@ pub struct EmailSettings {
     /// How often the outbox is looked at when there was nothing to send.
     pub poll_interval: Duration,
     pub backoff: Backoff,
+    /// Sent emails are deleted after this long (once their signature is confirmed or
+    /// gone): the outbox keeps no lasting record of who was written to.
+    pub keep_sent: Duration,
     /// The time the worker goes by (tests move it forward).
     pub clock: Clock,
 }
+
+/// How long sent emails stay in the outbox by default: 30 days.
+pub const KEEP_SENT: Duration = Duration::from_secs(30 * 24 * 3600);
 
 impl Default for EmailSettings {
     fn default() -> Self {
@@ -54,6 +64,7 @@ impl Default for EmailSettings {
             smtp: None,
             poll_interval: Duration::from_millis(500),
             backoff: Backoff::default(),
+            keep_sent: KEEP_SENT,
             clock: Clock::default(),
         }
     }
@@ -87,7 +98,7 @@ pub async fn run(
         );
         return;
     };
-    let transport = match smtp.transport() {
+    let tls = match smtp.tls() {
         Ok(t) => t,
         Err(e) => {
             tracing::error!(error = %e, "confirmation emails are off: the SMTP transport could not be built");
@@ -98,16 +109,30 @@ pub async fn run(
         store,
         owner: format!("{}-{:016x}", std::process::id(), fastrand::u64(..)),
         smtp,
-        transport,
+        tls,
         public_origin: public_origin.trim_end_matches('/').to_owned(),
         settings,
     };
     let mut last_reminders: Option<i64> = None;
+    let mut last_prune: Option<i64> = None;
     loop {
         if *stop.borrow() {
             break;
         }
         let now = worker.now_ms();
+        if last_prune.is_none_or(|t| now - t >= 3_600_000) {
+            last_prune = Some(now);
+            let keep = i64::try_from(worker.settings.keep_sent.as_millis()).unwrap_or(i64::MAX);
+            match worker
+                .store
+                .prune_sent_emails(now.saturating_sub(keep))
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(removed = n, "old sent emails removed from the outbox"),
+                Err(e) => tracing::warn!(error = %e, "pruning sent emails failed"),
+            }
+        }
         if last_reminders.is_none_or(|t| now - t >= 60_000) {
             last_reminders = Some(now);
             match worker.store.queue_reminders(now).await {
@@ -141,7 +166,7 @@ struct Worker {
     store: SignatureStore,
     settings: EmailSettings,
     smtp: SmtpSettings,
-    transport: lettre::AsyncSmtpTransport<lettre::Tokio1Executor>,
+    tls: lettre::transport::smtp::client::Tls,
     public_origin: String,
     /// This worker's name on leases: process id and a random part.
     owner: String,
@@ -163,6 +188,15 @@ impl Worker {
         let now = self.now_ms();
         let outcome = self.write_and_send(email, now).await;
         let recorded = match outcome {
+            Err(Failure::Bounced(error)) => {
+                // Nobody reads this address: the signature is withdrawn as a bounce (its
+                // emails go with it).
+                tracing::warn!(outbox_id = email.outbox_id, error = %error, "the recipient's server refused the address for good: signature withdrawn as a bounce");
+                self.store
+                    .withdraw_bounced(email.signature_id)
+                    .await
+                    .map(|_| ())
+            }
             Ok(()) => {
                 tracing::info!(
                     outbox_id = email.outbox_id,
@@ -173,7 +207,7 @@ impl Worker {
                     .email_sent(email.outbox_id, &self.owner, now)
                     .await
             }
-            Err(error) => {
+            Err(Failure::Failed(error)) => {
                 let attempts = email.attempts.saturating_add(1);
                 let wait = self.settings.backoff.delay(attempts, fastrand::f64());
                 let failure = EmailFailure {
@@ -202,7 +236,7 @@ impl Worker {
         }
     }
 
-    async fn write_and_send(&self, email: &LeasedEmail, now: i64) -> Result<(), String> {
+    async fn write_and_send(&self, email: &LeasedEmail, now: i64) -> Result<(), Failure> {
         let letter = match (email.kind, email.awaiting) {
             (EmailKind::Confirm | EmailKind::Repeat, true) => Letter::Confirm,
             (EmailKind::Reminder, true) => Letter::Reminder,
@@ -228,6 +262,15 @@ impl Worker {
             format!("{}/email/confirm/{token}", self.public_origin)
         });
         let remove_url = format!("{}/email/remove/{remove}", self.public_origin);
+        let hide_name_url = email.public.then(|| {
+            let (token, hash) = new_token();
+            tokens.push(NewToken {
+                hash,
+                purpose: TokenPurpose::HideName,
+                expires_at: None,
+            });
+            format!("{}/email/hide-name/{token}", self.public_origin)
+        });
         let draft = Draft {
             letter,
             words: words_for(email.locale.as_deref()),
@@ -235,19 +278,41 @@ impl Worker {
             campaign_title: &email.campaign_title,
             confirm_url: confirm.as_deref(),
             remove_url: &remove_url,
+            hide_name_url: hide_name_url.as_deref(),
         };
-        let message = draft.message(&self.smtp.from, &email.email)?;
+        let message = draft
+            .message(&self.smtp.from, &email.email)
+            .map_err(Failure::Failed)?;
+        let to = message
+            .envelope()
+            .to()
+            .first()
+            .cloned()
+            .ok_or_else(|| Failure::Failed("the email has no recipient".to_owned()))?;
         // The links work once the email is out, so their hashes are stored first.
         self.store
             .add_tokens(email.signature_id, &tokens)
             .await
-            .map_err(|e| e.to_string())?;
-        self.transport
-            .send(message)
+            .map_err(|e| Failure::Failed(e.to_string()))?;
+        self.smtp
+            .send(&self.tls, to, &message.formatted())
             .await
-            .map(|_| ())
-            .map_err(|e| smtp_failure(&self.smtp, &e))
+            .map_err(|refusal| {
+                let text = smtp_failure(&self.smtp, refusal.error());
+                match refusal {
+                    smtp::Refusal::Recipient(_) => Failure::Bounced(text),
+                    smtp::Refusal::Other(_) => Failure::Failed(text),
+                }
+            })
     }
+}
+
+/// Why an email did not go.
+enum Failure {
+    /// The recipient's address was refused for good.
+    Bounced(String),
+    /// Anything else: retried, then parked.
+    Failed(String),
 }
 
 /// A failed send, in words that name the server and what went wrong but not the answer's

@@ -1,6 +1,7 @@
-//! The pages the email's links open: `GET /email/confirm/{token}` and
-//! `GET /email/remove/{token}` show a page with one button, and only its `POST` acts, so a
-//! mail scanner that fetches every link confirms and removes nothing. Both are idempotent:
+//! The pages the email's links open: `GET /email/confirm/{token}`,
+//! `GET /email/remove/{token}` and `GET /email/hide-name/{token}` show a page with one
+//! button, and only its `POST` acts, so a mail scanner that fetches every link confirms,
+//! removes and hides nothing. Both are idempotent:
 //! a used confirm link says the signature was already confirmed; a removed signature's
 //! links say they are no longer valid. Pages are in the signer's language.
 
@@ -15,13 +16,18 @@ use super::message::{Words, fill, words_for};
 use super::token_hash;
 use crate::state::AppState;
 use crate::store::confirmation::{ConfirmationStore, Confirmed, TokenInfo, TokenPurpose};
-use crate::store::erasure::ErasureStore;
+use crate::store::erasure::{ErasureStore, WithdrawalReason};
+use crate::store::public_name_link::{NameHidden, PublicNameLinkStore};
 
 /// The two links' routes.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/email/confirm/{token}", get(show_confirm).post(do_confirm))
         .route("/email/remove/{token}", get(show_remove).post(do_remove))
+        .route(
+            "/email/hide-name/{token}",
+            get(show_hide_name).post(do_hide_name),
+        )
 }
 
 /// The stored hash of a well-formed token (64 hex digits); `None` for anything else.
@@ -117,13 +123,55 @@ async fn do_remove(State(state): State<AppState>, Path(token): Path<String>) -> 
         Err(e) => return failed(&e),
     };
     let (slug, email) = target;
-    match store.erase(Some(&slug), &email).await {
+    match store
+        .withdraw_signatures(Some(&slug), &email, WithdrawalReason::Removed)
+        .await
+    {
         Ok(_) => {
             if let Err(e) = state.campaigns.reload(&slug).await {
                 tracing::warn!(error = %e, "re-reading a campaign after a removal failed");
             }
             page(StatusCode::OK, w, w.page_removed, None)
         }
+        Err(e) => failed(&e),
+    }
+}
+
+async fn show_hide_name(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    let Some(info) = lookup(&state, &token, TokenPurpose::HideName).await else {
+        return unknown();
+    };
+    let w = words(&info);
+    if info.used {
+        page(StatusCode::OK, w, w.page_name_already_hidden, None)
+    } else {
+        page(
+            StatusCode::OK,
+            w,
+            &fill(w.page_hide_name, &info.campaign_title, ""),
+            Some(w.hide_name_button),
+        )
+    }
+}
+
+async fn do_hide_name(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    let Some(info) = lookup(&state, &token, TokenPurpose::HideName).await else {
+        return unknown();
+    };
+    let w = words(&info);
+    let Some(hash) = hash_of(&token) else {
+        return unknown();
+    };
+    // The wall's triggers take the name off every open wall (this instance's and others').
+    match state
+        .campaigns
+        .store()
+        .hide_name(&hash, now_ms(&state))
+        .await
+    {
+        Ok(NameHidden::Now) => page(StatusCode::OK, w, w.page_name_hidden, None),
+        Ok(NameHidden::Already) => page(StatusCode::OK, w, w.page_name_already_hidden, None),
+        Ok(NameHidden::Unknown) => unknown(),
         Err(e) => failed(&e),
     }
 }

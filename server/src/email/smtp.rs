@@ -7,9 +7,10 @@ use std::fmt;
 use std::time::Duration;
 
 use lettre::message::Mailbox;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::{AsyncSmtpTransport, Tokio1Executor};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Tls, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 
 /// How TLS is used on the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,25 +118,107 @@ impl SmtpSettings {
         })
     }
 
-    /// The `lettre` transport (it connects when the first email goes).
-    pub(crate) fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    /// How `lettre` does TLS with this server.
+    pub(crate) fn tls(&self) -> Result<Tls, String> {
         let params = || {
             TlsParameters::new(self.host.clone()).map_err(|e| format!("TLS for {}: {e}", self.host))
         };
-        let tls = match self.tls {
+        Ok(match self.tls {
             TlsMode::Opportunistic => Tls::Opportunistic(params()?),
             TlsMode::Required => Tls::Required(params()?),
             TlsMode::Wrapper => Tls::Wrapper(params()?),
             TlsMode::None => Tls::None,
+        })
+    }
+
+    /// Sends one email to one recipient, a command at a time, so a refusal says which
+    /// step refused: the recipient ([`Refusal::Recipient`], a bounce) or anything else
+    /// (the server, the sender, the credentials: [`Refusal::Other`]). `lettre`'s transport
+    /// answers both with the same error, and treating a refused sender as a bounce would
+    /// withdraw every signature.
+    pub(crate) async fn send(
+        &self,
+        tls: &Tls,
+        to: lettre::Address,
+        message: &[u8],
+    ) -> Result<(), Refusal> {
+        let other = Refusal::Other;
+        let hello = ClientId::default();
+        let wrapper = match tls {
+            Tls::Wrapper(params) => Some(params.clone()),
+            _ => None,
         };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host)
-            .port(self.port)
-            .tls(tls)
-            .timeout(Some(self.timeout));
-        if let (Some(user), Some(password)) = (&self.user, &self.password) {
-            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+        let mut conn = AsyncSmtpConnection::connect_tokio1(
+            (self.host.as_str(), self.port),
+            Some(self.timeout),
+            &hello,
+            wrapper,
+            None,
+        )
+        .await
+        .map_err(other)?;
+        match tls {
+            Tls::Opportunistic(params) if conn.can_starttls() => {
+                conn.starttls(params.clone(), &hello).await.map_err(other)?;
+            }
+            Tls::Required(params) => conn.starttls(params.clone(), &hello).await.map_err(other)?,
+            _ => {}
         }
-        Ok(builder.build())
+        if let (Some(user), Some(password)) = (&self.user, &self.password) {
+            let credentials = Credentials::new(user.clone(), password.clone());
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], &credentials)
+                .await
+                .map_err(other)?;
+        }
+        let mut options = Vec::new();
+        if !message.is_ascii() && conn.server_info().supports_feature(Extension::EightBitMime) {
+            options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        conn.command(Mail::new(Some(self.from.email.clone()), options))
+            .await
+            .map_err(other)?;
+        conn.command(Rcpt::new(to, Vec::new()))
+            .await
+            .map_err(|e| Refusal::at_recipient(e, false))?;
+        conn.command(Data)
+            .await
+            .map_err(|e| Refusal::at_recipient(e, true))?;
+        conn.message(message)
+            .await
+            .map_err(|e| Refusal::at_recipient(e, true))?;
+        // The email is accepted; a failed goodbye changes nothing.
+        let _ = conn.quit().await;
+        Ok(())
+    }
+}
+
+/// Why an email did not go.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// The server permanently refused this recipient: the address does not take mail.
+    Recipient(lettre::transport::smtp::Error),
+    /// Anything else (unreachable, a temporary refusal, the sender or credentials refused,
+    /// a policy refusal of the content): retried, then parked.
+    Other(lettre::transport::smtp::Error),
+}
+
+impl Refusal {
+    /// A refusal at `RCPT` or at `DATA`: a bounce when permanent (5xx), unless at `DATA`
+    /// its enhanced status says policy or security (`5.7.x`: spam filters, the sender's
+    /// reputation), which is about the sender, not the address.
+    fn at_recipient(e: lettre::transport::smtp::Error, at_data: bool) -> Self {
+        let policy = at_data && e.to_string().contains("5.7.");
+        if e.is_permanent() && !policy {
+            Self::Recipient(e)
+        } else {
+            Self::Other(e)
+        }
+    }
+
+    pub(crate) fn error(&self) -> &lettre::transport::smtp::Error {
+        match self {
+            Self::Recipient(e) | Self::Other(e) => e,
+        }
     }
 }
 

@@ -108,6 +108,8 @@ pub struct LeasedEmail {
     pub campaign_slug: String,
     /// In the signer's language when the campaign has a translation for it.
     pub campaign_title: String,
+    /// The signer chose to show their name publicly (the email offers to take it off).
+    pub public: bool,
 }
 
 /// A link's token, stored as its hash.
@@ -123,6 +125,8 @@ pub struct NewToken {
 pub enum TokenPurpose {
     Confirm,
     Remove,
+    /// Takes the signer's name off the public list (once).
+    HideName,
 }
 
 impl TokenPurpose {
@@ -130,6 +134,7 @@ impl TokenPurpose {
         match self {
             Self::Confirm => "confirm",
             Self::Remove => "remove",
+            Self::HideName => "hide_name",
         }
     }
 }
@@ -139,7 +144,8 @@ impl TokenPurpose {
 pub struct TokenInfo {
     pub locale: Option<String>,
     pub campaign_title: String,
-    /// Used already (confirm tokens), or the signature is confirmed.
+    /// Used already (confirm and hide-name tokens), or (confirm tokens) the signature is
+    /// confirmed.
     pub used: bool,
     /// Unix ms; `None` = does not expire.
     pub expires_at: Option<i64>,

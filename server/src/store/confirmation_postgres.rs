@@ -84,7 +84,8 @@ impl ConfirmationStore for PostgresStore {
             "SELECT o.id, o.kind, o.attempts, s.id, s.name, s.email, s.locale,
                     s.awaiting_confirmation IS NOT NULL, c.slug,
                     COALESCE((SELECT t.title FROM campaign_translations t
-                              WHERE t.campaign_id = c.id AND t.lang = s.locale), c.title)
+                              WHERE t.campaign_id = c.id AND t.lang = s.locale), c.title),
+                    s.public
              FROM email_outbox o JOIN signatures s ON s.id = o.signature_id
              JOIN campaigns c ON c.id = s.campaign_id
              WHERE o.id = ANY($1) ORDER BY o.id",
@@ -175,7 +176,7 @@ impl ConfirmationStore for PostgresStore {
         let row = sqlx::query(
             "SELECT s.locale, COALESCE((SELECT tr.title FROM campaign_translations tr
                      WHERE tr.campaign_id = c.id AND tr.lang = s.locale), c.title),
-                    t.used_at IS NOT NULL OR s.awaiting_confirmation IS NULL, t.expires_at
+                    t.used_at IS NOT NULL OR (t.purpose = 'confirm' AND s.awaiting_confirmation IS NULL), t.expires_at
              FROM email_tokens t JOIN signatures s ON s.id = t.signature_id
              JOIN campaigns c ON c.id = s.campaign_id
              WHERE t.token_hash = $1 AND t.purpose = $2",
@@ -219,7 +220,8 @@ impl ConfirmationStore for PostgresStore {
             return Ok(Confirmed::Expired);
         }
         sqlx::query(
-            "UPDATE signatures SET status = awaiting_confirmation, awaiting_confirmation = NULL WHERE id = $1",
+            "UPDATE signatures SET status = awaiting_confirmation, awaiting_confirmation = NULL,
+                 confirmed_at = now() WHERE id = $1",
         )
         .bind(signature_id)
         .execute(&mut *tx)
@@ -274,6 +276,7 @@ fn leased_from_row(r: &PgRow) -> StoreResult<LeasedEmail> {
         awaiting: r.try_get(7)?,
         campaign_slug: r.try_get(8)?,
         campaign_title: r.try_get(9)?,
+        public: r.try_get(10)?,
     })
 }
 

@@ -83,7 +83,8 @@ impl ConfirmationStore for SqliteStore {
             "SELECT o.id, o.kind, o.attempts, s.id, s.name, s.email, s.locale,
                     s.awaiting_confirmation IS NOT NULL, c.slug,
                     COALESCE((SELECT t.title FROM campaign_translations t
-                              WHERE t.campaign_id = c.id AND t.lang = s.locale), c.title)
+                              WHERE t.campaign_id = c.id AND t.lang = s.locale), c.title),
+                    s.public
              FROM email_outbox o JOIN signatures s ON s.id = o.signature_id
              JOIN campaigns c ON c.id = s.campaign_id
              WHERE o.id IN (SELECT value FROM json_each(?)) ORDER BY o.id",
@@ -178,7 +179,7 @@ impl ConfirmationStore for SqliteStore {
         let row = sqlx::query(
             "SELECT s.locale, COALESCE((SELECT tr.title FROM campaign_translations tr
                      WHERE tr.campaign_id = c.id AND tr.lang = s.locale), c.title),
-                    t.used_at IS NOT NULL OR s.awaiting_confirmation IS NULL, t.expires_at
+                    t.used_at IS NOT NULL OR (t.purpose = 'confirm' AND s.awaiting_confirmation IS NULL), t.expires_at
              FROM email_tokens t JOIN signatures s ON s.id = t.signature_id
              JOIN campaigns c ON c.id = s.campaign_id
              WHERE t.token_hash = ? AND t.purpose = ?",
@@ -223,7 +224,8 @@ impl ConfirmationStore for SqliteStore {
             return Ok(Confirmed::Expired);
         }
         sqlx::query(
-            "UPDATE signatures SET status = awaiting_confirmation, awaiting_confirmation = NULL WHERE id = ?",
+            "UPDATE signatures SET status = awaiting_confirmation, awaiting_confirmation = NULL,
+                 confirmed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
         )
         .bind(signature_id)
         .execute(&mut *tx)
@@ -273,5 +275,6 @@ fn leased_from_row(r: &SqliteRow) -> StoreResult<LeasedEmail> {
         awaiting: r.try_get(7)?,
         campaign_slug: r.try_get(8)?,
         campaign_title: r.try_get(9)?,
+        public: r.try_get(10)?,
     })
 }

@@ -1,7 +1,7 @@
 //! A supporter's erasure ([`ErasureStore`]): their signatures deleted, counts lowered, and
 //! the outbox's copies of their data blanked, in one transaction. The signature triggers
-//! write `signature.withdrawn` (with the email, so receivers can find the person) for
-//! each counted signature removed.
+//! write `signature.withdrawn` (with the email, so receivers can find the person, and the
+//! [`WithdrawalReason`]) for each signature removed that had a `signature.created`.
 
 use std::future::Future;
 
@@ -18,17 +18,53 @@ pub struct Erased {
     pub counted: bool,
 }
 
+/// Why a signature is withdrawn: the `reason` of its `signature.withdrawn` event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WithdrawalReason {
+    /// The signer followed the email's remove link.
+    Removed,
+    /// An erasure (`supporter erase`, the console).
+    Erased,
+    /// The signer's address bounced: nobody reads it.
+    Bounced,
+}
+
+impl WithdrawalReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Removed => "removed",
+            Self::Erased => "erased",
+            Self::Bounced => "bounced",
+        }
+    }
+}
+
 pub trait ErasureStore: Send + Sync {
     /// Erases the signatures with this normalised email: of one campaign, or of all.
     fn erase(
         &self,
         campaign_slug: Option<&str>,
         email_normalised: &str,
+    ) -> impl Future<Output = StoreResult<Vec<Erased>>> + Send {
+        self.withdraw_signatures(campaign_slug, email_normalised, WithdrawalReason::Erased)
+    }
+
+    /// As [`ErasureStore::erase`], saying why in the `signature.withdrawn` events.
+    fn withdraw_signatures(
+        &self,
+        campaign_slug: Option<&str>,
+        email_normalised: &str,
+        reason: WithdrawalReason,
     ) -> impl Future<Output = StoreResult<Vec<Erased>>> + Send;
 }
 
 impl ErasureStore for SqliteStore {
-    async fn erase(&self, campaign_slug: Option<&str>, email: &str) -> StoreResult<Vec<Erased>> {
+    async fn withdraw_signatures(
+        &self,
+        campaign_slug: Option<&str>,
+        email: &str,
+        reason: WithdrawalReason,
+    ) -> StoreResult<Vec<Erased>> {
         let _writer = self.write_gate.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let rows = sqlx::query(
@@ -51,6 +87,12 @@ impl ErasureStore for SqliteStore {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+            // The withdrawn event's trigger reads why from the row it deletes.
+            sqlx::query("UPDATE signatures SET withdrawal_reason = ? WHERE id = ?")
+                .bind(reason.as_str())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("DELETE FROM signatures WHERE id = ?")
                 .bind(id)
                 .execute(&mut *tx)
@@ -74,7 +116,12 @@ impl ErasureStore for SqliteStore {
 }
 
 impl ErasureStore for PostgresStore {
-    async fn erase(&self, campaign_slug: Option<&str>, email: &str) -> StoreResult<Vec<Erased>> {
+    async fn withdraw_signatures(
+        &self,
+        campaign_slug: Option<&str>,
+        email: &str,
+        reason: WithdrawalReason,
+    ) -> StoreResult<Vec<Erased>> {
         let mut tx = self.pool.begin().await?;
         let rows = sqlx::query(
             "SELECT s.id, s.campaign_id, c.slug, s.status FROM signatures s JOIN campaigns c ON c.id = s.campaign_id
@@ -97,6 +144,12 @@ impl ErasureStore for PostgresStore {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+            // The withdrawn event's trigger reads why from the row it deletes.
+            sqlx::query("UPDATE signatures SET withdrawal_reason = $1 WHERE id = $2")
+                .bind(reason.as_str())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("DELETE FROM signatures WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)
@@ -126,10 +179,15 @@ impl ErasureStore for PostgresStore {
 }
 
 impl ErasureStore for SignatureStore {
-    async fn erase(&self, campaign_slug: Option<&str>, email: &str) -> StoreResult<Vec<Erased>> {
+    async fn withdraw_signatures(
+        &self,
+        campaign_slug: Option<&str>,
+        email: &str,
+        reason: WithdrawalReason,
+    ) -> StoreResult<Vec<Erased>> {
         match self {
-            Self::Sqlite(s) => s.erase(campaign_slug, email).await,
-            Self::Postgres(s) => s.erase(campaign_slug, email).await,
+            Self::Sqlite(s) => s.withdraw_signatures(campaign_slug, email, reason).await,
+            Self::Postgres(s) => s.withdraw_signatures(campaign_slug, email, reason).await,
         }
     }
 }

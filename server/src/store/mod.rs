@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use crate::domain::{FieldDefinition, IdempotencyKey, NewCampaign, NewSignature, ShownConsent};
 
+pub mod bounce;
 pub mod confirmation;
 mod confirmation_postgres;
 mod confirmation_sqlite;
@@ -27,12 +28,14 @@ mod console_sqlite;
 pub mod delivery;
 mod delivery_postgres;
 mod delivery_sqlite;
+pub mod email_outbox;
 pub mod erasure;
 mod file;
 mod group_commit;
 pub mod lifecycle;
 mod maintenance;
 pub mod postgres;
+pub mod public_name_link;
 pub mod sqlite;
 pub mod supporter_data;
 mod translations;

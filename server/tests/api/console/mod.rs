@@ -6,6 +6,7 @@ mod content;
 mod create;
 mod deliveries;
 mod instances;
+mod parked_emails;
 mod security;
 mod settings;
 mod work;

@@ -92,6 +92,8 @@ async fn an_erasure_is_forwarded_as_withdrawn_and_removes_the_signature() {
     let events = accepted_events(&receiver);
     assert_eq!(events[2]["type"], "signature.withdrawn");
     assert_eq!(events[2]["data"]["email"], "Forget.Me@example.org");
+    assert_eq!(events[2]["data"]["reason"], "erased");
+    assert_eq!(events[0]["data"]["confirmation"], "not_required");
     assert_eq!(
         events[2]["data"]["signature_id"],
         events[0]["data"]["signature_id"]

@@ -3,7 +3,10 @@
 //! the remove link withdraws, a repeated email gets the "already signed" email and the
 //! same answer, expired and used links get clear pages, a dead SMTP server loses nothing.
 
-mod smtp;
+mod bounce;
+pub(crate) mod events;
+mod public_name;
+pub(crate) mod smtp;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +34,7 @@ async fn start_plain(smtp: &SmtpServer, clock: &Clock) -> TestApp {
             retry_window: Duration::from_secs(24 * 3600),
         },
         clock: clock.clone(),
+        ..EmailSettings::default()
     };
     let clock = clock.clone();
     spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), move |s| {

@@ -1,6 +1,8 @@
 //! A small SMTP server on loopback that speaks real SMTP to lettre (EHLO, MAIL, RCPT, DATA
 //! with dot-unstuffing, RSET, NOOP, QUIT), keeps what it received, and can be "down":
-//! then it greets with `421` and hangs up, as a server out of service does.
+//! then it greets with `421` and hangs up, as a server out of service does. It can refuse
+//! chosen recipients for good (`550 5.1.1` at `RCPT`, as for an address that does not
+//! exist) or the sender (`550 5.7.1` at `MAIL`, as for a relay that will not take it).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -84,6 +86,12 @@ pub struct SmtpServer {
     down: Arc<AtomicBool>,
     /// Connections turned away while down.
     pub refused: Arc<std::sync::atomic::AtomicUsize>,
+    /// Recipients refused with `550 5.1.1`.
+    unknown: Arc<Mutex<Vec<String>>>,
+    /// `MAIL FROM` refused with `550 5.7.1`.
+    refuse_sender: Arc<AtomicBool>,
+    /// Commands refused with a 5xx so far.
+    pub refusals: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl SmtpServer {
@@ -95,6 +103,9 @@ impl SmtpServer {
             received: Arc::default(),
             down: Arc::default(),
             refused: Arc::default(),
+            unknown: Arc::default(),
+            refuse_sender: Arc::default(),
+            refusals: Arc::default(),
         };
         let s = server.clone();
         tokio::spawn(async move {
@@ -112,6 +123,16 @@ impl SmtpServer {
 
     pub fn set_down(&self, down: bool) {
         self.down.store(down, Ordering::SeqCst);
+    }
+
+    /// Refuses `address` at `RCPT` from now on: no such mailbox.
+    pub fn refuse_recipient(&self, address: &str) {
+        self.unknown.lock().unwrap().push(address.to_owned());
+    }
+
+    /// Refuses every sender at `MAIL FROM` (a relay that does not take the server's mail).
+    pub fn refuse_sender(&self, refuse: bool) {
+        self.refuse_sender.store(refuse, Ordering::SeqCst);
     }
 
     pub fn count(&self) -> usize {
@@ -148,6 +169,9 @@ impl SmtpServer {
             } else if command.starts_with("MAIL FROM") {
                 if self.down.load(Ordering::SeqCst) {
                     b"421 out of service\r\n"
+                } else if self.refuse_sender.load(Ordering::SeqCst) {
+                    self.refusals.fetch_add(1, Ordering::SeqCst);
+                    b"550 5.7.1 relaying denied\r\n"
                 } else {
                     rcpt.clear();
                     b"250 ok\r\n"
@@ -157,8 +181,13 @@ impl SmtpServer {
                     .trim()
                     .trim_matches(['<', '>'])
                     .to_owned();
-                rcpt.push(to);
-                b"250 ok\r\n"
+                if self.unknown.lock().unwrap().contains(&to) {
+                    self.refusals.fetch_add(1, Ordering::SeqCst);
+                    b"550 5.1.1 no such user here\r\n"
+                } else {
+                    rcpt.push(to);
+                    b"250 ok\r\n"
+                }
             } else if command == "RSET" {
                 rcpt.clear();
                 b"250 ok\r\n"
