@@ -14,7 +14,7 @@ use super::auth::Organiser;
 use super::change::{AdminChange, done_at};
 use super::dashboard::{campaign, campaign_nav};
 use super::layout::{csrf, notice, page};
-use super::{ConsoleError, audit};
+use super::{ConsoleError, FormFields, audit};
 use crate::state::AppState;
 use crate::store::delivery::{DeliveryFilter, DeliveryStore};
 
@@ -140,17 +140,7 @@ pub(super) async fn resend(
     AdminChange { who, form }: AdminChange,
 ) -> Result<Response, ConsoleError> {
     campaign(&state, &slug).await?;
-    let ids = match (form.get("id"), form.get("all")) {
-        (Some(id), None) => vec![id.parse::<i64>().map_err(|_| {
-            ConsoleError::BadRequest(format!("id: {id:?} is not a delivery number"))
-        })?],
-        (None, Some("parked")) => Vec::new(),
-        _ => {
-            return Err(ConsoleError::BadRequest(
-                "give either id (one delivery) or all=parked".to_owned(),
-            ));
-        }
-    };
+    let ids = resend_selection(&form, "delivery")?;
     // The campaign is part of the filter: an id from another campaign resends nothing.
     let filter = DeliveryFilter {
         campaign_slug: Some(slug.clone()),
@@ -172,13 +162,31 @@ pub(super) async fn resend(
         detail,
     )
     .await?;
-    let done = match n {
-        0 => "Nothing was parked there: nothing resent.".to_owned(),
-        1 => "1 delivery is back in line: it goes out within seconds.".to_owned(),
-        n => format!("{n} deliveries are back in line: they go out within seconds."),
-    };
+    let done = back_in_line(n, "delivery", "deliveries");
     Ok(done_at(
         &format!("/admin/campaigns/{slug}/deliveries"),
         &done,
     ))
+}
+
+/// What a resend form chose: `id` (one parked item, its number) or `all=parked` (empty).
+pub(super) fn resend_selection(form: &FormFields, noun: &str) -> Result<Vec<i64>, ConsoleError> {
+    match (form.get("id"), form.get("all")) {
+        (Some(id), None) => Ok(vec![id.parse::<i64>().map_err(|_| {
+            ConsoleError::BadRequest(format!("id: {id:?} is not a number (of a parked {noun})"))
+        })?]),
+        (None, Some("parked")) => Ok(Vec::new()),
+        _ => Err(ConsoleError::BadRequest(format!(
+            "give either id (one {noun}) or all=parked"
+        ))),
+    }
+}
+
+/// What the page says after a resend of `n` parked items.
+pub(super) fn back_in_line(n: u64, one: &str, many: &str) -> String {
+    match n {
+        0 => format!("No such {one} was parked: nothing resent."),
+        1 => format!("1 {one} is back in line: it goes out within seconds."),
+        n => format!("{n} {many} are back in line: they go out within seconds."),
+    }
 }

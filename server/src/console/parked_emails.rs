@@ -3,13 +3,15 @@
 //! server is fixed (admins; audited). The same store calls as `email list|resend`.
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use maud::{Markup, html};
 
 use super::auth::Organiser;
+use super::change::{AdminChange, done_at};
 use super::dashboard::campaign;
+use super::deliveries::{back_in_line, resend_selection};
 use super::layout::csrf;
-use super::{ConsoleError, FormFields, audit};
+use super::{ConsoleError, audit};
 use crate::delivery::cli::utc_ms;
 use crate::state::AppState;
 use crate::store::email_outbox::{EmailFilter, EmailOutboxStore, OutboxEmail};
@@ -88,25 +90,11 @@ pub(super) fn section(who: &Organiser, slug: &str, parked: &[OutboxEmail]) -> Ma
 /// campaign) or `all=parked`.
 pub(super) async fn resend(
     State(state): State<AppState>,
-    who: Organiser,
     Path(slug): Path<String>,
-    form: FormFields,
+    AdminChange { who, form }: AdminChange,
 ) -> Result<Response, ConsoleError> {
-    who.check_csrf(form.get("csrf"))?;
-    who.require_admin()?;
     campaign(&state, &slug).await?;
-    let ids =
-        match (form.get("id"), form.get("all")) {
-            (Some(id), None) => vec![id.parse::<i64>().map_err(|_| {
-                ConsoleError::BadRequest(format!("id: {id:?} is not an email number"))
-            })?],
-            (None, Some("parked")) => Vec::new(),
-            _ => {
-                return Err(ConsoleError::BadRequest(
-                    "give either id (one email) or all=parked".to_owned(),
-                ));
-            }
-        };
+    let ids = resend_selection(&form, "email")?;
     // The campaign is part of the filter: an id from another campaign resends nothing.
     let filter = EmailFilter {
         campaign_slug: Some(slug.clone()),
@@ -120,13 +108,9 @@ pub(super) async fn resend(
         format!("email {} ({n})", ids[0])
     };
     audit(&state, &who.user.email, "email.resend", Some(&slug), detail).await?;
-    let done = match n {
-        0 => "No such email was parked: nothing resent.".to_owned(),
-        1 => "1 email is back in line: it goes out within seconds.".to_owned(),
-        n => format!("{n} emails are back in line: they go out within seconds."),
-    };
-    let query: String = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("done", &done)
-        .finish();
-    Ok(Redirect::to(&format!("/admin/campaigns/{slug}/deliveries?{query}")).into_response())
+    let done = back_in_line(n, "email", "emails");
+    Ok(done_at(
+        &format!("/admin/campaigns/{slug}/deliveries"),
+        &done,
+    ))
 }

@@ -131,7 +131,7 @@ async fn parked_deliveries_are_shown_and_an_admin_resends_them() {
         r.headers()["location"]
             .to_str()
             .unwrap()
-            .contains("Nothing+was+parked")
+            .contains("No+such+delivery+was+parked")
     );
     assert_eq!(parked(REVEAL_SLUG).await.len(), 1);
     let bad = post_form(
@@ -146,7 +146,7 @@ async fn parked_deliveries_are_shown_and_an_admin_resends_them() {
         bad.text()
             .await
             .unwrap()
-            .contains("id: &quot;seven&quot; is not a delivery number")
+            .contains("id: &quot;seven&quot; is not a number (of a parked delivery)")
     );
     assert_eq!(
         parked(SLUG).await.len(),

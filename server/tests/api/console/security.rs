@@ -108,6 +108,10 @@ const CHANGE_ROUTES: &[(&str, &[(&str, &str)])] = &[
         "/admin/campaigns/test-pledge/deliveries/resend",
         &[("all", "parked")],
     ),
+    (
+        "/admin/campaigns/test-pledge/deliveries/resend-email",
+        &[("all", "parked")],
+    ),
     ("/admin/campaigns/test-pledge/edit", &[("title", "Changed")]),
     (
         "/admin/campaigns/test-pledge/confirmation",
