@@ -176,7 +176,8 @@ test('sign on a partner page, confirm from the email, the count moves elsewhere,
   await w.locator('#pw-consent').check();
   await w.locator('[part~="submit"]').click();
   await expect(w.locator('#pw-thanks')).toBeVisible();
-  await expect(w.locator('#pw-thanks')).toContainText('Check your inbox');
+  // The heading thanks; the line under it says what is left to do (the signature counts once confirmed).
+  await expect(w.locator('[part="thanks"] .check-inbox')).toContainText('Check your inbox');
 
   await expect.poll(() => smtp.received.length, { message: 'the confirmation email arrived' }).toBe(1);
   const email = smtp.received[0];
