@@ -7,9 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pledge_server::abuse::Clock;
-use pledge_server::delivery::Backoff;
 use pledge_server::delivery::target::osdi_endpoint;
-use pledge_server::email::{EmailSettings, SmtpSettings};
 use pledge_server::store::confirmation::{ConfirmationEdit, ConfirmationStore};
 use pledge_server::store::delivery::{DeliveryStore, NewTarget, TargetKind};
 use pledge_server::store::{OpenMode, SignatureStore, Store};
@@ -35,17 +33,7 @@ pub(crate) async fn start_confirming(
     clock: &Clock,
     pages_by_clock: bool,
 ) -> TestApp {
-    let email = EmailSettings {
-        smtp: Some(SmtpSettings::parse(&smtp.url(), "Pledge <pledge@org.example>").unwrap()),
-        poll_interval: Duration::from_millis(20),
-        backoff: Backoff {
-            base: Duration::from_millis(20),
-            max: Duration::from_millis(200),
-            retry_window: Duration::from_secs(24 * 3600),
-        },
-        clock: clock.clone(),
-        ..EmailSettings::default()
-    };
+    let email = super::fast_email(smtp, clock);
     let delivery = fast_delivery(clock);
     let clock = clock.clone();
     let app = spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), move |s| {

@@ -23,9 +23,10 @@ use crate::helpers::{SLUG, TestApp, signature, spawn_app_with};
 use crate::receiver::wait_until;
 use smtp::SmtpServer;
 
-/// A server whose emails go to `smtp`, the campaign not (yet) asking for confirmation.
-async fn start_plain(smtp: &SmtpServer, clock: &Clock) -> TestApp {
-    let email = EmailSettings {
+/// Emails to `smtp` at test speed: polled every 20 ms, retried within 20-200 ms, going by
+/// `clock`.
+pub(crate) fn fast_email(smtp: &SmtpServer, clock: &Clock) -> EmailSettings {
+    EmailSettings {
         smtp: Some(SmtpSettings::parse(&smtp.url(), "Pledge <pledge@org.example>").unwrap()),
         poll_interval: Duration::from_millis(20),
         backoff: Backoff {
@@ -35,7 +36,12 @@ async fn start_plain(smtp: &SmtpServer, clock: &Clock) -> TestApp {
         },
         clock: clock.clone(),
         ..EmailSettings::default()
-    };
+    }
+}
+
+/// A server whose emails go to `smtp`, the campaign not (yet) asking for confirmation.
+async fn start_plain(smtp: &SmtpServer, clock: &Clock) -> TestApp {
+    let email = fast_email(smtp, clock);
     let clock = clock.clone();
     spawn_app_with(Arc::new(tempfile::tempdir().unwrap()), move |s| {
         s.email = email;
