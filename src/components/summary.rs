@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::{
     Ctx,
     count::Count,
+    heading::heading,
     notice::Notice,
     pitch::lang_attrs,
     wall_slot::{WallPart, WallSlot},
@@ -57,9 +58,10 @@ pub fn Summary(
         .into_any()
     };
     let title = campaign.title.clone();
+    let level = ctx.opts.heading_level;
     if ctx.opts.layout == Layout::Banner {
         return view! {
-            <h2 class="sr-only" id="pw-open-title">{title}</h2>
+            {heading(level).class("sr-only").id("pw-open-title").child(title)}
             <div class="strip"><Count ctx count goal/>{opener}</div>
         }
         .into_any();
@@ -69,7 +71,7 @@ pub fn Summary(
         view! { <WallSlot ctx=ctx.clone() campaign=campaign.clone() count part=WallPart::List/> }
     });
     view! {
-        <h2 part="title" id="pw-open-title" lang=lang dir=dir>{title}</h2>
+        {heading(level).attr("part", "title").id("pw-open-title").class("title").attr("lang", lang).attr("dir", dir).child(title)}
         <Count ctx=ctx.clone() count goal/>
         <WallSlot ctx=ctx.clone() campaign=campaign.clone() count part=WallPart::Ticker/>
         {opener}
