@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::{external_link::ExternalLink, heading::heading};
+use super::{external_link::ExternalLink, heading::Heading};
 use crate::campaign::{Block, Segment, blocks};
 use crate::options::HeadingLevel;
 
@@ -55,7 +55,7 @@ pub fn Pitch(
         .collect_view();
     view! {
         <div lang=lang dir=dir>
-            {heading(level).attr("part", "title").id("pw-title").class("title").child(title)}
+            {Heading { level, class: Some("title"), id: Some("pw-title"), part: Some("title"), ..Default::default() }.view(title)}
             {paras}
         </div>
     }

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{Ctx, external_link::ExternalLink, heading::heading};
+use super::{Ctx, external_link::ExternalLink, heading::Heading};
 
 fn enc(v: &str) -> String {
     String::from(js_sys::encode_uri_component(v))
@@ -84,7 +84,7 @@ pub fn Share(
     });
     view! {
         <div>
-            {heading(level).class("sub").child(s.share_heading)}
+            {Heading { level, class: Some("sub"), ..Default::default() }.view(s.share_heading.into())}
             <ul class="share">{web_share}{links}{copy}</ul>
             // Always in the tree, empty until a copy: a region that appears with its words
             // is often not read.

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::{
     Ctx,
     count::Count,
-    heading::heading,
+    heading::Heading,
     notice::Notice,
     pitch::lang_attrs,
     wall_slot::{WallPart, WallSlot},
@@ -61,7 +61,7 @@ pub fn Summary(
     let level = ctx.opts.heading_level;
     if ctx.opts.layout == Layout::Banner {
         return view! {
-            {heading(level).class("sr-only").id("pw-open-title").child(title)}
+            {Heading { level, class: Some("sr-only"), id: Some("pw-open-title"), ..Default::default() }.view(title)}
             <div class="strip"><Count ctx count goal/>{opener}</div>
         }
         .into_any();
@@ -71,7 +71,7 @@ pub fn Summary(
         view! { <WallSlot ctx=ctx.clone() campaign=campaign.clone() count part=WallPart::List/> }
     });
     view! {
-        {heading(level).attr("part", "title").id("pw-open-title").class("title").attr("lang", lang).attr("dir", dir).child(title)}
+        {Heading { level, class: Some("title"), id: Some("pw-open-title"), part: Some("title"), lang, dir, ..Default::default() }.view(title)}
         <Count ctx=ctx.clone() count goal/>
         <WallSlot ctx=ctx.clone() campaign=campaign.clone() count part=WallPart::Ticker/>
         {opener}

@@ -17,7 +17,7 @@ use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
 use web_sys::{CssStyleSheet, ShadowRoot};
 
-use super::{Ctx, heading::heading};
+use super::{Ctx, heading::Heading};
 use crate::browser::host::{after, clear_timer};
 use crate::browser::intl::region_names;
 use crate::browser::signers::{self, WallEvent};
@@ -282,8 +282,14 @@ pub fn Wall(
                         .into_any()
                     })
                     .collect_view();
-                let heading =
-                    label.map(|h| heading(level.below()).attr("part", "wall-group").child(h));
+                let heading = label.map(|h| {
+                    Heading {
+                        level: level.below(),
+                        part: Some("wall-group"),
+                        ..Default::default()
+                    }
+                    .view(h)
+                });
                 view! {
                     {heading}
                     <ul part="wall-list">{rows}</ul>
@@ -300,7 +306,7 @@ pub fn Wall(
             aria-labelledby="pw-wall-heading"
             hidden=move || names.with(|n| n.off)
         >
-            {heading(level).id("pw-wall-heading").class("sub").child(s.wall_heading)}
+            {Heading { level, class: Some("sub"), id: Some("pw-wall-heading"), ..Default::default() }.view(s.wall_heading.into())}
             <div class="wall-search" role="search">
                 <label for="pw-wall-q">{s.wall_search}</label>
                 <input
