@@ -2,7 +2,8 @@
 (function () {
 "use strict";
 var TAG = "[pledge-widget] ";
-var OPTS = ["endpoint", "campaign", "lang", "theme", "accent", "layout", "title", "strings"];
+var OPTS = ["endpoint", "campaign", "lang", "theme", "accent", "layout", "title", "heading-level", "strings"];
+function key(k) { return k.replace(/-(.)/g, function (m, c) { return c.toUpperCase(); }); }
 var CALLBACKS = { ready: "onReady", signed: "onSigned", error: "onError" };
 var self = document.currentScript ||
 document.querySelector('script[src*="embed.js"][data-campaign]');
@@ -16,9 +17,9 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-var wasm = fetch(new URL("pledge_widget-e36bbcd3.wasm", base).href);
+var wasm = fetch(new URL("pledge_widget-929dd49a.wasm", base).href);
 wasm.catch(function () {  });
-loading = import(new URL("pledge_widget-0b165c57.js", base).href).then(function (m) {
+loading = import(new URL("pledge_widget-6d7d5f34.js", base).href).then(function (m) {
 return m.default({ module_or_path: wasm }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
@@ -36,7 +37,7 @@ var opts = {}, listeners = [], live = true, inner = null, shown = null;
 options = options || {};
 if (options.__attrs) opts.via = "attributes";
 OPTS.forEach(function (k) {
-var v = options[k];
+var v = options[key(k)];
 if (v != null) opts[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
 });
 opts.locales = new URL("locales/", base).href + " ar-4db52e21 de-51036bb1 es-c8ece48e fr-a4d2895d ht-2a2f9183 it-373393b0 ko-c1a0f21c pt-f66805a1 tl-a36d8335 vi-f5985d35 zh-hant-452a3e91 zh-5e112109";
@@ -113,7 +114,7 @@ var o = { __attrs: 1 };
 OPTS.forEach(function (k) {
 var v = el.getAttribute(prefix + k);
 if (v == null && !prefix) v = el.getAttribute("data-" + k);
-if (v != null) o[k] = v;
+if (v != null) o[key(k)] = v;
 });
 return o;
 }
@@ -141,7 +142,7 @@ if (script && script.dataset.campaign != null && !script.__pledgeMounted) {
 script.__pledgeMounted = true;
 var host = document.createElement("pledge-widget");
 var o = fromAttributes(script, "data-");
-OPTS.forEach(function (k) { if (o[k] != null) host.setAttribute(k, o[k]); });
+OPTS.forEach(function (k) { if (o[key(k)] != null) host.setAttribute(k, o[key(k)]); });
 script.parentNode.insertBefore(host, script.nextSibling);
 }
 var targets = document.querySelectorAll("[data-pledge-widget]");

@@ -15,7 +15,9 @@
 (function () {
   "use strict";
   var TAG = "[pledge-widget] ";
-  var OPTS = ["endpoint", "campaign", "lang", "theme", "accent", "layout", "title", "strings"];
+  // Attribute names (`data-` + name on a script tag or div); mount() keys are their camelCase.
+  var OPTS = ["endpoint", "campaign", "lang", "theme", "accent", "layout", "title", "heading-level", "strings"];
+  function key(k) { return k.replace(/-(.)/g, function (m, c) { return c.toUpperCase(); }); }
   // JS API callbacks, keyed by the pledge:* event each one mirrors.
   var CALLBACKS = { ready: "onReady", signed: "onSigned", error: "onError" };
   var self = document.currentScript ||
@@ -58,7 +60,7 @@
       // Errors name options as the partner wrote them: data-* attributes or mount() keys.
       if (options.__attrs) opts.via = "attributes";
       OPTS.forEach(function (k) {
-        var v = options[k];
+        var v = options[key(k)];
         // `strings` may be an object (JS API) or JSON text (data-strings): the wasm reads JSON.
         if (v != null) opts[k] = typeof v === "object" ? JSON.stringify(v) : String(v);
       });
@@ -151,7 +153,7 @@
     OPTS.forEach(function (k) {
       var v = el.getAttribute(prefix + k);
       if (v == null && !prefix) v = el.getAttribute("data-" + k);
-      if (v != null) o[k] = v;
+      if (v != null) o[key(k)] = v;
     });
     return o;
   }
@@ -188,7 +190,7 @@
         // A <pledge-widget> element rather than a <div>: host rules like `div {…}` miss it.
         var host = document.createElement("pledge-widget");
         var o = fromAttributes(script, "data-");
-        OPTS.forEach(function (k) { if (o[k] != null) host.setAttribute(k, o[k]); });
+        OPTS.forEach(function (k) { if (o[key(k)] != null) host.setAttribute(k, o[key(k)]); });
         script.parentNode.insertBefore(host, script.nextSibling);
       }
       var targets = document.querySelectorAll("[data-pledge-widget]");

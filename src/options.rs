@@ -39,6 +39,43 @@ pub enum Layout {
     Wall,
 }
 
+/// Level of the widget's top heading (its title, or the thanks), `1..=6`. Option
+/// `heading-level` (`headingLevel` in `mount()`); default 2. Sub-headings sit one level below
+/// ([`HeadingLevel::below`]), so the widget fits the outline of the page around it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeadingLevel(u8);
+
+impl Default for HeadingLevel {
+    fn default() -> Self {
+        Self(2)
+    }
+}
+
+impl HeadingLevel {
+    /// `"1"` to `"6"`; anything else (`"h3"`, `"7"`, `"2.5"`) is not a level.
+    pub fn parse(v: &str) -> Option<Self> {
+        match v.as_bytes() {
+            [d @ b'1'..=b'6'] => Some(Self(d - b'0')),
+            _ => None,
+        }
+    }
+
+    /// The level, `1..=6`.
+    pub fn get(self) -> u8 {
+        self.0
+    }
+
+    /// The element name, `"h1"` to `"h6"`.
+    pub fn tag(self) -> &'static str {
+        ["h1", "h2", "h3", "h4", "h5", "h6"][usize::from(self.0 - 1)]
+    }
+
+    /// One level below, capped at 6 (HTML has no `h7`).
+    pub fn below(self) -> Self {
+        Self((self.0 + 1).min(6))
+    }
+}
+
 /// Everything the widget needs from the host page, validated.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WidgetOptions {
@@ -60,6 +97,8 @@ pub struct WidgetOptions {
     /// `title`: heading shown when the endpoint has no campaign route; default `None` = the
     /// translated "Sign the pledge".
     pub title: Option<String>,
+    /// `heading-level`: `1` to `6`, the level of the widget's title; default 2.
+    pub heading_level: HeadingLevel,
 }
 
 /// Why the options cannot start a widget.
@@ -73,6 +112,8 @@ pub enum OptionsError {
     MissingCampaign,
     /// `campaign` is not a slug of `[a-z0-9-]{1,64}`.
     BadCampaign(String),
+    /// `heading-level` is not `1` to `6`.
+    BadHeadingLevel(String),
 }
 
 impl OptionsError {
@@ -80,10 +121,14 @@ impl OptionsError {
     /// `data-*` attribute (`attributes`: a script tag, `<pledge-widget>` or a `div` target),
     /// or the key of the `mount()` options object.
     pub fn describe(&self, attributes: bool) -> String {
-        let (endpoint, campaign) = if attributes {
-            ("data-endpoint", "data-campaign")
+        let (endpoint, campaign, level) = if attributes {
+            ("data-endpoint", "data-campaign", "data-heading-level")
         } else {
-            ("mount() option endpoint", "mount() option campaign")
+            (
+                "mount() option endpoint",
+                "mount() option campaign",
+                "mount() option headingLevel",
+            )
         };
         match self {
             Self::MissingEndpoint => format!(
@@ -95,6 +140,9 @@ impl OptionsError {
             }
             Self::BadCampaign(v) => {
                 format!("{campaign} \"{v}\" is not a slug (a-z, 0-9 and -, at most 64)")
+            }
+            Self::BadHeadingLevel(v) => {
+                format!("{level} \"{v}\" is not a heading level: use 1 to 6 (default 2)")
             }
         }
     }
@@ -125,6 +173,10 @@ impl WidgetOptions {
             Some("wall") => Layout::Wall,
             _ => Layout::Full,
         };
+        let heading_level = match get("heading-level") {
+            None => HeadingLevel::default(),
+            Some(v) => HeadingLevel::parse(&v).ok_or(OptionsError::BadHeadingLevel(v))?,
+        };
         Ok(Self {
             endpoint,
             campaign,
@@ -133,6 +185,7 @@ impl WidgetOptions {
             accent: get("accent").filter(|a| is_css_colour(a)),
             layout,
             title: get("title"),
+            heading_level,
         })
     }
 
@@ -196,6 +249,41 @@ mod tests {
         assert_eq!(
             (o.theme, o.layout, o.accent),
             (Theme::Auto, Layout::Full, None)
+        );
+        assert_eq!(o.heading_level.tag(), "h2");
+    }
+
+    #[test]
+    fn heading_level_is_one_to_six_and_sub_headings_stop_at_six() {
+        let level = |v: &str| {
+            opts(&[
+                ("endpoint", "http://x"),
+                ("campaign", "a"),
+                ("heading-level", v),
+            ])
+        };
+        let l = level(" 3 ").unwrap().heading_level;
+        assert_eq!((l.tag(), l.below().tag()), ("h3", "h4"));
+        let l = level("6").unwrap().heading_level;
+        assert_eq!((l.get(), l.below().get()), (6, 6));
+        assert_eq!(level("1").unwrap().heading_level.tag(), "h1");
+        for bad in ["0", "7", "h3", "2.5", "-1", "03", "３"] {
+            assert_eq!(
+                level(bad),
+                Err(OptionsError::BadHeadingLevel(bad.into())),
+                "{bad}"
+            );
+        }
+        // Empty is unset, as for every option.
+        assert_eq!(level("").unwrap().heading_level, HeadingLevel::default());
+        let e = level("7").unwrap_err();
+        assert_eq!(
+            e.describe(true),
+            "data-heading-level \"7\" is not a heading level: use 1 to 6 (default 2)"
+        );
+        assert!(
+            e.describe(false)
+                .starts_with("mount() option headingLevel \"7\" ")
         );
     }
 

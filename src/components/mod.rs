@@ -6,6 +6,7 @@ pub mod count;
 pub mod external_link;
 pub mod field;
 pub mod form;
+pub mod heading;
 pub mod notice;
 pub mod pitch;
 pub mod share;

@@ -2,8 +2,9 @@
 
 use leptos::prelude::*;
 
-use super::external_link::ExternalLink;
+use super::{external_link::ExternalLink, heading::Heading};
 use crate::campaign::{Block, Segment, blocks};
+use crate::options::HeadingLevel;
 
 /// `lang` and `dir` attributes for text with a language of its own (`None`: the widget's).
 pub fn lang_attrs(lang: Option<&str>) -> (Option<String>, Option<&'static str>) {
@@ -21,6 +22,8 @@ pub fn Pitch(
     text: String,
     /// The language of `title` and `text`, when not the widget's.
     lang: Option<String>,
+    /// The title's heading level (option `heading-level`).
+    level: HeadingLevel,
 ) -> impl IntoView {
     let (lang, dir) = lang_attrs(lang.as_deref());
     let inline = |segs: Vec<Segment>| {
@@ -52,7 +55,7 @@ pub fn Pitch(
         .collect_view();
     view! {
         <div lang=lang dir=dir>
-            <h2 part="title" id="pw-title">{title}</h2>
+            {Heading { level, class: Some("title"), id: Some("pw-title"), part: Some("title"), ..Default::default() }.view(title)}
             {paras}
         </div>
     }

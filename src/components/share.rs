@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{Ctx, external_link::ExternalLink};
+use super::{Ctx, external_link::ExternalLink, heading::Heading};
 
 fn enc(v: &str) -> String {
     String::from(js_sys::encode_uri_component(v))
@@ -32,6 +32,7 @@ pub fn Share(
     text: String,
 ) -> impl IntoView {
     let s = ctx.s;
+    let level = ctx.opts.heading_level.below();
     let navigator: JsValue = web_sys::window()
         .map(|w| w.navigator().into())
         .unwrap_or_default();
@@ -83,7 +84,7 @@ pub fn Share(
     });
     view! {
         <div>
-            <h3>{s.share_heading}</h3>
+            {Heading { level, class: Some("sub"), ..Default::default() }.view(s.share_heading.into())}
             <ul class="share">{web_share}{links}{copy}</ul>
             // Always in the tree, empty until a copy: a region that appears with its words
             // is often not read.

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::{
     Ctx,
     count::Count,
+    heading::Heading,
     notice::Notice,
     pitch::lang_attrs,
     wall_slot::{WallPart, WallSlot},
@@ -57,9 +58,10 @@ pub fn Summary(
         .into_any()
     };
     let title = campaign.title.clone();
+    let level = ctx.opts.heading_level;
     if ctx.opts.layout == Layout::Banner {
         return view! {
-            <h2 class="sr-only" id="pw-open-title">{title}</h2>
+            {Heading { level, class: Some("sr-only"), id: Some("pw-open-title"), ..Default::default() }.view(title)}
             <div class="strip"><Count ctx count goal/>{opener}</div>
         }
         .into_any();
@@ -69,7 +71,7 @@ pub fn Summary(
         view! { <WallSlot ctx=ctx.clone() campaign=campaign.clone() count part=WallPart::List/> }
     });
     view! {
-        <h2 part="title" id="pw-open-title" lang=lang dir=dir>{title}</h2>
+        {Heading { level, class: Some("title"), id: Some("pw-open-title"), part: Some("title"), lang, dir, ..Default::default() }.view(title)}
         <Count ctx=ctx.clone() count goal/>
         <WallSlot ctx=ctx.clone() campaign=campaign.clone() count part=WallPart::Ticker/>
         {opener}

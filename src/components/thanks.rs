@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::{Ctx, count::Count};
+use super::{Ctx, count::Count, heading::Heading};
 use crate::browser::lazy;
 
 /// Shown once the signature is stored (`part="thanks"`, focused by the widget). The share
@@ -32,7 +32,7 @@ pub fn Thanks(
     view! {
         <div class="thanks" part="thanks">
             // Focused when the signature is stored: its words alone are read, not the panel.
-            <h2 id="pw-thanks" tabindex="-1">{super::widget::thanks_heading(s, already)}</h2>
+            {Heading { level: ctx.opts.heading_level, class: Some("title"), id: Some("pw-thanks"), focusable: true, ..Default::default() }.view(super::widget::thanks_heading(s, already).into())}
             {pending.then(|| view! { <p class="check-inbox">{s.check_inbox}</p> })}
             <Count ctx count goal/>
             {share}

@@ -17,7 +17,7 @@ use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
 use web_sys::{CssStyleSheet, ShadowRoot};
 
-use super::Ctx;
+use super::{Ctx, heading::Heading};
 use crate::browser::host::{after, clear_timer};
 use crate::browser::intl::region_names;
 use crate::browser::signers::{self, WallEvent};
@@ -199,6 +199,8 @@ pub fn Wall(
 ) -> impl IntoView {
     adopt_wall_styles(&ctx);
     let s = ctx.s;
+    // The wall sits one level under the widget's title, its groups one under the wall.
+    let level = ctx.opts.heading_level.below();
     let base: Rc<str> = ctx.opts.campaign_url().into();
     let names = RwSignal::new(Names::default());
     load(names, base.clone(), PAGE, false);
@@ -244,7 +246,7 @@ pub fn Wall(
         wall::groups(&campaign, &entries)
             .into_iter()
             .map(|(g, items)| {
-                let heading = match g {
+                let label = match g {
                     Group::Featured => Some(s.wall_featured.to_owned()),
                     Group::Role(i) => wall::role_field(&campaign)
                         .and_then(|f| f.options.get(i))
@@ -280,7 +282,14 @@ pub fn Wall(
                         .into_any()
                     })
                     .collect_view();
-                let heading = heading.map(|h| view! { <h4 part="wall-group">{h}</h4> });
+                let heading = label.map(|h| {
+                    Heading {
+                        level: level.below(),
+                        part: Some("wall-group"),
+                        ..Default::default()
+                    }
+                    .view(h)
+                });
                 view! {
                     {heading}
                     <ul part="wall-list">{rows}</ul>
@@ -297,7 +306,7 @@ pub fn Wall(
             aria-labelledby="pw-wall-heading"
             hidden=move || names.with(|n| n.off)
         >
-            <h3 id="pw-wall-heading">{s.wall_heading}</h3>
+            {Heading { level, class: Some("sub"), id: Some("pw-wall-heading"), ..Default::default() }.view(s.wall_heading.into())}
             <div class="wall-search" role="search">
                 <label for="pw-wall-q">{s.wall_search}</label>
                 <input

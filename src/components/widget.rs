@@ -285,7 +285,7 @@ pub fn Widget(
                                 {summary}
                                 <div hidden=move || !open.get()>
                                     {close}
-                                    <Pitch title=c.title.clone() text=c.text.clone() lang=c.lang.clone()/>
+                                    <Pitch title=c.title.clone() text=c.text.clone() lang=c.lang.clone() level=ctx.opts.heading_level/>
                                     <Count ctx=ctx.clone() count goal/>
                                     <WallSlot ctx=ctx.clone() campaign=c.clone() count part=WallPart::Ticker/>
                                     <PledgeForm ctx=ctx.clone() campaign=c on_signed/>

@@ -1,4 +1,4 @@
-//! The embed-code builder: layout, theme, language and accent in a GET form (no script
+//! The embed-code builder: layout, theme, language, accent and heading level in a GET form (no script
 //! needed), the snippet of docs/embedding.md in a read-only textarea to copy, and a live
 //! preview framing this server's own `/embed/` page.
 
@@ -21,10 +21,14 @@ pub(super) struct EmbedOptions {
     pub theme: Option<&'static str>,
     pub lang: Option<String>,
     pub accent: Option<String>,
+    /// The widget title's heading level on the partner's page (`heading-level`), 1–6.
+    pub heading_level: Option<&'static str>,
 }
 
 const LAYOUTS: [&str; 3] = ["full", "compact", "banner"];
 const THEMES: [&str; 3] = ["auto", "light", "dark"];
+/// "2" is the widget's default (an `h2`), left out of the snippet like the other defaults.
+const HEADING_LEVELS: [&str; 6] = ["1", "2", "3", "4", "5", "6"];
 
 impl EmbedOptions {
     /// Reads the query; a value that is not one of the choices is an error naming it.
@@ -56,6 +60,7 @@ impl EmbedOptions {
             theme: pick("theme", &THEMES)?.filter(|t| *t != "auto"),
             lang,
             accent,
+            heading_level: pick("heading-level", &HEADING_LEVELS)?.filter(|h| *h != "2"),
         })
     }
 
@@ -72,6 +77,9 @@ impl EmbedOptions {
         }
         if let Some(a) = &self.accent {
             out.push(("accent", a.as_str()));
+        }
+        if let Some(h) = self.heading_level {
+            out.push(("heading-level", h));
         }
         out
     }
@@ -107,7 +115,7 @@ fn is_hex_colour(a: &str) -> bool {
         .is_some_and(|h| matches!(h.len(), 3 | 6) && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// `GET /admin/campaigns/{slug}/embed?layout=…&theme=…&lang=…&accent=…`
+/// `GET /admin/campaigns/{slug}/embed?layout=…&theme=…&lang=…&accent=…&heading-level=…`
 pub(crate) async fn builder(
     State(state): State<AppState>,
     who: Organiser,
@@ -151,6 +159,15 @@ pub(crate) async fn builder(
                 label for="accent" { "Accent colour (hex, optional)" }
                 input #accent name="accent" type="text" value=(current("accent")) placeholder="#1d4ed8"
                     pattern="#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})";
+                label for="heading-level" { "Heading level of the widget's title" }
+                select #heading-level name="heading-level" aria-describedby="heading-level-hint" {
+                    @for h in HEADING_LEVELS {
+                        option value=(h) selected[current("heading-level") == h || (h == "2" && current("heading-level").is_empty())] {
+                            "h" (h) @if h == "2" { " (default)" }
+                        }
+                    }
+                }
+                p.hint #heading-level-hint { "Pick the level that fits the partner page's outline: one below the heading the widget sits under. It changes what screen readers announce, not how the widget looks." }
                 button type="submit" { "Update the snippet and preview" }
             }
             h2 { label for="snippet" { "The snippet" } }
@@ -183,17 +200,35 @@ mod tests {
     fn defaults_are_left_out_and_bad_values_named() {
         let langs = ["en".to_owned(), "de".to_owned()];
         let o = EmbedOptions::parse(
-            &q(&[("layout", "full"), ("theme", "dark"), ("lang", "de")]),
+            &q(&[
+                ("layout", "full"),
+                ("theme", "dark"),
+                ("lang", "de"),
+                ("heading-level", "3"),
+            ]),
             &langs,
         )
         .unwrap();
         assert_eq!(
             o.snippet("https://p.example", "x"),
-            "<pledge-widget endpoint=\"https://p.example/api/v1\" campaign=\"x\" theme=\"dark\" lang=\"de\"></pledge-widget>\n<script src=\"https://p.example/widget/embed.js\" async></script>"
+            "<pledge-widget endpoint=\"https://p.example/api/v1\" campaign=\"x\" theme=\"dark\" lang=\"de\" heading-level=\"3\"></pledge-widget>\n<script src=\"https://p.example/widget/embed.js\" async></script>"
         );
-        assert_eq!(o.preview("x"), "/embed/x?theme=dark&lang=de");
+        assert_eq!(
+            o.preview("x"),
+            "/embed/x?theme=dark&lang=de&heading-level=3"
+        );
         let bad = EmbedOptions::parse(&q(&[("accent", "red\" onload=\"x")]), &langs);
         assert!(bad.unwrap_err().starts_with("accent"));
+        assert!(
+            EmbedOptions::parse(&q(&[("heading-level", "7")]), &langs)
+                .unwrap_err()
+                .starts_with("heading-level")
+        );
+        assert_eq!(
+            EmbedOptions::parse(&q(&[("heading-level", "2")]), &langs),
+            Ok(EmbedOptions::default()),
+            "the default level is left out"
+        );
         assert!(
             EmbedOptions::parse(&q(&[("layout", "huge")]), &langs)
                 .unwrap_err()

@@ -20,9 +20,16 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Options passed through to the widget (`campaign` is the path; `endpoint` is ignored).
-const PASSED: [&str; 5] = ["lang", "theme", "accent", "layout", "title"];
+const PASSED: [&str; 6] = [
+    "lang",
+    "theme",
+    "accent",
+    "layout",
+    "title",
+    "heading-level",
+];
 
-/// `GET /embed/{campaign}?lang=…&theme=…&accent=…&layout=…&title=…`
+/// `GET /embed/{campaign}?lang=…&theme=…&accent=…&layout=…&title=…&heading-level=…`
 pub async fn page(
     State(state): State<AppState>,
     Path(slug): Path<String>,
