@@ -16,9 +16,9 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-var wasm = fetch(new URL("pledge_widget-9980d031.wasm", base).href);
+var wasm = fetch(new URL("pledge_widget-ff05ecba.wasm", base).href);
 wasm.catch(function () {  });
-loading = import(new URL("pledge_widget-1bff95b7.js", base).href).then(function (m) {
+loading = import(new URL("pledge_widget-52f5b541.js", base).href).then(function (m) {
 return m.default({ module_or_path: wasm }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });
