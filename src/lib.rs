@@ -2,8 +2,8 @@
 //!
 //! # Layout
 //! - Pure Rust, tested on the host: [`options`] (what the partner passes), [`campaign`] (the
-//!   campaign document and pledge-text splitter), [`document`] (the endpoint's JSON read into
-//!   those types, on the browser's values or `serde_json`'s), [`validate`] (the endpoint's rules, mirrored),
+//!   campaign document and pledge-text splitter), [`document`] (the endpoint's JSON documents, the
+//!   contract's wire types, read into those types), [`validate`] (the endpoint's rules, mirrored),
 //!   [`outcome`] (what a submission's answer means for the visitor), [`availability`] (whether
 //!   the campaign's answer lets the widget take signatures here), [`pow`] (the proof-of-work
 //!   search), [`wall`] (the public signer wall's entries and order), [`i18n`] (all strings).
@@ -43,10 +43,10 @@ mod entry {
 
     use leptos::prelude::{IntoAny, view};
 
-    use crate::browser::{host, locale};
+    use crate::browser::{api, host, locale};
     use crate::components::{Ctx, CtxInner, notice::Notice, render_into, widget::Widget};
     use crate::i18n;
-    use crate::options::WidgetOptions;
+    use crate::options::{MountOptions, WidgetOptions};
 
     type Mounted = (Option<Owner>, HtmlElement);
 
@@ -103,16 +103,12 @@ mod entry {
         // Debug builds only: panics are bugs; show them (release builds carry no hook: bytes).
         #[cfg(debug_assertions)]
         std::panic::set_hook(Box::new(|info| host::report(&info.to_string())));
-        let get = |k: &str| {
-            js_sys::Reflect::get(&options, &k.into())
-                .ok()
-                .and_then(|v| v.as_string())
-        };
-        let parsed = WidgetOptions::parse(get);
+        let options: MountOptions = api::from_js(options).unwrap_or_default();
+        let parsed = WidgetOptions::parse(|k| options.get(k));
         // Options from attributes (script tag, element, div) or from a mount() call: errors
         // name them as the partner wrote them.
-        let attributes = get("via").is_some();
-        let lang = get("lang");
+        let attributes = options.via.is_some();
+        let lang = options.lang.clone();
         let pick = i18n::pick(
             host::language_candidates(lang.as_deref())
                 .iter()
@@ -129,15 +125,18 @@ mod entry {
         let owner = Owner::new();
         let pending = Pending {
             pick,
-            overrides: get("strings"),
+            overrides: options.strings.clone(),
             parsed,
-            campaign: get("campaign").unwrap_or_default(),
+            campaign: options.campaign.clone().unwrap_or_default(),
             attributes,
             host_el: shadow.host(),
             root: root.clone(),
             owner: owner.clone(),
         };
-        let url = get("locales").and_then(|l| locale::file_url(&l, pending.pick.lang));
+        let url = options
+            .locales
+            .as_deref()
+            .and_then(|l| locale::file_url(l, pending.pick.lang));
         match url {
             Some(url) if pending.pick.lang != "en" => spawn_local(async move {
                 let file = locale::fetch_text(&url).await;

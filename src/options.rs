@@ -1,5 +1,7 @@
 //! Widget options: what a partner passes as `data-*` attributes or as a JS object, parsed once
-//! into [`WidgetOptions`]. The same names work in both places (`data-endpoint` ⇔ `endpoint`).
+//! into [`WidgetOptions`] (from the object `mount()` receives: [`MountOptions`]). The same names work in both places (`data-endpoint` ⇔ `endpoint`).
+
+use pledge_contract::wire::loose;
 
 /// Colour scheme of the widget. Option `theme`; default [`Theme::Auto`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -99,6 +101,60 @@ pub struct WidgetOptions {
     pub title: Option<String>,
     /// `heading-level`: `1` to `6`, the level of the widget's title; default 2.
     pub heading_level: HeadingLevel,
+}
+
+/// The options object `mount()` receives from `embed.js` (the `data-*` attributes or the
+/// page's `mount()` keys, as strings), read with serde; a member that is not a string is absent.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct MountOptions {
+    /// `endpoint`.
+    #[serde(deserialize_with = "loose::text")]
+    pub endpoint: Option<String>,
+    /// `campaign`.
+    #[serde(deserialize_with = "loose::text")]
+    pub campaign: Option<String>,
+    /// `lang`.
+    #[serde(deserialize_with = "loose::text")]
+    pub lang: Option<String>,
+    /// `theme`.
+    #[serde(deserialize_with = "loose::text")]
+    pub theme: Option<String>,
+    /// `accent`.
+    #[serde(deserialize_with = "loose::text")]
+    pub accent: Option<String>,
+    /// `layout`.
+    #[serde(deserialize_with = "loose::text")]
+    pub layout: Option<String>,
+    /// `title`.
+    #[serde(deserialize_with = "loose::text")]
+    pub title: Option<String>,
+    /// `strings`: the partner's text overrides, as JSON text.
+    #[serde(deserialize_with = "loose::text")]
+    pub strings: Option<String>,
+    /// Where the language files are (`embed.js`: the `locales/` URL, then each file's stem).
+    #[serde(deserialize_with = "loose::text")]
+    pub locales: Option<String>,
+    /// `"attributes"` when the options came from `data-*` attributes (errors name them so).
+    #[serde(deserialize_with = "loose::text")]
+    pub via: Option<String>,
+}
+
+impl MountOptions {
+    /// The option named `key` (`endpoint`, `campaign`, …), if given.
+    pub fn get(&self, key: &str) -> Option<String> {
+        match key {
+            "endpoint" => &self.endpoint,
+            "campaign" => &self.campaign,
+            "lang" => &self.lang,
+            "theme" => &self.theme,
+            "accent" => &self.accent,
+            "layout" => &self.layout,
+            "title" => &self.title,
+            _ => &None,
+        }
+        .clone()
+    }
 }
 
 /// Why the options cannot start a widget.

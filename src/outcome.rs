@@ -5,22 +5,9 @@ use crate::campaign::Campaign;
 use crate::i18n::{Strings, category, fill};
 use crate::validate::{FormInput, check_form, label_of, message};
 
-/// The JSON body of any answer (success or error); every member optional so a partner's
-/// endpoint with a thinner body still works.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ReplyBody {
-    /// `signed` or `already_signed` on success.
-    pub status: Option<String>,
-    /// The count after this signature.
-    pub count: Option<u64>,
-    /// `pending` when the signature counts only once the signer confirms their email.
-    pub confirmation: Option<String>,
-    /// Stable machine code of an error. (Its English `message` is not read: the visitor is
-    /// told in their language, from the code.)
-    pub error: Option<String>,
-    /// Field key → reason, on `validation`.
-    pub fields: Vec<(String, String)>,
-}
+/// The JSON body of any answer (success or error): the contract's wire type, every member
+/// optional so a partner's endpoint with a thinner body still works.
+pub type ReplyBody = pledge_contract::wire::SignatureAnswer;
 
 /// What happened to one submission.
 #[derive(Clone, Debug, PartialEq)]

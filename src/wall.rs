@@ -4,7 +4,7 @@
 //! views are `components/wall.rs` and `components/ticker.rs`.
 
 use crate::campaign::{Campaign, FieldKind};
-use crate::document::Json;
+use crate::document::{SignerDoc, SignersPageDoc};
 
 /// One public entry: a name and the public answers its signer gave.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,32 +33,24 @@ pub struct Page {
 }
 
 /// A `signer` entry (or one of a page); `None` without an id or a name.
-pub fn signer<J: Json>(v: &J) -> Option<Signer> {
-    let id = v.member("id").text().filter(|s| !s.is_empty())?;
-    let name = v.member("name").text().filter(|s| !s.trim().is_empty())?;
+pub fn signer(v: &SignerDoc) -> Option<Signer> {
+    let id = v.id.clone().filter(|s| !s.is_empty())?;
+    let name = v.name.clone().filter(|s| !s.trim().is_empty())?;
     Some(Signer {
         id,
         name,
-        fields: v.member("fields").text_entries(),
-        featured: v.member("featured").boolean().unwrap_or(false),
-        signed_at: v.member("signed_at").text().unwrap_or_default(),
+        fields: v.fields.clone(),
+        featured: v.featured.unwrap_or(false),
+        signed_at: v.signed_at.clone().unwrap_or_default(),
     })
 }
 
 /// A page of `GET …/signers`; `None` when the body has no `signers` list.
-pub fn page<J: Json>(v: &J) -> Option<Page> {
-    let list = v.member("signers");
-    if !list.is_object() {
-        return None;
-    }
+pub fn page(v: &SignersPageDoc) -> Option<Page> {
     Some(Page {
-        signers: list.items().iter().filter_map(signer).collect(),
-        next_cursor: v.member("next_cursor").text().filter(|c| !c.is_empty()),
-        total: v
-            .member("total")
-            .number()
-            .filter(|n| (0.0..9.0e15).contains(n) && n.fract() == 0.0)
-            .map(|n| n as u64),
+        signers: v.signers.as_ref()?.iter().filter_map(signer).collect(),
+        next_cursor: v.next_cursor.clone().filter(|c| !c.is_empty()),
+        total: v.total,
     })
 }
 
@@ -223,7 +215,7 @@ mod tests {
             ], "next_cursor": "abc", "total": 475}"#,
         )
         .unwrap();
-        let p = page(&v).unwrap();
+        let p = page(&crate::document::from_json(v)).unwrap();
         assert_eq!(ids(&p.signers), ["1"]);
         assert_eq!(p.signers[0].name, "<b>Ada</b>");
         assert_eq!(p.signers[0].fields, [("role".into(), "artist".into())]);
@@ -233,8 +225,12 @@ mod tests {
         );
         let last: serde_json::Value =
             serde_json::from_str(r#"{"signers": [], "next_cursor": null}"#).unwrap();
-        assert_eq!(page(&last).unwrap().next_cursor, None);
-        assert_eq!(page(&serde_json::json!({"error": "wall_off"})), None);
+        assert_eq!(
+            page(&crate::document::from_json(last)).unwrap().next_cursor,
+            None
+        );
+        let off = serde_json::json!({"error": "wall_off"});
+        assert_eq!(page(&crate::document::from_json(off)), None);
     }
 
     #[test]

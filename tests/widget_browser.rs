@@ -237,14 +237,22 @@ async fn host_events_cross_the_shadow_boundary() {
 
 #[wasm_bindgen_test]
 async fn outbox_keeps_an_entry_until_removed_and_drops_week_old_ones() {
+    use pledge_contract::wire::{FieldValue, SignatureRequest};
     use pledge_widget::browser::outbox;
     let base = "http://127.0.0.1:9/api/v1/campaigns/outbox-test";
-    outbox::save(base, "key-12345678", r#"{"name":"Ada"}"#);
+    let request = SignatureRequest {
+        name: "Ada".into(),
+        email: "ada@example.org".into(),
+        fields: vec![
+            ("role".into(), FieldValue::Text("artist".into())),
+            ("agree".into(), FieldValue::Checked(true)),
+        ],
+        source_url: Some("https://artist.example/".into()),
+        ..SignatureRequest::default()
+    };
+    outbox::save(base, "key-12345678", &request);
     let p = outbox::load(base).expect("the entry is kept");
-    assert_eq!(
-        (p.key.as_str(), p.body.as_str()),
-        ("key-12345678", r#"{"name":"Ada"}"#)
-    );
+    assert_eq!((p.key.as_str(), &p.request), ("key-12345678", &request));
     // Scoped to the campaign URL: another campaign of the endpoint sees nothing.
     assert_eq!(
         outbox::load("http://127.0.0.1:9/api/v1/campaigns/other"),
@@ -272,6 +280,24 @@ async fn outbox_keeps_an_entry_until_removed_and_drops_week_old_ones() {
         None,
         "garbage is dropped, never a panic"
     );
+    // An entry the previous version stored (its request as JSON text in `body`) is still sent
+    // after an upgrade, not lost.
+    let now = js_sys::Date::now();
+    let legacy = format!(
+        r#"{{"key":"k-legacy-1","body":"{{\"name\":\"Ada\",\"fields\":{{\"agree\":true}},\"public\":true}}","at":{now}}}"#
+    );
+    storage
+        .set_item(&format!("pledge-outbox:{base}"), &legacy)
+        .unwrap();
+    let p = outbox::load(base).expect("a legacy entry is read");
+    assert_eq!(p.key, "k-legacy-1");
+    assert_eq!(p.request.name, "Ada");
+    assert!(p.request.public);
+    assert_eq!(
+        p.request.fields,
+        [("agree".to_owned(), FieldValue::Checked(true))]
+    );
+    outbox::remove(base);
 }
 
 #[wasm_bindgen_test]

@@ -1,7 +1,8 @@
 //! What the widget (`pledge-widget`, compiled to wasm) and the server (`pledge-server`) must
 //! agree on, in one place so they cannot drift: the rules a signature's name, email, field
 //! answers, locale and page address follow ([`rules`]), the kinds of campaign fields
-//! ([`FieldKind`]) and the API's error codes ([`ErrorCode`]). Plain Rust with no
+//! ([`FieldKind`]), the API's error codes ([`ErrorCode`]) and, with the `serde` feature, the
+//! JSON documents themselves (`wire`). Plain Rust with no
 //! dependencies (serde behind a feature), so it builds for the host and for wasm32 alike and
 //! costs the widget only the functions it calls.
 //!
@@ -15,6 +16,8 @@ extern crate alloc;
 mod codes;
 mod fields;
 pub mod rules;
+#[cfg(feature = "serde")]
+pub mod wire;
 
 pub use codes::ErrorCode;
 pub use fields::FieldKind;

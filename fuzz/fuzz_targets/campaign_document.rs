@@ -1,6 +1,8 @@
 //! Arbitrary bytes as the widget would receive them from an endpoint: parsed as JSON, then
-//! read by the widget's own decoders (`pledge_widget::document`) as a campaign document (with
-//! its translations), a count and a signature answer; the pledge text is split into
+//! read into the contract's wire types with the `Deserialize` code the widget runs on the
+//! browser's values (the lenient readers of `pledge_contract::wire`), and by the widget's own
+//! decoders (`pledge_widget::document`) as a campaign document (with its translations), a
+//! count, a signature answer and a page of the signer wall; the pledge text is split into
 //! paragraphs and links, and a form is checked against the decoded fields, as the widget does
 //! before it renders and submits. Any panic is a bug: a hostile or broken endpoint must never
 //! crash the widget (in the browser a panic is an `unreachable` trap in the host page).
@@ -9,15 +11,19 @@
 
 use libfuzzer_sys::fuzz_target;
 use pledge_widget::campaign::{Segment, paragraphs};
-use pledge_widget::document::{campaign, count, reply, translate};
+use pledge_widget::document::{
+    CampaignDoc, CountDoc, SignatureAnswer, SignersPageDoc, campaign, count, from_json, translate,
+};
 use pledge_widget::validate::{FormInput, check_form};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(doc) = serde_json::from_slice::<serde_json::Value>(data) else {
         return;
     };
-    let _ = count(&doc);
-    let _ = reply(&doc);
+    let _ = count(&from_json::<CountDoc>(doc.clone()));
+    let _ = from_json::<SignatureAnswer>(doc.clone());
+    let _ = pledge_widget::wall::page(&from_json::<SignersPageDoc>(doc.clone()));
+    let doc = from_json::<CampaignDoc>(doc);
     let Some(mut c) = campaign(&doc) else {
         return;
     };

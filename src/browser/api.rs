@@ -1,14 +1,16 @@
-//! The endpoint contract of docs/api.md over the browser's `fetch`. Bodies are parsed by the
-//! browser (`Response.json()`) and read by [`super::decode`], so no JSON parser ships in the
-//! wasm. (web-sys directly rather than gloo-net: the wrapper cost ~1 KB brotli for two calls.)
+//! The endpoint contract of docs/api.md over gloo-net's `fetch`: every request with a timeout
+//! (an `AbortSignal` fired by a timer), bodies parsed by the browser (`JSON.parse`) and read
+//! into the contract's wire types with serde-wasm-bindgen, so no JSON parser ships in the
+//! wasm. `JsValue` stays in this file: callers get typed documents.
 
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{RequestInit, Response};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::{Serialize, de::DeserializeOwned};
+use wasm_bindgen::JsValue;
 
-use super::decode;
 use super::host::{after, clear_timer};
+use crate::document::SignatureAnswer;
 use crate::outcome::SubmitOutcome;
+use pledge_contract::wire::SignatureRequest;
 
 /// A request without an answer by then is aborted and counts as no answer: a signature goes
 /// to the outbox instead of leaving "Signing…" up forever on a dead connection.
@@ -16,68 +18,93 @@ const TIMEOUT_MS: u32 = 15_000;
 
 pub use crate::availability::FetchError;
 
-/// `fetch(url, {method, headers, body})`; `None` when no answer arrived within [`TIMEOUT_MS`].
-async fn fetch(
-    method: &str,
-    url: &str,
-    headers: &[(&str, &str)],
-    body: Option<&str>,
-) -> Option<Response> {
-    let init = RequestInit::new();
-    init.set_method(method);
-    let h = js_sys::Object::new();
-    for (k, v) in headers {
-        let _ = js_sys::Reflect::set(&h, &(*k).into(), &(*v).into());
-    }
-    init.set_headers(&h);
-    if let Some(b) = body {
-        init.set_body(&JsValue::from_str(b));
-    }
+/// Sends `request` (with `body`, if any); `None` when no answer arrived within
+/// [`TIMEOUT_MS`] (aborted then) or none at all (offline, DNS, CORS).
+async fn send(request: RequestBuilder, body: Option<JsValue>) -> Option<Response> {
     let abort = web_sys::AbortController::new().ok()?;
-    init.set_signal(Some(&abort.signal()));
+    let request = request.abort_signal(Some(&abort.signal()));
+    let request = match body {
+        Some(body) => request.body(body),
+        None => request.build(),
+    }
+    .ok()?;
     let timer = after(TIMEOUT_MS, move || abort.abort());
-    let promise = web_sys::window()?.fetch_with_str_and_init(url, &init);
-    let resp = JsFuture::from(promise).await;
+    let resp = request.send().await;
     if let Some(t) = timer {
         clear_timer(t);
     }
-    resp.ok()?.dyn_into().ok()
+    resp.ok()
 }
 
-async fn json(resp: &Response) -> JsValue {
-    match resp.json() {
-        Ok(p) => JsFuture::from(p).await.unwrap_or_default(),
-        Err(_) => JsValue::UNDEFINED,
-    }
+/// The body read as `T`; a body that is no JSON, or no object, reads as `T::default()`
+/// (every wire type's members are optional).
+async fn json<T: DeserializeOwned + Default>(resp: &Response) -> T {
+    let Ok(text) = resp.text().await else {
+        return T::default();
+    };
+    js_sys::JSON::parse(&text)
+        .ok()
+        .and_then(|v| from_js(v))
+        .unwrap_or_default()
 }
 
-/// `GET url` → the parsed JSON body of a 2xx answer.
-pub async fn get(url: &str) -> Result<JsValue, FetchError> {
-    let resp = fetch("GET", url, &[], None)
+/// A parsed JSON value (a stream message, a `BroadcastChannel` message, the `mount()`
+/// options) read as `T`; `None` when it is not the object `T` reads.
+pub fn from_js<T: DeserializeOwned>(v: JsValue) -> Option<T> {
+    serde_wasm_bindgen::from_value(v).ok()
+}
+
+/// `value` as a plain JavaScript value (maps as objects), e.g. to post to other tabs or to
+/// `JSON.stringify`.
+pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Option<JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .ok()
+}
+
+/// `value` as JSON text.
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Option<String> {
+    js_sys::JSON::stringify(&to_js(value)?).ok()?.as_string()
+}
+
+/// `GET url` → the body of a 2xx answer as `T`.
+pub async fn get<T: DeserializeOwned + Default>(url: &str) -> Result<T, FetchError> {
+    let resp = send(Request::get(url), None)
         .await
         .ok_or(FetchError::Network)?;
-    let body = json(&resp).await;
     if resp.ok() {
-        Ok(body)
+        Ok(json(&resp).await)
     } else {
-        Err(FetchError::Status(
-            resp.status(),
-            decode::reply(&body).error,
-        ))
+        let answer: SignatureAnswer = json(&resp).await;
+        Err(FetchError::Status(resp.status(), answer.error))
     }
 }
 
-/// `POST {campaign_url}/signatures` with the given idempotency key and JSON body.
-pub async fn post_signature(campaign_url: &str, key: &str, body: &str) -> SubmitOutcome {
-    let url = format!("{campaign_url}/signatures");
-    let headers = [
-        ("Content-Type", "application/json"),
-        ("Idempotency-Key", key),
-    ];
-    let Some(resp) = fetch("POST", &url, &headers, Some(body)).await else {
+/// `GET url` → the text of a 2xx answer; `None` on any failure.
+pub async fn get_text(url: &str) -> Option<String> {
+    let resp = send(Request::get(url), None).await?;
+    if !resp.ok() {
+        return None;
+    }
+    resp.text().await.ok()
+}
+
+/// `POST {campaign_url}/signatures` with the given idempotency key and request.
+pub async fn post_signature(
+    campaign_url: &str,
+    key: &str,
+    request: &SignatureRequest,
+) -> SubmitOutcome {
+    let Some(body) = to_json(request) else {
         return SubmitOutcome::Unavailable;
     };
-    let retry_after = resp.headers().get("retry-after").ok().flatten();
-    let reply = decode::reply(&json(&resp).await);
+    let post = Request::post(&format!("{campaign_url}/signatures"))
+        .header("Content-Type", "application/json")
+        .header("Idempotency-Key", key);
+    let Some(resp) = send(post, Some(body.into())).await else {
+        return SubmitOutcome::Unavailable;
+    };
+    let retry_after = resp.headers().get("retry-after");
+    let reply: SignatureAnswer = json(&resp).await;
     SubmitOutcome::classify(Some(resp.status()), Some(reply), retry_after.as_deref())
 }

@@ -6,13 +6,12 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Object, Reflect};
-use wasm_bindgen::JsValue;
-
 use super::api::get;
 use super::host::sleep;
 use super::lazy;
+use crate::document::ChallengeDoc;
 use crate::pow;
+pub use pledge_contract::wire::Proof as Solution;
 
 /// Hashes per slice: ~1–3 ms each in Chromium, short enough not to delay typing.
 const SLICE: u64 = 2000;
@@ -51,32 +50,22 @@ fn now_s() -> f64 {
     js_sys::Date::now() / 1000.0
 }
 
-fn string(o: &JsValue, k: &str) -> Option<String> {
-    Reflect::get(o, &k.into()).ok()?.as_string()
-}
-
 /// A solved proof: the `proof` member of the POST body, with the challenge's expiry and the
 /// local time (seconds) from which the server takes it: its minimum fill time after the
 /// challenge arrived.
-pub type Proof = (JsValue, Option<u64>, f64);
+pub type Proof = (Solution, Option<u64>, f64);
 
 /// Fetches a challenge and finds its number. `None` when there is no challenge or no number
 /// matches. Runs in the `pow` chunk ([`lazy::pow_solve`]).
 pub async fn solve(base: &str) -> Option<Proof> {
-    let c = get(&format!("{base}/challenge")).await.ok()?;
+    let c: ChallengeDoc = get(&format!("{base}/challenge")).await.ok()?;
     // Counted from the answer (the server issued it before): a quarter second more covers
     // its whole-second clock.
-    let min_fill = Reflect::get(&c, &"min_fill_seconds".into()).ok()?.as_f64();
-    let ready = now_s() + min_fill.unwrap_or(0.0) + 0.25;
-    let salt = string(&c, "salt")?;
-    let target = pow::parse_hex32(&string(&c, "challenge")?)?;
-    let max = Reflect::get(&c, &"maxnumber".into()).ok()?.as_f64()?;
+    let ready = now_s() + c.min_fill_seconds.unwrap_or(0) as f64 + 0.25;
+    let salt = c.salt?;
+    let target = pow::parse_hex32(c.challenge.as_deref()?)?;
     // Past ~10 million hashes the supporter would wait minutes: not a challenge to take on.
-    let max = if (0.0..=1.0e7).contains(&max) {
-        max as u64
-    } else {
-        return None;
-    };
+    let max = c.maxnumber.filter(|m| *m <= 10_000_000)?;
     let mut from = 0;
     let number = loop {
         if from > max {
@@ -89,12 +78,15 @@ pub async fn solve(base: &str) -> Option<Proof> {
         from = to;
         sleep(0).await;
     };
-    let proof = Object::new();
-    for k in ["algorithm", "challenge", "salt", "signature"] {
-        let _ = Reflect::set(&proof, &k.into(), &Reflect::get(&c, &k.into()).ok()?);
-    }
-    let _ = Reflect::set(&proof, &"number".into(), &JsValue::from_f64(number as f64));
-    Some((proof.into(), pow::expires(&salt), ready))
+    let expires = pow::expires(&salt);
+    let proof = Solution {
+        algorithm: c.algorithm?,
+        challenge: c.challenge?,
+        salt,
+        signature: c.signature?,
+        number,
+    };
+    Some((proof, expires, ready))
 }
 
 /// Starts solving a challenge for `base` unless one is solved or being solved.
@@ -122,7 +114,7 @@ pub async fn prepare(base: &str) {
 /// one if still valid, else a new one; returned once the campaign's minimum fill time since
 /// its challenge has passed, so the post is not refused `429 too_fast`. `None` when none could
 /// be had (no network).
-pub async fn take(base: &str) -> Option<JsValue> {
+pub async fn take(base: &str) -> Option<Solution> {
     let (proof, ready) = fresh(base).await?;
     let wait = ready - now_s();
     if wait > 0.0 {
@@ -131,7 +123,7 @@ pub async fn take(base: &str) -> Option<JsValue> {
     Some(proof)
 }
 
-async fn fresh(base: &str) -> Option<(JsValue, f64)> {
+async fn fresh(base: &str) -> Option<(Solution, f64)> {
     loop {
         let (proof, solving) = with_slot(base, |s| (s.proof.take(), s.solving));
         match proof {

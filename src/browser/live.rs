@@ -13,16 +13,18 @@
 //! leader hands them to [`signers::dispatch`] and relays them to the other tabs. Whatever was
 //! missed while no stream was open is covered by a `signers_reset` when the stream reopens.
 
-use std::{cell::RefCell, rc::Rc};
+use std::{cell::RefCell, pin::Pin, rc::Rc};
 
-use wasm_bindgen::{JsCast, prelude::*};
-use web_sys::{Event, EventSource, MessageEvent};
+use futures_core::Stream;
+use gloo_net::eventsource::futures::{EventSource, EventSourceSubscription};
+use wasm_bindgen::prelude::*;
+use web_sys::MessageEvent;
 
-use super::api::{FetchError, get};
+use super::api::{FetchError, from_js, get, to_js};
 use super::host::{after, clear_timer};
 use super::tabs::{Channel, VisibilityWatch, hidden};
-use super::{decode, lazy, locks, signers};
-use crate::document::Update;
+use super::{lazy, locks, signers};
+use crate::document::{self, CountDoc, Update};
 
 /// A live update: signatures, and when known the goal and whether the campaign is closed
 /// (a `campaign` event says; a count does not).
@@ -39,10 +41,10 @@ pub struct Feed {
     base: String,
     listeners: Vec<(u32, Listener)>,
     last: Option<Update>,
+    /// The open stream (dropping it closes it).
     source: Option<EventSource>,
-    on_count: Option<Closure<dyn FnMut(MessageEvent)>>,
-    on_error: Option<Closure<dyn FnMut(Event)>>,
-    on_wall: Option<Closure<dyn FnMut(MessageEvent)>>,
+    /// Counts the streams opened: a stream's events are heard only while it is the current one.
+    generation: u32,
     /// A stream was open before: a new one may have missed wall events.
     streamed: bool,
     timer: Option<i32>,
@@ -152,7 +154,8 @@ pub fn start(feed: &Shared) {
             {
                 let data = js_sys::Reflect::get(&msg, &"data".into()).unwrap_or_default();
                 signers::dispatch(&base_of(&feed), &kind, &data);
-            } else if let Some(update) = decode::count(&msg) {
+            } else if let Some(update) = from_js::<CountDoc>(msg).and_then(|c| document::count(&c))
+            {
                 notify(&feed, update);
             }
         })
@@ -206,17 +209,14 @@ fn wall_event(feed: &Shared, kind: &str, data: &JsValue) {
     signers::dispatch(&base, kind, data);
 }
 
+/// An update as the other tabs read it: the `…/count` document.
 fn count_msg((count, goal, closed): Update) -> JsValue {
-    let o = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&o, &"count".into(), &(count as f64).into());
-    if let Some(g) = goal {
-        let _ = js_sys::Reflect::set(&o, &"goal".into(), &(g as f64).into());
-    }
-    if let Some(c) = closed {
-        let state = if c { "closed" } else { "open" };
-        let _ = js_sys::Reflect::set(&o, &"state".into(), &state.into());
-    }
-    o.into()
+    let doc = CountDoc {
+        count: Some(count),
+        goal,
+        state: closed.map(|c| if c { "closed" } else { "open" }.into()),
+    };
+    to_js(&doc).unwrap_or_default()
 }
 
 /// Follows the stream: directly without a channel, else once this tab leads.
@@ -253,8 +253,9 @@ fn join(feed: &Shared) {
 }
 
 fn close(feed: &mut Feed) {
+    // Closing ends the stream's subscriptions (gloo-net tells them with an `error` event,
+    // which [`follow`] ignores: the stream is no longer the current one).
     if let Some(es) = feed.source.take() {
-        es.set_onerror(None);
         es.close();
     }
 }
@@ -288,14 +289,14 @@ async fn poll_once(weak: std::rc::Weak<RefCell<Feed>>, first: bool) {
     let Some(base) = weak.upgrade().map(|f| f.borrow().base.clone()) else {
         return;
     };
-    let result = get(&format!("{base}/count")).await;
+    let result = get::<CountDoc>(&format!("{base}/count")).await;
     let Some(feed) = weak.upgrade() else { return };
     if feed.borrow().stopped || hidden() {
         return;
     }
     match result {
         Ok(doc) => {
-            if let Some(update) = decode::count(&doc) {
+            if let Some(update) = document::count(&doc) {
                 notify(&feed, update);
             }
         }
@@ -327,77 +328,107 @@ fn schedule(feed: &Shared, ms: u32, step: Step) {
     feed.borrow_mut().timer = timer;
 }
 
+/// Opens the stream: `count` and `campaign` events update the count, the wall events go to
+/// the walls, and any `error` (the browser would retry on its own, in step with every other
+/// viewer) closes it and schedules the next attempt here, with back-off and jitter.
 fn connect(feed: &Shared) {
     let url = format!("{}/events", feed.borrow().base);
-    let Ok(es) = EventSource::new(&url) else {
+    let Ok(mut es) = EventSource::new(&url) else {
         schedule(feed, POLL_MS, Step::Poll);
         return;
     };
-    let weak = Rc::downgrade(feed);
-    let on_count = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-        let Some(feed) = weak.upgrade() else { return };
-        let data = ev
-            .data()
-            .as_string()
-            .and_then(|d| js_sys::JSON::parse(&d).ok());
-        if let Some(update) = data.as_ref().and_then(decode::count) {
-            {
-                let mut f = feed.borrow_mut();
-                f.failures = 0;
-                f.strikes = 0;
-                f.heard = true;
-            }
-            notify(&feed, update);
+    let generation = {
+        let mut f = feed.borrow_mut();
+        f.generation = f.generation.wrapping_add(1);
+        f.generation
+    };
+    // `campaign` events (an organiser's change) carry the count, goal and state too. `error`
+    // as an event type: gloo-net reports an error to subscriptions only once the browser has
+    // given up, and this feed decides itself when to reconnect.
+    for kind in [
+        "count",
+        "campaign",
+        "signer",
+        "signer_removed",
+        "signers_reset",
+        "error",
+    ] {
+        if let Ok(sub) = es.subscribe(kind) {
+            leptos::task::spawn_local(follow(Rc::downgrade(feed), generation, sub));
         }
-    });
-    let weak = Rc::downgrade(feed);
-    let on_error = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
-        let Some(feed) = weak.upgrade() else { return };
-        let (delay, step) = {
-            let mut f = feed.borrow_mut();
-            close(&mut f);
-            if !f.heard {
-                f.strikes += 1;
-            }
-            f.heard = false;
-            f.failures = f.failures.saturating_add(1);
-            if f.strikes >= STRIKES_BEFORE_POLLING {
-                (POLL_MS, Step::Poll)
-            } else {
-                (backoff(f.failures), Step::Connect)
-            }
-        };
-        schedule(&feed, delay, step);
-    });
-    let weak = Rc::downgrade(feed);
-    let on_wall = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-        let Some(feed) = weak.upgrade() else { return };
-        let data = ev
-            .data()
-            .as_string()
-            .and_then(|d| js_sys::JSON::parse(&d).ok())
-            .unwrap_or_default();
-        wall_event(&feed, &ev.type_(), &data);
-    });
-    // `campaign` events (an organiser's change) carry the count, goal and state too.
-    for event in ["count", "campaign"] {
-        let _ = es.add_event_listener_with_callback(event, on_count.as_ref().unchecked_ref());
     }
-    for kind in ["signer", "signer_removed", "signers_reset"] {
-        let _ = es.add_event_listener_with_callback(kind, on_wall.as_ref().unchecked_ref());
-    }
-    es.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     let reopened = {
         let mut f = feed.borrow_mut();
         f.source = Some(es);
-        f.on_count = Some(on_count);
-        f.on_error = Some(on_error);
-        f.on_wall = Some(on_wall);
         std::mem::replace(&mut f.streamed, true)
     };
     if reopened {
         wall_event(feed, "signers_reset", &JsValue::NULL);
     }
+}
+
+/// Hears one event type of the stream `generation` until it closes.
+async fn follow(
+    weak: std::rc::Weak<RefCell<Feed>>,
+    generation: u32,
+    mut sub: EventSourceSubscription,
+) {
+    while let Some(Ok((kind, ev))) =
+        std::future::poll_fn(|cx| Pin::new(&mut sub).poll_next(cx)).await
+    {
+        let Some(feed) = weak.upgrade() else { return };
+        let current = {
+            let f = feed.borrow();
+            f.generation == generation && f.source.is_some()
+        };
+        if !current {
+            return;
+        }
+        match kind.as_str() {
+            "error" => failed(&feed),
+            "count" | "campaign" => heard(&feed, &ev),
+            _ => wall_event(&feed, &kind, &parse(&ev).unwrap_or_default()),
+        }
+    }
+}
+
+/// The event's `data`, parsed as JSON.
+fn parse(ev: &MessageEvent) -> Option<JsValue> {
+    js_sys::JSON::parse(&ev.data().as_string()?).ok()
+}
+
+/// A `count` or `campaign` event.
+fn heard(feed: &Shared, ev: &MessageEvent) {
+    let doc = parse(ev).and_then(from_js::<CountDoc>);
+    if let Some(update) = doc.as_ref().and_then(document::count) {
+        {
+            let mut f = feed.borrow_mut();
+            f.failures = 0;
+            f.strikes = 0;
+            f.heard = true;
+        }
+        notify(feed, update);
+    }
+}
+
+/// The stream failed: close it, then reconnect after a back-off, or poll after repeated
+/// failures without a single event.
+fn failed(feed: &Shared) {
+    let (delay, step) = {
+        let mut f = feed.borrow_mut();
+        close(&mut f);
+        if !f.heard {
+            f.strikes += 1;
+        }
+        f.heard = false;
+        f.failures = f.failures.saturating_add(1);
+        if f.strikes >= STRIKES_BEFORE_POLLING {
+            (POLL_MS, Step::Poll)
+        } else {
+            (backoff(f.failures), Step::Connect)
+        }
+    };
+    schedule(feed, delay, step);
 }
 
 /// 1 s, 2 s, 4 s … capped at 60 s, each scaled by a random 50–100 % so that thousands of

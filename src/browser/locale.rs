@@ -5,9 +5,7 @@
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
 use js_sys::{Array, JSON, Object};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::Response;
+use wasm_bindgen::JsValue;
 
 use crate::i18n::{Pick, Strings};
 
@@ -28,15 +26,7 @@ fn keep(text: String) -> &'static str {
 
 /// The text of the file at `url`; `None` on any failure.
 pub async fn fetch_text(url: &str) -> Option<String> {
-    let resp: Response = JsFuture::from(web_sys::window()?.fetch_with_str(url))
-        .await
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    if !resp.ok() {
-        return None;
-    }
-    JsFuture::from(resp.text().ok()?).await.ok()?.as_string()
+    super::api::get_text(url).await
 }
 
 /// The strings for `pick` from its fetched language `file` (English when there is none), with

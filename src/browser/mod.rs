@@ -3,7 +3,6 @@
 
 pub mod api;
 pub mod challenge;
-pub mod decode;
 pub mod host;
 pub mod intl;
 pub mod lazy;

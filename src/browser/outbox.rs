@@ -1,5 +1,5 @@
-//! The outbox: a signature is written to `localStorage` (exact body, idempotency key, time; the
-//! campaign URL is in the storage key) before it is sent, and stays there until the endpoint
+//! The outbox: a signature is written to `localStorage` (the typed request as JSON, its
+//! idempotency key, the time; the campaign URL is in the storage key) before it is sent, and stays there until the endpoint
 //! acknowledges it (`201`/`200`) or refuses it for good (then it is deleted at once). [`deliver`]
 //! sends it, with back-off and at once when the browser comes back online, even after a reload:
 //! a widget for the same campaign finds it on mount.
@@ -8,7 +8,9 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Function, JSON, Object, Reflect};
+use js_sys::{Function, JSON};
+use pledge_contract::wire::{SignatureRequest, loose};
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, prelude::*};
 use web_sys::Storage;
 
@@ -26,8 +28,33 @@ const MAX_PROOFS: u32 = 3;
 pub struct Pending {
     /// `Idempotency-Key` of every attempt.
     pub key: String,
-    /// The JSON body as first sent (without `proof`, which is fresh for each attempt).
-    pub body: String,
+    /// The request as first sent (without `proof`, which is fresh for each attempt).
+    pub request: SignatureRequest,
+}
+
+/// An entry as stored: `{"key", "request", "at"}`.
+#[derive(Serialize)]
+struct Stored<'a> {
+    key: &'a str,
+    request: &'a SignatureRequest,
+    /// When it was saved, in milliseconds since 1970.
+    at: f64,
+}
+
+/// An entry as read back; every member may be missing or mistyped (another version wrote
+/// it, or someone edited storage).
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct StoredEntry {
+    #[serde(deserialize_with = "loose::text")]
+    key: Option<String>,
+    request: loose::Loose<SignatureRequest>,
+    /// The request as JSON text, as the widget stored it before the outbox was typed: such an
+    /// entry (at most a week old) is still sent, not lost to the upgrade.
+    #[serde(deserialize_with = "loose::text")]
+    body: Option<String>,
+    #[serde(deserialize_with = "loose::uint")]
+    at: Option<u64>,
 }
 
 fn storage() -> Option<Storage> {
@@ -40,38 +67,34 @@ fn slot(base: &str) -> String {
     format!("pledge-outbox:{base}")
 }
 
-fn field(o: &JsValue, k: &str) -> JsValue {
-    Reflect::get(o, &k.into()).unwrap_or_default()
-}
-
-/// Keeps `body` with `key` for `base`, replacing any earlier entry.
-pub fn save(base: &str, key: &str, body: &str) {
-    let o = Object::new();
-    for (k, v) in [
-        ("key", JsValue::from_str(key)),
-        ("body", body.into()),
-        ("at", js_sys::Date::now().into()),
-    ] {
-        let _ = Reflect::set(&o, &k.into(), &v);
-    }
-    if let (Some(s), Ok(text)) = (storage(), JSON::stringify(&o)) {
-        let _ = s.set_item(&slot(base), &String::from(text));
+/// Keeps `request` with `key` for `base`, replacing any earlier entry.
+pub fn save(base: &str, key: &str, request: &SignatureRequest) {
+    let entry = Stored {
+        key,
+        request,
+        at: js_sys::Date::now(),
+    };
+    if let (Some(s), Some(text)) = (storage(), api::to_json(&entry)) {
+        let _ = s.set_item(&slot(base), &text);
     }
 }
 
 /// The entry waiting for `base`, if any; an expired or unreadable one is removed.
 pub fn load(base: &str) -> Option<Pending> {
     let text = storage()?.get_item(&slot(base)).ok()??;
-    let o = JSON::parse(&text).unwrap_or_default();
-    let at = field(&o, "at").as_f64().unwrap_or(0.0);
-    let entry = (js_sys::Date::now() - at < MAX_AGE_MS)
-        .then(|| {
-            Some(Pending {
-                key: field(&o, "key").as_string()?,
-                body: field(&o, "body").as_string()?,
-            })
-        })
-        .flatten();
+    let stored: StoredEntry = JSON::parse(&text)
+        .ok()
+        .and_then(api::from_js)
+        .unwrap_or_default();
+    let fresh = (js_sys::Date::now() - stored.at.unwrap_or(0) as f64) < MAX_AGE_MS;
+    let request = stored.request.0.or_else(|| {
+        let legacy = JSON::parse(&stored.body?).ok()?;
+        api::from_js(legacy)
+    });
+    let entry = match (fresh, stored.key, request) {
+        (true, Some(key), Some(request)) => Some(Pending { key, request }),
+        _ => None,
+    };
     if entry.is_none() {
         remove(base);
     }
@@ -119,14 +142,6 @@ pub async fn nap(ms: u32) {
 pub fn backoff(failures: u32) -> u32 {
     let base = (1000u32 << failures.min(6)).min(60_000);
     (f64::from(base) * (0.5 + js_sys::Math::random() / 2.0)) as u32
-}
-
-fn with_proof(body: &str, proof: &JsValue) -> String {
-    let Ok(o) = JSON::parse(body) else {
-        return body.to_owned();
-    };
-    let _ = Reflect::set(&o, &"proof".into(), proof);
-    JSON::stringify(&o).map_or_else(|_| body.to_owned(), String::from)
 }
 
 /// [`deliver`] from its lazily loaded chunk ([`lazy::deliver`]). While the chunk cannot be
@@ -185,19 +200,17 @@ pub async fn deliver(
         };
         // Read again under the lock: the previous holder may have finished with it.
         let p = load(base)?;
-        if proof.is_none() {
-            proof = if needs_proof {
-                challenge::take(base).await
-            } else {
-                Some(JsValue::NULL)
-            };
+        if needs_proof && proof.is_none() {
+            proof = challenge::take(base).await;
         }
-        let outcome = match &proof {
-            Some(proof) if !proof.is_null() => {
-                api::post_signature(base, &p.key, &with_proof(&p.body, proof)).await
-            }
-            Some(_) => api::post_signature(base, &p.key, &p.body).await,
-            None => SubmitOutcome::Unavailable,
+        let outcome = if needs_proof && proof.is_none() {
+            SubmitOutcome::Unavailable
+        } else {
+            let request = SignatureRequest {
+                proof: proof.clone(),
+                ..p.request
+            };
+            api::post_signature(base, &p.key, &request).await
         };
         drop(lock);
         let next = match outcome.next() {

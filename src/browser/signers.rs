@@ -7,7 +7,8 @@ use std::{cell::RefCell, rc::Rc};
 
 use wasm_bindgen::JsValue;
 
-use super::api::{FetchError, get};
+use super::api::{FetchError, from_js, get};
+use crate::document::{SignerDoc, SignerRemovedDoc, SignersPageDoc};
 use crate::wall::{self, Page, Signer};
 
 /// A change on a campaign's wall.
@@ -50,11 +51,14 @@ pub fn unlisten(id: u32) {
 /// listeners; an event that is not a wall event, or an entry without id or name, is ignored.
 pub fn dispatch(base: &str, kind: &str, data: &JsValue) {
     let event = match kind {
-        "signer" => match wall::signer(data) {
+        "signer" => match from_js::<SignerDoc>(data.clone()).and_then(|d| wall::signer(&d)) {
             Some(s) => WallEvent::Signer(s),
             None => return,
         },
-        "signer_removed" => match decode_id(data) {
+        "signer_removed" => match from_js::<SignerRemovedDoc>(data.clone())
+            .and_then(|d| d.id)
+            .filter(|id| !id.is_empty())
+        {
             Some(id) => WallEvent::Removed(id),
             None => return,
         },
@@ -72,11 +76,6 @@ pub fn dispatch(base: &str, kind: &str, data: &JsValue) {
     for f in listeners {
         f(&event);
     }
-}
-
-fn decode_id(data: &JsValue) -> Option<String> {
-    use crate::document::Json;
-    data.member("id").text().filter(|id| !id.is_empty())
 }
 
 /// One page of the wall of the campaign at `base`: `limit` entries from `cursor` (the first
@@ -97,6 +96,6 @@ pub async fn page(
     if !q.is_empty() {
         url.push_str(&format!("&q={}", enc(q)));
     }
-    let doc = get(&url).await?;
+    let doc: SignersPageDoc = get(&url).await?;
     wall::page(&doc).ok_or(FetchError::Status(200, None))
 }

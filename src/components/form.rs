@@ -14,6 +14,7 @@ use crate::browser::{challenge, host, lazy, outbox};
 use crate::campaign::{Campaign, FieldKind};
 use crate::outcome::{Next, SubmitOutcome, ui_messages};
 use crate::validate::{FormInput, check_form, label_of, message};
+use pledge_contract::wire::{Consent, FieldValue, SignatureRequest};
 
 /// What the form reports upward when a signature is stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,47 +46,47 @@ fn props(
     }
 }
 
-fn set(obj: &js_sys::Object, key: &str, value: impl Into<JsValue>) {
-    let _ = js_sys::Reflect::set(obj, &key.into(), &value.into());
-}
-
-/// The request body of docs/api.md as JSON text; checkbox fields are booleans, empty optional
-/// fields are left out.
-fn body(
+/// The request body of docs/api.md; checkbox fields are booleans, empty optional fields are
+/// left out.
+fn request(
     ctx: &Ctx,
     campaign: &Campaign,
     input: &FormInput,
     public: bool,
     website: &str,
-) -> Option<String> {
-    let fields = js_sys::Object::new();
-    for spec in &campaign.fields {
-        let v = input
-            .fields
-            .iter()
-            .find(|(k, _)| *k == spec.key)
-            .map_or("", |(_, v)| v.trim());
-        match spec.kind {
-            FieldKind::Checkbox if v == "true" => set(&fields, &spec.key, true),
-            _ if !v.is_empty() && spec.kind != FieldKind::Checkbox => set(&fields, &spec.key, v),
-            _ => {}
-        }
+) -> SignatureRequest {
+    let fields = campaign
+        .fields
+        .iter()
+        .filter_map(|spec| {
+            let v = input
+                .fields
+                .iter()
+                .find(|(k, _)| *k == spec.key)
+                .map_or("", |(_, v)| v.trim());
+            let value = match spec.kind {
+                FieldKind::Checkbox if v == "true" => FieldValue::Checked(true),
+                FieldKind::Checkbox => return None,
+                _ if v.is_empty() => return None,
+                _ => FieldValue::Text(v.to_owned()),
+            };
+            Some((spec.key.clone(), value))
+        })
+        .collect();
+    SignatureRequest {
+        name: input.name.trim().to_owned(),
+        email: input.email.trim().to_owned(),
+        fields,
+        consent: Consent {
+            given: input.consent,
+            text: consent_text(ctx, campaign).to_owned(),
+        },
+        public,
+        locale: ctx.s.tag.to_owned(),
+        website: website.to_owned(),
+        source_url: host::page_url().filter(|u| u.len() <= 2000),
+        proof: None,
     }
-    let consent = js_sys::Object::new();
-    set(&consent, "given", input.consent);
-    set(&consent, "text", consent_text(ctx, campaign));
-    let b = js_sys::Object::new();
-    set(&b, "name", input.name.trim());
-    set(&b, "email", input.email.trim());
-    set(&b, "fields", fields);
-    set(&b, "consent", consent);
-    set(&b, "public", public);
-    set(&b, "locale", ctx.s.tag);
-    set(&b, "website", website);
-    if let Some(url) = host::page_url().filter(|u| u.len() <= 2000) {
-        set(&b, "source_url", url);
-    }
-    js_sys::JSON::stringify(&b).ok()?.as_string()
 }
 
 /// The consent line as shown (and stored with the signature).
@@ -268,11 +269,11 @@ pub fn PledgeForm(
     // A signature saved earlier (offline, timed out, page closed mid-request) is shown again in
     // its form and sent; the supporter can still cancel it.
     if let Some(p) = outbox::load(&base) {
-        restore(&p.body, &[name, email, consent, public], &values);
+        restore(&p.request, &[name, email, consent, public], &values);
         saved.set(true);
         deliver(input_of(name, email, consent, &values));
     }
-    // Key and body of the last attempt: the same body reuses the same key.
+    // Key and request of the last attempt: the same request reuses the same key.
     let mut attempt = None::<outbox::Pending>;
     let submit = {
         let (ctx, campaign, values) = (ctx.clone(), campaign.clone(), values.clone());
@@ -297,17 +298,15 @@ pub fn PledgeForm(
             errors.set(Vec::new());
             let website = trap.get_untracked().map(|t| t.value()).unwrap_or_default();
             let public = public.get_untracked() == "true";
-            let Some(body) = body(&ctx, &campaign, &input, public, &website) else {
-                return;
-            };
+            let request = request(&ctx, &campaign, &input, public, &website);
             // The same signature keeps its key (a retry counts once); a corrected one gets a
             // new key. Saved before sending: a reload or crash mid-request does not lose it.
             let key = match outbox::load(&base).or(attempt.take()) {
-                Some(p) if p.body == body => p.key,
+                Some(p) if p.request == request => p.key,
                 _ => host::random_key(),
             };
-            outbox::save(&base, &key, &body);
-            attempt = Some(outbox::Pending { key, body });
+            outbox::save(&base, &key, &request);
+            attempt = Some(outbox::Pending { key, request });
             busy.set(true);
             banner.set(None);
             if sending.try_get_value() == Some(true) {
@@ -366,27 +365,22 @@ fn input_of(
     }
 }
 
-/// Puts a saved body's values back into the form's signals (its controls follow them).
+/// Puts a saved request's values back into the form's signals (its controls follow them).
 fn restore(
-    body: &str,
+    request: &SignatureRequest,
     [name, email, consent, public]: &[RwSignal<String>; 4],
     values: &[(String, RwSignal<String>)],
 ) {
-    let Ok(b) = js_sys::JSON::parse(body) else {
-        return;
-    };
-    let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).unwrap_or_default();
-    let text = |v: JsValue| match v.as_bool() {
-        Some(true) => "true".to_owned(),
-        Some(false) => String::new(),
-        None => v.as_string().unwrap_or_default(),
-    };
-    let fields = get(&b, "fields");
-    name.set(text(get(&b, "name")));
-    email.set(text(get(&b, "email")));
-    consent.set(text(get(&get(&b, "consent"), "given")));
-    public.set(text(get(&b, "public")));
+    let flag = |b: bool| if b { "true" } else { "" }.to_owned();
+    name.set(request.name.clone());
+    email.set(request.email.clone());
+    consent.set(flag(request.consent.given));
+    public.set(flag(request.public));
     for (k, v) in values {
-        v.set(text(get(&fields, k)));
+        v.set(match request.fields.iter().find(|(key, _)| key == k) {
+            Some((_, FieldValue::Text(t))) => t.clone(),
+            Some((_, FieldValue::Checked(b))) => flag(*b),
+            None => String::new(),
+        });
     }
 }

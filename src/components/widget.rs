@@ -22,8 +22,9 @@ use super::{
     wall_slot::{WallPart, WallSlot},
 };
 use crate::availability::{self, Unavailable};
-use crate::browser::{api::get, decode, host, lazy, live, outbox};
+use crate::browser::{api::get, host, lazy, live, outbox};
 use crate::campaign::Campaign;
+use crate::document::{self, CampaignDoc};
 use crate::milestone;
 use crate::options::Layout;
 
@@ -145,17 +146,17 @@ pub fn Widget(
     });
     let c = ctx.clone();
     spawn_local(async move {
-        let fetched = get(&c.opts.campaign_url()).await;
+        let fetched = get::<CampaignDoc>(&c.opts.campaign_url()).await;
         // Unmounted (or remounted by an attribute change) while the campaign loaded: its
         // signals are disposed, and touching them would trap the wasm in the host page.
         if load.try_get_untracked().is_none() {
             return;
         }
         let verdict = match &fetched {
-            Ok(doc) => match decode::campaign(doc) {
+            Ok(doc) => match document::campaign(doc) {
                 Some(c) if !c.can_sign_here => Err(Unavailable::OriginNotAllowed),
                 Some(mut campaign) => {
-                    decode::translate(doc, s.tag, &mut campaign);
+                    document::translate(doc, s.tag, &mut campaign);
                     Ok(Some(campaign))
                 }
                 None => Err(Unavailable::LoadFailed(200, None)),

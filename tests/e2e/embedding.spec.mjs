@@ -140,9 +140,10 @@ test('a campaign answer that arrives after a remount is dropped: no trap, no eve
   // timer queued when the body is parsed fires after the microtasks that resume the wasm).
   await page.addInitScript((slug) => {
     window.__campaignRead = 0;
-    const json = Response.prototype.json;
-    Response.prototype.json = function () {
-      const read = json.call(this);
+    // The widget reads bodies as text (gloo-net), then the browser's JSON.parse.
+    const text = Response.prototype.text;
+    Response.prototype.text = function () {
+      const read = text.call(this);
       if (new URL(this.url).pathname.endsWith(`/campaigns/${slug}`)) {
         read.finally(() => setTimeout(() => { window.__campaignRead += 1; }));
       }

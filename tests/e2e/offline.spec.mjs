@@ -34,8 +34,8 @@ test('signed offline, kept across a reload, stored exactly once when the network
   expect(await outboxKeys(page)).toHaveLength(1);
   // Only what resending needs (docs/embedding.md, "What waits in the visitor's browser").
   const entry = await page.evaluate((k) => JSON.parse(localStorage.getItem(k)), (await outboxKeys(page))[0]);
-  expect(Object.keys(entry).sort()).toEqual(['at', 'body', 'key']);
-  expect(JSON.parse(entry.body)).toMatchObject({ name: 'Offline Olga', email: 'offline@example.org' });
+  expect(Object.keys(entry).sort()).toEqual(['at', 'key', 'request']);
+  expect(entry.request).toMatchObject({ name: 'Offline Olga', email: 'offline@example.org' });
 
   // The network is back, but this page's attempts still fail until after the reload: only the
   // stored entry can deliver the signature.
