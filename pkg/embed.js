@@ -17,9 +17,9 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-var wasm = fetch(new URL("pledge_widget-d7c7ae0a.wasm", base).href);
+var wasm = fetch(new URL("pledge_widget-4c3f7532.wasm", base).href);
 wasm.catch(function () {  });
-loading = import(new URL("pledge_widget-dfcde0d3.js", base).href).then(function (m) {
+loading = import(new URL("pledge_widget-ed1b129b.js", base).href).then(function (m) {
 return m.default({ module_or_path: wasm }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });

@@ -129,6 +129,9 @@ pub struct MountOptions {
     /// `title`.
     #[serde(deserialize_with = "loose::text")]
     pub title: Option<String>,
+    /// `heading-level` (embed.js passes `headingLevel` under its attribute name, as text).
+    #[serde(rename = "heading-level", deserialize_with = "loose::text")]
+    pub heading_level: Option<String>,
     /// `strings`: the partner's text overrides, as JSON text.
     #[serde(deserialize_with = "loose::text")]
     pub strings: Option<String>,
@@ -151,6 +154,7 @@ impl MountOptions {
             "accent" => &self.accent,
             "layout" => &self.layout,
             "title" => &self.title,
+            "heading-level" => &self.heading_level,
             _ => &None,
         }
         .clone()
@@ -290,6 +294,44 @@ mod tests {
                 .find(|(n, _)| *n == k)
                 .map(|(_, v)| v.to_string())
         })
+    }
+
+    /// Every option `parse` asks for is a member of the object `mount()` reads (the typed
+    /// reader must not drop one: `heading-level` once was).
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn the_mount_object_carries_every_option() {
+        let given = [
+            ("endpoint", "https://p.example/api/v1"),
+            ("campaign", "no-ice"),
+            ("lang", "de"),
+            ("theme", "dark"),
+            ("accent", "#123456"),
+            ("layout", "compact"),
+            ("title", "T"),
+            ("heading-level", "3"),
+        ];
+        let names = given.map(|(n, _)| n);
+        let object: serde_json::Map<_, _> = given
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), serde_json::Value::from(*v)))
+            .collect();
+        let m: MountOptions = crate::document::from_json(object.into());
+        for (n, v) in given {
+            assert_eq!(m.get(n).as_deref(), Some(v), "{n}");
+        }
+        let asked = std::cell::RefCell::new(Vec::new());
+        let parsed = WidgetOptions::parse(|k| {
+            asked.borrow_mut().push(k.to_owned());
+            m.get(k)
+        });
+        assert_eq!(parsed.map(|o| o.heading_level.tag()), Ok("h3"));
+        for k in asked.into_inner() {
+            assert!(
+                names.contains(&k.as_str()),
+                "parse asks for {k}, which is not listed here"
+            );
+        }
     }
 
     #[test]
