@@ -43,7 +43,7 @@ mod entry {
 
     use leptos::prelude::{IntoAny, view};
 
-    use crate::browser::{host, locale};
+    use crate::browser::{host, locale, prefetch};
     use crate::components::{Ctx, CtxInner, notice::Notice, render_into, widget::Widget};
     use crate::i18n;
     use crate::options::WidgetOptions;
@@ -95,7 +95,8 @@ mod entry {
     }
 
     /// Renders a widget into `shadow` (an open shadow root) with `options`, a plain object of
-    /// option names to strings (the `data-*` attributes of the embed). Bad options render a
+    /// option names to strings (the `data-*` attributes of the embed), and from `embed.js` its
+    /// `prefetched` function (see [`crate::browser::prefetch`]). Bad options render a
     /// short notice, log one `console.error` and fire `pledge:error`; nothing throws. A language
     /// other than English is fetched first (the root stays empty until then); English renders at once.
     #[wasm_bindgen]
@@ -108,6 +109,7 @@ mod entry {
                 .ok()
                 .and_then(|v| v.as_string())
         };
+        prefetch::install(&options);
         let parsed = WidgetOptions::parse(get);
         // Options from attributes (script tag, element, div) or from a mount() call: errors
         // name them as the partner wrote them.

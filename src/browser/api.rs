@@ -6,8 +6,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{RequestInit, Response};
 
-use super::decode;
 use super::host::{after, clear_timer};
+use super::{decode, prefetch};
 use crate::outcome::SubmitOutcome;
 
 /// A request without an answer by then is aborted and counts as no answer: a signature goes
@@ -36,7 +36,11 @@ async fn fetch(
     let abort = web_sys::AbortController::new().ok()?;
     init.set_signal(Some(&abort.signal()));
     let timer = after(TIMEOUT_MS, move || abort.abort());
-    let promise = web_sys::window()?.fetch_with_str_and_init(url, &init);
+    // The campaign document is usually on its way already: `embed.js` asked with the module.
+    let promise = match prefetch::take(url) {
+        Some(answer) => answer,
+        None => web_sys::window()?.fetch_with_str_and_init(url, &init),
+    };
     let resp = JsFuture::from(promise).await;
     if let Some(t) = timer {
         clear_timer(t);

@@ -26,13 +26,14 @@ fn keep(text: String) -> &'static str {
     Box::leak(text.into_boxed_str())
 }
 
-/// The text of the file at `url`; `None` on any failure.
+/// The text of the file at `url` (the loader's prefetched answer when it has one); `None` on
+/// any failure.
 pub async fn fetch_text(url: &str) -> Option<String> {
-    let resp: Response = JsFuture::from(web_sys::window()?.fetch_with_str(url))
-        .await
-        .ok()?
-        .dyn_into()
-        .ok()?;
+    let promise = match super::prefetch::take(url) {
+        Some(answer) => answer,
+        None => web_sys::window()?.fetch_with_str(url),
+    };
+    let resp: Response = JsFuture::from(promise).await.ok()?.dyn_into().ok()?;
     if !resp.ok() {
         return None;
     }
