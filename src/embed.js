@@ -46,6 +46,41 @@
     return loading;
   }
 
+  // Requests started with the module rather than after it (the campaign document, the language
+  // file), by URL: the module takes their answers (src/browser/prefetch.rs) instead of asking
+  // again, so they arrive while the wasm downloads and compiles. One request per URL, shared by
+  // every widget that mounts while it is fresh. Nothing here throws.
+  var early = {};
+
+  // The request for `url` while its answer is fresh: in flight, or arrived within 5 s (a later
+  // mount, e.g. after an attribute change, asks anew).
+  function fresh(url) {
+    var e = early[url];
+    if (e && Date.now() - e.at > 5e3) e = delete early[url] && null;
+    return e;
+  }
+
+  // Aborted after 15 s like the module's own requests (where the browser has AbortSignal.timeout).
+  function get(url) {
+    return fetch(url, AbortSignal.timeout ? { signal: AbortSignal.timeout(15e3) } : {});
+  }
+
+  function prefetch(url) {
+    if (!url || fresh(url)) return;
+    try {
+      // A failed one is forgotten: a later mount asks anew.
+      var e = early[url] = { p: get(url) };
+      e.p.then(function () { e.at = Date.now(); }, function () { if (early[url] === e) delete early[url]; });
+    } catch (err) { /* no fetch here: the module asks itself */ }
+  }
+
+  // For the module: a promise of a copy of the fresh answer to `url` (asked again if the early
+  // request failed: the fallback is the request the module would have made), or nothing.
+  function prefetched(url) {
+    var e = fresh(url);
+    if (e) return e.p.then(function (r) { return r.clone(); }, function () { return get(url); });
+  }
+
   function emit(el, name, detail) {
     el.dispatchEvent(new CustomEvent("pledge:" + name, { bubbles: true, composed: true, detail: detail }));
   }
@@ -66,6 +101,7 @@
       });
       // Where the language files are: the locales/ URL, then each file's `<lang>-<hash>` stem.
       opts.locales = new URL("locales/", base).href + " __LOCALES__";
+      opts.prefetched = prefetched;
       Object.keys(CALLBACKS).forEach(function (name) {
         var cb = options[CALLBACKS[name]];
         if (typeof cb !== "function") return;
@@ -88,7 +124,13 @@
         }
       };
       element.__pledgeHandle = handle;
-      resolve(load().then(function (m) {
+      var loaded = load();
+      // The campaign document's URL as the module makes it (src/options.rs); options it would
+      // refuse fetch nothing.
+      var endpoint = (opts.endpoint || "").trim().replace(/\/+$/, ""), slug = (opts.campaign || "").trim();
+      if (/^https?:\/\/[a-z0-9[]\S*$/i.test(endpoint) && /^[a-z0-9-]{1,64}$/.test(slug)) prefetch(endpoint + "/campaigns/" + slug);
+      prefetch(localeUrl(opts.lang));
+      resolve(loaded.then(function (m) {
         // Unmounted while the module loaded: start nothing.
         if (live) inner = m.mount(root, opts);
         // No answer from the endpoint (offline, server down): load again, in place (the same

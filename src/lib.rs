@@ -43,7 +43,7 @@ mod entry {
 
     use leptos::prelude::{IntoAny, view};
 
-    use crate::browser::{api, host, locale};
+    use crate::browser::{api, host, locale, prefetch};
     use crate::components::{Ctx, CtxInner, notice::Notice, render_into, widget::Widget};
     use crate::i18n;
     use crate::options::{MountOptions, WidgetOptions};
@@ -95,7 +95,8 @@ mod entry {
     }
 
     /// Renders a widget into `shadow` (an open shadow root) with `options`, a plain object of
-    /// option names to strings (the `data-*` attributes of the embed). Bad options render a
+    /// option names to strings (the `data-*` attributes of the embed), and from `embed.js` its
+    /// `prefetched` function (see [`crate::browser::prefetch`]). Bad options render a
     /// short notice, log one `console.error` and fire `pledge:error`; nothing throws. A language
     /// other than English is fetched first (the root stays empty until then); English renders at once.
     #[wasm_bindgen]
@@ -103,6 +104,7 @@ mod entry {
         // Debug builds only: panics are bugs; show them (release builds carry no hook: bytes).
         #[cfg(debug_assertions)]
         std::panic::set_hook(Box::new(|info| host::report(&info.to_string())));
+        prefetch::install(&options);
         let options: MountOptions = api::from_js(options).unwrap_or_default();
         let parsed = WidgetOptions::parse(|k| options.get(k));
         // Options from attributes (script tag, element, div) or from a mount() call: errors

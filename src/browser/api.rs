@@ -5,9 +5,10 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::{Serialize, de::DeserializeOwned};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use super::host::{after, clear_timer};
+use super::prefetch;
 use crate::document::SignatureAnswer;
 use crate::outcome::SubmitOutcome;
 use pledge_contract::wire::SignatureRequest;
@@ -34,6 +35,18 @@ async fn send(request: RequestBuilder, body: Option<JsValue>) -> Option<Response
         clear_timer(t);
     }
     resp.ok()
+}
+
+/// `GET url`: the answer `embed.js` fetched early when it holds one ([`prefetch`]: the campaign
+/// document and language file travel while the module compiles), else a request of our own.
+async fn send_get(url: &str) -> Option<Response> {
+    match prefetch::take(url) {
+        Some(early) => {
+            let answer = wasm_bindgen_futures::JsFuture::from(early).await.ok()?;
+            Some(Response::from(answer.dyn_into::<web_sys::Response>().ok()?))
+        }
+        None => send(Request::get(url), None).await,
+    }
 }
 
 /// The body read as `T`; a body that is no JSON, or no object, reads as `T::default()`
@@ -69,9 +82,7 @@ pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Option<String> {
 
 /// `GET url` → the body of a 2xx answer as `T`.
 pub async fn get<T: DeserializeOwned + Default>(url: &str) -> Result<T, FetchError> {
-    let resp = send(Request::get(url), None)
-        .await
-        .ok_or(FetchError::Network)?;
+    let resp = send_get(url).await.ok_or(FetchError::Network)?;
     if resp.ok() {
         Ok(json(&resp).await)
     } else {
@@ -82,7 +93,7 @@ pub async fn get<T: DeserializeOwned + Default>(url: &str) -> Result<T, FetchErr
 
 /// `GET url` → the text of a 2xx answer; `None` on any failure.
 pub async fn get_text(url: &str) -> Option<String> {
-    let resp = send(Request::get(url), None).await?;
+    let resp = send_get(url).await?;
     if !resp.ok() {
         return None;
     }

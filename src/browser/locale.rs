@@ -24,7 +24,8 @@ fn keep(text: String) -> &'static str {
     Box::leak(text.into_boxed_str())
 }
 
-/// The text of the file at `url`; `None` on any failure.
+/// The text of the file at `url` (the loader's prefetched answer when it has one); `None` on
+/// any failure.
 pub async fn fetch_text(url: &str) -> Option<String> {
     super::api::get_text(url).await
 }

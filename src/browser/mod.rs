@@ -10,5 +10,6 @@ pub mod live;
 pub mod locale;
 pub mod locks;
 pub mod outbox;
+pub mod prefetch;
 pub mod signers;
 pub mod tabs;

@@ -4,6 +4,8 @@
 //   node tests/bench/cold-start.mjs [runs=15] [--phone]
 // --phone throttles every request of the page through the DevTools protocol to a phone's
 // network (issue 12): 1.6 Mbit/s down, 750 kbit/s up, 150 ms round trip.
+// --waterfall also prints, for the run at the median, each request the page made: when it
+// started and ended (ms from navigation, Resource Timing), so what waits for what shows.
 // Uses PLEDGE_SERVER_BIN (default target/release/pledge-server, then target/debug).
 import { chromium } from '@playwright/test';
 import { existsSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { join } from 'node:path';
 
 const args = process.argv.slice(2);
 const phone = args.includes('--phone');
+const waterfall = args.includes('--waterfall');
 const runs = Number(args.find((a) => /^\d+$/.test(a)) || 15);
 const PHONE = { offline: false, latency: 150, downloadThroughput: 1_600_000 / 8, uploadThroughput: 750_000 / 8 };
 const { startStack, root } = await import('../e2e/support/stack.mjs');
@@ -24,7 +27,7 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-const fromNav = [], fromScript = [];
+const fromNav = [], fromScript = [], requests = [];
 try {
   for (let i = 0; i < runs; i++) {
     const context = await browser.newContext();
@@ -41,17 +44,26 @@ try {
     await page.waitForFunction(() => window.__pledgeReadyAt !== undefined, null, { timeout: 15000 });
     const t = await page.evaluate(() => {
       const script = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/widget/embed.js'));
-      return { ready: window.__pledgeReadyAt, scriptLoaded: script ? script.responseEnd : NaN };
+      const requests = performance.getEntriesByType('resource').map((e) => ({
+        name: e.name.replace(/^https?:\/\/[^/]+/, ''), start: e.startTime, end: e.responseEnd,
+      }));
+      return { ready: window.__pledgeReadyAt, scriptLoaded: script ? script.responseEnd : NaN, requests };
     });
     // The form is usable: the name field accepts typing.
     await page.getByLabel(/^name/i).fill('x', { timeout: 5000 });
     fromNav.push(t.ready);
     fromScript.push(t.ready - t.scriptLoaded);
+    requests.push(t.requests);
     await context.close();
   }
   console.log(`runs: ${runs}${phone ? ' (phone network: 1.6 Mbit/s down, 750 kbit/s up, 150 ms RTT)' : ' (loopback)'}`);
   console.log(`navigation start -> pledge:ready: median ${median(fromNav).toFixed(0)} ms (min ${Math.min(...fromNav).toFixed(0)}, max ${Math.max(...fromNav).toFixed(0)})`);
   console.log(`embed.js loaded  -> pledge:ready: median ${median(fromScript).toFixed(0)} ms (min ${Math.min(...fromScript).toFixed(0)}, max ${Math.max(...fromScript).toFixed(0)})`);
+  if (waterfall) {
+    const at = fromNav.indexOf(median(fromNav));
+    console.log(`requests of the median run (ms from navigation; pledge:ready at ${fromNav[at].toFixed(0)}):`);
+    for (const r of requests[at]) console.log(`  ${r.start.toFixed(0).padStart(6)} -> ${r.end.toFixed(0).padStart(6)}  ${r.name}`);
+  }
 } finally {
   await browser.close();
   await stack.stop();
