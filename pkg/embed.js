@@ -16,9 +16,9 @@ base = document.baseURI;
 var loading = null;
 function load() {
 if (!loading) {
-var wasm = fetch(new URL("pledge_widget-e36bbcd3.wasm", base).href);
+var wasm = fetch(new URL("pledge_widget-eda496c8.wasm", base).href);
 wasm.catch(function () {  });
-loading = import(new URL("pledge_widget-0b165c57.js", base).href).then(function (m) {
+loading = import(new URL("pledge_widget-95791edf.js", base).href).then(function (m) {
 return m.default({ module_or_path: wasm }).then(function () { return m; });
 });
 loading.catch(function () { loading = null; });

@@ -80,11 +80,16 @@ impl OptionsError {
     /// `data-*` attribute (`attributes`: a script tag, `<pledge-widget>` or a `div` target),
     /// or the key of the `mount()` options object.
     pub fn describe(&self, attributes: bool) -> String {
-        let (endpoint, campaign) = if attributes {
-            ("data-endpoint", "data-campaign")
+        if attributes {
+            self.describe_as("data-endpoint", "data-campaign")
         } else {
-            ("mount() option endpoint", "mount() option campaign")
-        };
+            self.describe_as("mount() option endpoint", "mount() option campaign")
+        }
+    }
+
+    /// What is wrong and how to fix it, naming the two required options `endpoint` and
+    /// `campaign` as given (e.g. a component's props).
+    pub fn describe_as(&self, endpoint: &str, campaign: &str) -> String {
         match self {
             Self::MissingEndpoint => format!(
                 "missing {endpoint}: set it to the pledge API base URL, e.g. https://pledge.example.org/api/v1"
