@@ -18,17 +18,20 @@ fn main() {
         let css = fs::read_to_string(&src).expect("the stylesheets are readable");
         fs::write(out.join(format!("{name}.min.css")), minify(&css)).expect("OUT_DIR is writable");
     }
-    let (blank, wire) = english();
+    let (blank, wire, bundled) = english();
     fs::write(out.join("blank.rs"), blank).expect("OUT_DIR is writable");
     fs::write(out.join("en.wire.txt"), wire).expect("OUT_DIR is writable");
+    fs::write(out.join("bundled_locales.rs"), bundled).expect("OUT_DIR is writable");
 }
 
 /// `src/locales/en.txt` in the wire format (its values, one per line; plural forms English
 /// lacks are empty: the widget then uses `_other`), and a `Strings` literal with every text
-/// empty that the widget fills from it, after checking every other language against it.
+/// empty that the widget fills from it, after checking every other language against it; and
+/// the body of `bundled_locales::file`, every other language in the wire format (the crate's
+/// `bundled-locales` feature compiles it in, for Leptos apps; the embed fetches the files).
 /// (One string of values rather than a literal of 80 `&str`: their pointer pairs would cost
 /// the wasm about 150 brotli bytes.)
-fn english() -> (String, String) {
+fn english() -> (String, String, String) {
     println!("cargo:rerun-if-changed=src/locales");
     println!("cargo:rerun-if-changed=src/locale_file.rs");
     let en = fs::read_to_string("src/locales/en.txt").expect("src/locales/en.txt is readable");
@@ -39,12 +42,21 @@ fn english() -> (String, String) {
         .collect();
     files.sort();
     let mut problems = Vec::new();
+    let mut bundled = String::from("match lang {");
     for path in files {
         let text = fs::read_to_string(&path).expect("language files are UTF-8");
         for p in locale_file::check(&en, &text) {
             problems.push(format!("{}: {p}", path.display()));
         }
+        let lang = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        if lang != "en" {
+            bundled.push_str(&format!("{lang:?} => Some({:?}),", to_wire(&en, &text)));
+        }
     }
+    bundled.push_str("_ => None }");
     assert!(
         problems.is_empty(),
         "language files:\n{}",
@@ -58,7 +70,19 @@ fn english() -> (String, String) {
         wire.push_str(value.map_or("", |(_, v)| v));
         wire.push('\n');
     }
-    (blank + "}", wire)
+    (blank + "}", wire, bundled)
+}
+
+/// A language file in the wire format: its values in the order of English's keys, one a line,
+/// an empty line for a key it leaves out (what .ci/build-widget writes to `pkg/locales/`).
+fn to_wire(en: &str, text: &str) -> String {
+    let mut wire = String::new();
+    for k in locale_file::wire_keys(en) {
+        let value = locale_file::parse(text).find(|(key, _)| *key == k);
+        wire.push_str(value.map_or("", |(_, v)| v));
+        wire.push('\n');
+    }
+    wire
 }
 
 /// Drops `/* … */` comments and collapses whitespace; keeps strings intact (none contain `/*`).

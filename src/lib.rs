@@ -10,8 +10,9 @@
 //! - Browser only (`wasm32`): `browser/` wraps the web APIs (fetch, `EventSource`, `Intl`, host
 //!   events, stylesheet, the `localStorage` outbox, Web Locks and `BroadcastChannel` across
 //!   tabs), `components/` holds the views, one Leptos `#[component]` per file
-//!   (`components::widget::Widget` is the whole widget), and [`mount`] is the entry point
-//!   `embed.js` calls.
+//!   (`components::widget::Widget` is the whole widget), [`mount`] is the entry point
+//!   `embed.js` calls, and [`PledgeWidget`] the component Leptos apps use; both start the
+//!   widget in a shadow root through one function (`start`).
 
 pub mod availability;
 pub mod campaign;
@@ -30,23 +31,26 @@ pub mod browser;
 #[cfg(target_arch = "wasm32")]
 pub mod components;
 #[cfg(target_arch = "wasm32")]
+mod start;
+#[cfg(target_arch = "wasm32")]
+pub use components::pledge_widget::PledgeWidget;
+#[cfg(target_arch = "wasm32")]
 pub use entry::{WidgetHandle, mount};
 
 #[cfg(target_arch = "wasm32")]
 mod entry {
     use std::cell::RefCell;
 
-    use leptos::{prelude::Owner, task::spawn_local};
+    use leptos::prelude::Owner;
 
-    use wasm_bindgen::{JsCast, prelude::*};
+    use wasm_bindgen::prelude::*;
     use web_sys::{HtmlElement, ShadowRoot};
 
-    use leptos::prelude::{IntoAny, view};
-
-    use crate::browser::{api, host, locale, prefetch};
-    use crate::components::{Ctx, CtxInner, notice::Notice, render_into, widget::Widget};
-    use crate::i18n;
-    use crate::options::{MountOptions, WidgetOptions};
+    #[cfg(debug_assertions)]
+    use crate::browser::host;
+    use crate::browser::{api, prefetch};
+    use crate::options::{MountOptions, OptionsError, WidgetOptions};
+    use crate::start::{Start, start};
 
     type Mounted = (Option<Owner>, HtmlElement);
 
@@ -106,102 +110,19 @@ mod entry {
         std::panic::set_hook(Box::new(|info| host::report(&info.to_string())));
         prefetch::install(&options);
         let options: MountOptions = api::from_js(options).unwrap_or_default();
-        let parsed = WidgetOptions::parse(|k| options.get(k));
-        // Options from attributes (script tag, element, div) or from a mount() call: errors
-        // name them as the partner wrote them.
-        let attributes = options.via.is_some();
-        let lang = options.lang.clone();
-        let pick = i18n::pick(
-            host::language_candidates(lang.as_deref())
-                .iter()
-                .map(String::as_str),
-        );
-        host::adopt_styles(&shadow);
-        let doc = host::document().ok_or("no document")?;
-        let root: HtmlElement = doc.create_element("div")?.unchecked_into();
-        root.set_class_name("root");
-        root.set_attribute("part", "widget")?;
-        shadow.append_child(&root)?;
-        // Effects and tasks run on wasm-bindgen-futures (an Err = already initialised).
-        let _ = any_spawner::Executor::init_wasm_bindgen();
         let owner = Owner::new();
-        let pending = Pending {
-            pick,
-            overrides: options.strings.clone(),
-            parsed,
-            campaign: options.campaign.clone().unwrap_or_default(),
-            attributes,
-            host_el: shadow.host(),
-            root: root.clone(),
-            owner: owner.clone(),
+        let start_with = Start {
+            parsed: WidgetOptions::parse(|k| options.get(k)),
+            campaign: options.campaign.unwrap_or_default(),
+            lang: options.lang,
+            strings: options.strings,
+            locales: options.locales,
+            // Options from attributes (script tag, element, div) or from a mount() call:
+            // errors name them as the partner wrote them.
+            describe: OptionsError::describe,
+            attributes: options.via.is_some(),
         };
-        let url = options
-            .locales
-            .as_deref()
-            .and_then(|l| locale::file_url(l, pending.pick.lang));
-        match url {
-            Some(url) if pending.pick.lang != "en" => spawn_local(async move {
-                let file = locale::fetch_text(&url).await;
-                // Unmounted while the language loaded: nothing to render into.
-                if pending.root.is_connected() {
-                    let _ = pending.render(file);
-                }
-            }),
-            _ => pending.render(None)?,
-        }
+        let root = start(&shadow, &owner, start_with)?;
         Ok(WidgetHandle::keep(Some(owner), root))
-    }
-
-    /// What a mount needs once its language is known.
-    struct Pending {
-        pick: i18n::Pick,
-        overrides: Option<String>,
-        parsed: Result<WidgetOptions, crate::options::OptionsError>,
-        campaign: String,
-        attributes: bool,
-        host_el: web_sys::Element,
-        root: HtmlElement,
-        owner: Owner,
-    }
-
-    impl Pending {
-        /// Renders with the fetched language `file` (English when `None`).
-        fn render(self, file: Option<String>) -> Result<(), JsValue> {
-            let Self {
-                pick,
-                overrides,
-                parsed,
-                campaign,
-                attributes,
-                host_el,
-                root,
-                owner,
-            } = self;
-            let s = locale::strings(pick, file, overrides.as_deref());
-            root.set_attribute("lang", s.tag)?;
-            root.set_attribute("dir", i18n::dir(s.tag))?;
-            let opts = match parsed {
-                Ok(o) => o,
-                Err(e) => {
-                    root.set_attribute("data-theme", "auto")?;
-                    let notice = view! { <Notice role="alert" text=s.misconfigured/> };
-                    owner.with(|| render_into(&root, notice.into_any()));
-                    host::refuse(&host_el, &campaign, "bad_options", &e.describe(attributes));
-                    return Ok(());
-                }
-            };
-            root.set_attribute("data-theme", opts.theme.as_str())?;
-            if let Some(accent) = &opts.accent {
-                root.style().set_property("--pledge-accent", accent)?;
-            }
-            let ctx = Ctx::new(CtxInner {
-                opts,
-                s,
-                host: host_el,
-                root: root.clone(),
-            });
-            owner.with(|| render_into(&root, view! { <Widget ctx/> }.into_any()));
-            Ok(())
-        }
     }
 }

@@ -181,15 +181,20 @@ impl OptionsError {
     /// `data-*` attribute (`attributes`: a script tag, `<pledge-widget>` or a `div` target),
     /// or the key of the `mount()` options object.
     pub fn describe(&self, attributes: bool) -> String {
-        let (endpoint, campaign, level) = if attributes {
-            ("data-endpoint", "data-campaign", "data-heading-level")
+        if attributes {
+            self.describe_as("data-endpoint", "data-campaign", "data-heading-level")
         } else {
-            (
+            self.describe_as(
                 "mount() option endpoint",
                 "mount() option campaign",
                 "mount() option headingLevel",
             )
-        };
+        }
+    }
+
+    /// What is wrong and how to fix it, naming the options `endpoint`, `campaign` and
+    /// `heading-level` as given (e.g. a component's props).
+    pub fn describe_as(&self, endpoint: &str, campaign: &str, level: &str) -> String {
         match self {
             Self::MissingEndpoint => format!(
                 "missing {endpoint}: set it to the pledge API base URL, e.g. https://pledge.example.org/api/v1"

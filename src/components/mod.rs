@@ -1,5 +1,7 @@
 //! The widget's views, one Leptos `#[component]` per file, written with `view!`. [`Ctx`]
-//! carries what every view needs; [`widget::Widget`] is the whole widget. [`Ctx`] carries what every view needs.
+//! carries what every view needs; [`widget::Widget`] is the whole widget, and
+//! [`pledge_widget::PledgeWidget`] the component Leptos apps use (it starts a `Widget` in a
+//! shadow root of its own).
 
 pub mod close_button;
 pub mod count;
@@ -9,6 +11,7 @@ pub mod form;
 pub mod heading;
 pub mod notice;
 pub mod pitch;
+pub mod pledge_widget;
 pub mod share;
 pub mod summary;
 pub mod thanks;

@@ -13,7 +13,7 @@ export const root = resolve(here, '../../..');
 const serverBin = process.env.PLEDGE_SERVER_BIN || join(root, 'target/debug/pledge-server');
 const run = promisify(execFile);
 
-const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript', '.svg': 'image/svg+xml' };
+const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript', '.svg': 'image/svg+xml', '.wasm': 'application/wasm' };
 
 /** A static partner site on 127.0.0.1:0; `%PLEDGE_ORIGIN%` in HTML becomes the endpoint's origin. */
 async function startPartnerSite(dirs, getPledgeOrigin) {
@@ -21,7 +21,9 @@ async function startPartnerSite(dirs, getPledgeOrigin) {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const rel = normalize(path === '/' ? '/index.html' : path).replace(/^(\.\.[/\\])+/, '');
     // /vendor/PKG/... serves CSS frameworks from node_modules, for the real-framework pages.
-    const candidates = rel.startsWith('/vendor/') ? [join(root, 'node_modules', rel.slice('/vendor/'.length))] : dirs.map((d) => join(d, rel));
+    // /leptos-app/... serves the example Leptos app that .ci/build-example builds into target/.
+    const candidates = rel.startsWith('/vendor/') ? [join(root, 'node_modules', rel.slice('/vendor/'.length))]
+      : rel.startsWith('/leptos-app/') ? [join(root, 'target', rel)] : dirs.map((d) => join(d, rel));
     const file = candidates.find((f) => existsSync(f) && statSync(f).isFile());
     if (!file) { res.writeHead(404).end('not found'); return; }
     let body = readFileSync(file);
@@ -87,8 +89,12 @@ export async function startStack({ campaigns = [], demoArgs = [] } = {}) {
     restart: start,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) { child.kill('SIGTERM'); await new Promise((ok) => child.once('exit', ok)); }
-      await new Promise((ok) => partner.server.close(ok));
+      // close() waits for every open connection; a socket the browser opened ahead (a
+      // preconnect that never sent a request) would hold it until the headers timeout (60 s):
+      // end them all now, not after.
+      const closed = new Promise((ok) => partner.server.close(ok));
       partner.server.closeAllConnections?.();
+      await closed;
       rmSync(dir, { recursive: true, force: true });
     },
   };
