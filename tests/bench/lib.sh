@@ -63,5 +63,8 @@ bench_campaign() { # db slug
     --consent-text "I agree." --database-url "$1" >/dev/null
 }
 
+# CPU time of a process so far (user + system), in clock ticks (`getconf CLK_TCK` a second).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
 # Resident memory of a process, in KiB.
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }

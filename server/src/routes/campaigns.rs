@@ -1,21 +1,15 @@
-//! Read side: campaign info, the cacheable count, and the SSE stream of counts and wall
-//! changes.
+//! Read side: campaign info, the cacheable count and the proof-of-work challenge (the live
+//! stream is `events.rs`).
 
-use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::{StreamExt, stream};
 use serde::Serialize;
 use serde_json::json;
-use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
-use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 
-use crate::abuse::STREAM_RETRY_AFTER_SECS;
 use crate::abuse::client_addr::ClientAddr;
 use crate::abuse::proof::{Challenge, DEFAULT_MAXNUMBER};
 use crate::abuse::trap::trap_maxnumber;
@@ -23,7 +17,6 @@ use crate::cors::add_vary_origin;
 use crate::error::ApiError;
 use crate::extract::CampaignFromPath;
 use crate::state::AppState;
-use crate::wall::WallEvent;
 use crate::wire::CampaignInfo;
 
 /// `GET /campaigns/{slug}`. The answer depends on `Origin` (`can_sign_here`), so it says
@@ -53,7 +46,10 @@ pub async fn info(
 }
 
 /// Whether the page asking (its `Origin`; none = not a browser page) may sign `live`.
-fn can_sign_here(live: &crate::live::LiveCampaign, origin: Option<&HeaderValue>) -> bool {
+pub(super) fn can_sign_here(
+    live: &crate::live::LiveCampaign,
+    origin: Option<&HeaderValue>,
+) -> bool {
     origin.is_none_or(|o| o.to_str().is_ok_and(|o| live.allows_origin(o)))
 }
 
@@ -146,112 +142,6 @@ const RETRY_MS: u64 = 3000;
 /// stream at once, viewers come back spread over 3 s instead of in the same second.
 pub fn retry_with_jitter() -> Duration {
     Duration::from_millis(fastrand::u64(RETRY_MS / 2..=RETRY_MS * 3 / 2))
-}
-
-/// `GET .../events`, within the stream caps (past them, `429 too_many_streams`).
-pub async fn events(
-    State(state): State<AppState>,
-    CampaignFromPath(live): CampaignFromPath,
-    client: ClientAddr,
-    headers: HeaderMap,
-) -> Result<impl IntoResponse, ApiError> {
-    // The `campaign` events' documents say whether this stream's page may sign, like `info`.
-    let origin = headers.get(header::ORIGIN).cloned();
-    let permit = state
-        .abuse
-        .streams
-        .acquire(client.network())
-        .ok_or(ApiError::TooManyStreams {
-            retry_after_secs: STREAM_RETRY_AFTER_SECS,
-        })?;
-    // `retry:` first (jittered), then the current count (WatchStream yields the current
-    // value immediately) and every later change.
-    let retry = retry_with_jitter();
-    let retry = stream::once(async move { Ok::<_, Infallible>(Event::default().retry(retry)) });
-    // The permit lives as long as the stream, and frees its place when the viewer leaves.
-    let counts = WatchStream::new(live.subscribe()).map(move |count| {
-        let _held = &permit;
-        Ok(Event::default()
-            .event("count")
-            .data(json!({ "count": count }).to_string()))
-    });
-    // The wall's changes (issue 14) ride the same stream: `signer`, `signer_removed`,
-    // `signers_reset`. A wall that cannot be read now leaves the count stream working.
-    let wall = match state
-        .walls
-        .wall(live.campaign.id, &live.campaign.slug)
-        .await
-    {
-        Ok(wall) => Some(wall.subscribe()),
-        Err(e) => {
-            tracing::warn!(error = %e, "reading the wall for a stream failed");
-            None
-        }
-    };
-    let wall_events = stream::iter(wall)
-        .flat_map(BroadcastStream::new)
-        .map(|heard| Ok(wall_event(heard)));
-    // The campaign's own changes (an edit, closing it): a `campaign` event with its new
-    // document, so an open widget can show the new title, goal or closed state.
-    let campaigns = std::sync::Arc::clone(&state.campaigns);
-    let slug = live.campaign.slug.clone();
-    let campaign_events = WatchStream::from_changes(live.subscribe_revisions())
-        .then(move |_| {
-            let (campaigns, slug, origin) = (campaigns.clone(), slug.clone(), origin.clone());
-            async move { campaign_event(&campaigns, &slug, origin.as_ref()).await }
-        })
-        .filter_map(|event| async move { event.map(Ok) });
-    let events = stream::select(stream::select(counts, wall_events), campaign_events);
-    // End the stream on shutdown, or graceful shutdown would wait for every viewer.
-    let mut shutdown = state.shutdown.clone();
-    let stopped = async move {
-        let _ = shutdown.wait_for(|stopped| *stopped).await;
-    };
-    let sse = Sse::new(retry.chain(events).take_until(stopped))
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
-    // nginx buffers proxied responses unless told not to; a buffered stream shows no count.
-    Ok(([(HeaderName::from_static("x-accel-buffering"), "no")], sse))
-}
-
-/// The campaign's current document as a `campaign` event; `None` if it cannot be read now
-/// (the next change sends it again).
-async fn campaign_event(
-    campaigns: &crate::live::LiveCampaigns,
-    slug: &str,
-    origin: Option<&HeaderValue>,
-) -> Option<Event> {
-    match campaigns.get(slug).await {
-        Ok(Some(live)) => {
-            let info =
-                CampaignInfo::new(&live.campaign, live.count(), can_sign_here(&live, origin));
-            Some(
-                Event::default()
-                    .event("campaign")
-                    .data(serde_json::to_string(&info).ok()?),
-            )
-        }
-        Ok(None) => None,
-        Err(e) => {
-            tracing::warn!(error = %e, "reading a changed campaign for its streams failed");
-            None
-        }
-    }
-}
-
-/// A wall change as an SSE event (docs/api.md, "Live events"). A stream that fell behind
-/// is told to refetch, like one whose wall was read again.
-fn wall_event(heard: Result<WallEvent, BroadcastStreamRecvError>) -> Event {
-    match heard {
-        Ok(WallEvent::Shown(entry)) => Event::default()
-            .event("signer")
-            .data(serde_json::to_string(&*entry).unwrap_or_default()),
-        Ok(WallEvent::Removed(id)) => Event::default()
-            .event("signer_removed")
-            .data(json!({ "id": id }).to_string()),
-        Ok(WallEvent::Reset) | Err(BroadcastStreamRecvError::Lagged(_)) => {
-            Event::default().event("signers_reset").data("{}")
-        }
-    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 mod assets;
 mod campaigns;
 mod embed;
+mod events;
 mod ops;
 mod signatures;
 mod signers;
@@ -65,7 +66,7 @@ pub fn app_with(state: AppState, surface: Surface) -> Router {
         )
         .route(
             "/campaigns/{slug}/events",
-            get(campaigns::events).options(no_content),
+            get(events::stream).options(no_content),
         )
         .route(
             "/campaigns/{slug}/signers",

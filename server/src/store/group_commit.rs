@@ -91,8 +91,10 @@ impl GroupCommit {
         self.queued.load(Ordering::SeqCst)
     }
 
-    /// Joins the open group, or begins one (`BEGIN IMMEDIATE`, holding the writer queue),
-    /// and opens this member's savepoint.
+    /// Joins the open group, or begins one (`BEGIN IMMEDIATE`, holding the writer queue).
+    /// The member's first statement must open its savepoint (`SAVEPOINT signature`), in the
+    /// same query as its first read: each query is a round trip to SQLite's thread while the
+    /// group holds the write lock, so one fewer per signature is more signatures per commit.
     pub(super) async fn join(&self) -> StoreResult<Member<'_>> {
         let queued = Queued::enter(&self.queued);
         let mut guard = self.group.clone().lock_owned().await;
@@ -107,14 +109,10 @@ impl GroupCommit {
                 committed: Arc::new(watch::channel(None).0),
             });
         }
-        let mut member = Member {
+        Ok(Member {
             owner: self,
             guard: Some(guard),
-        };
-        sqlx::query("SAVEPOINT signature")
-            .execute(member.connection())
-            .await?;
-        Ok(member)
+        })
     }
 }
 

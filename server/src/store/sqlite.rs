@@ -42,6 +42,19 @@ macro_rules! key_expired {
     };
 }
 
+/// Stores a post's idempotency key with its answer (after the count was read or raised in the
+/// same query: `?1` campaign, `?2` key, `?3` request hash, `?4` status, `?5` added to the
+/// count answered). An expired row with the same key is overwritten.
+macro_rules! store_key {
+    () => {
+        "INSERT INTO idempotency_keys (campaign_id, key, request_hash, response_status, response_count)
+         VALUES (?1, ?2, ?3, ?4, (SELECT signature_count FROM campaigns WHERE id = ?1) + ?5)
+         ON CONFLICT (campaign_id, key) DO UPDATE SET request_hash = excluded.request_hash,
+         response_status = excluded.response_status, response_count = excluded.response_count,
+         created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+    };
+}
+
 /// The campaign SELECT with a literal tail; a macro because `concat!` needs literals and
 /// sqlx 0.9 wants `&'static str` queries.
 macro_rules! select_campaigns {
@@ -500,21 +513,24 @@ async fn sign_statements(
     sig: &NewSignature,
     ctx: SignContext<'_>,
 ) -> StoreResult<SignOutcome> {
-    // An expired key is forgotten here too, not only by the sweep: past 24 h a retry
-    // is a new attempt (and the email rule still stops a second signature).
-    sqlx::query(concat!(
-        "DELETE FROM idempotency_keys WHERE campaign_id = ? AND key = ? AND ",
-        key_expired!()
+    // An expired key is forgotten here too, not only by the sweep: past 24 h a retry is a
+    // new attempt (and the email rule still stops a second signature). It is not read here
+    // and is overwritten by this post's key below: one statement fewer per signature than
+    // deleting it first, and every statement is a round trip to SQLite's thread under the
+    // group's write lock.
+    // The member's savepoint opens in the same round trip as its first read (see
+    // `group_commit::GroupCommit::join`).
+    let seen = sqlx::query(concat!(
+        "SAVEPOINT signature; SELECT request_hash, response_status, response_count FROM idempotency_keys WHERE campaign_id = ?1 AND key = ?2 AND NOT (",
+        key_expired!(),
+        ")"
     ))
     .bind(campaign_id)
     .bind(key.as_ref())
-    .execute(&mut *conn)
-    .await?;
-    let seen = sqlx::query("SELECT request_hash, response_status, response_count FROM idempotency_keys WHERE campaign_id = ? AND key = ?")
-        .bind(campaign_id)
-        .bind(key.as_ref())
-        .fetch_optional(&mut *conn)
-        .await?;
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .next();
     if let Some(row) = seen {
         let hash: String = row.try_get(0)?;
         if hash != request_hash {
@@ -591,32 +607,33 @@ async fn sign_statements(
             .execute(&mut *conn)
             .await?;
     }
-    let count: i64 = if inserted && !held {
-        sqlx::query_scalar("UPDATE campaigns SET signature_count = signature_count + 1 WHERE id = ? RETURNING signature_count")
-            .bind(campaign_id)
-            .fetch_one(&mut *conn)
-            .await?
-    } else {
-        sqlx::query_scalar("SELECT signature_count FROM campaigns WHERE id = ?")
-            .bind(campaign_id)
-            .fetch_one(&mut *conn)
-            .await?
-    };
     // A held signature's sender was told it counted; a retry must hear the same.
     // One awaiting confirmation is told the plain count, as a repeat is.
-    let answered_count = if inserted && held && awaiting.is_none() {
-        count + 1
+    let told_one_more = i64::from(inserted && held && awaiting.is_none());
+    // The count (raised by a counted signature) and the key's answer in one round trip:
+    // `fetch_all` runs both statements and returns the count's row.
+    let count_and_key = if inserted && !held {
+        concat!(
+            "UPDATE campaigns SET signature_count = signature_count + 1 WHERE id = ?1 RETURNING signature_count; ",
+            store_key!()
+        )
     } else {
-        count
+        concat!(
+            "SELECT signature_count FROM campaigns WHERE id = ?1; ",
+            store_key!()
+        )
     };
-    sqlx::query("INSERT INTO idempotency_keys (campaign_id, key, request_hash, response_status, response_count) VALUES (?, ?, ?, ?, ?)")
+    let count: i64 = sqlx::query(count_and_key)
         .bind(campaign_id)
         .bind(key.as_ref())
         .bind(request_hash)
         .bind(if inserted { 201_i64 } else { 200 })
-        .bind(answered_count)
-        .execute(&mut *conn)
-        .await?;
+        .bind(told_one_more)
+        .fetch_all(&mut *conn)
+        .await?
+        .first()
+        .ok_or_else(|| StoreError::Corrupt("the campaign's row is missing".into()))?
+        .try_get(0)?;
     Ok(if inserted && held {
         SignOutcome::Held { count }
     } else if inserted {

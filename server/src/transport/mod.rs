@@ -23,8 +23,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, Semaphore, watch};
@@ -85,23 +85,27 @@ impl Default for Limits {
 const MIN_HEADER_BYTES: usize = 8 * 1024;
 
 /// One connection builder per protocol, built once and shared by every connection.
+///
+/// hyper's own builders, not hyper-util's `auto` one: an `auto` connection is an enum
+/// sized for its largest variant (HTTP/2's state, and a whole builder while it sniffs the
+/// version), so every plain HTTP/1.1 connection (each SSE viewer) carried that in its task.
+/// Here the protocol is known before the connection is built, so each task holds only its
+/// own protocol's state (docs/performance.md, "SSE memory").
 struct Protocols {
-    http1: auto::Builder<TokioExecutor>,
-    http2: auto::Builder<TokioExecutor>,
+    http1: http1::Builder,
+    http2: http2::Builder<TokioExecutor>,
 }
 
 impl Protocols {
     fn new(limits: &Limits) -> Self {
-        let mut http1 = auto::Builder::new(TokioExecutor::new()).http1_only();
+        let mut http1 = http1::Builder::new();
         http1
-            .http1()
             .timer(TokioTimer::new())
             .header_read_timeout(limits.header_read_timeout)
             .max_buf_size(limits.max_header_bytes.max(MIN_HEADER_BYTES))
             .keep_alive(true);
-        let mut http2 = auto::Builder::new(TokioExecutor::new()).http2_only();
+        let mut http2 = http2::Builder::new(TokioExecutor::new());
         http2
-            .http2()
             .timer(TokioTimer::new())
             .max_concurrent_streams(limits.h2_max_concurrent_streams)
             .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX))
@@ -216,13 +220,21 @@ pub async fn serve(
             stop: stop.clone(),
             peer,
         };
-        let tls = tls.clone();
-        tokio::spawn(async move {
-            let _open = crate::metrics::OpenConnection::count();
-            connection.run(tcp, tls).await;
-            drop(slot);
-            drop(permit);
-        });
+        // Two task types, so a plain connection's task is not sized for a TLS one's.
+        match tls.clone() {
+            None => tokio::spawn(async move {
+                let _open = crate::metrics::OpenConnection::count();
+                connection.serve_http1(tcp).await;
+                drop(slot);
+                drop(permit);
+            }),
+            Some(acceptor) => tokio::spawn(async move {
+                let _open = crate::metrics::OpenConnection::count();
+                connection.run_tls(tcp, acceptor).await;
+                drop(slot);
+                drop(permit);
+            }),
+        };
     }
     drop(listener);
     // Every connection holds a permit: having them all back means all have closed.
@@ -261,24 +273,42 @@ struct Connection {
 }
 
 impl Connection {
-    async fn run(self, tcp: TcpStream, tls: Option<TlsAcceptor>) {
-        let Some(acceptor) = tls else {
-            return self.serve(tcp, false).await;
-        };
+    async fn run_tls(self, tcp: TcpStream, acceptor: TlsAcceptor) {
         match tokio::time::timeout(self.limits.header_read_timeout, acceptor.accept(tcp)).await {
             Ok(Ok(stream)) => {
-                let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
-                self.serve(stream, h2).await;
+                if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
+                    self.serve_http2(stream).await;
+                } else {
+                    self.serve_http1(stream).await;
+                }
             }
             Ok(Err(e)) => tracing::debug!(peer = %self.peer, error = %e, "TLS handshake failed"),
             Err(_) => tracing::debug!(peer = %self.peer, "TLS handshake timed out"),
         }
     }
 
-    async fn serve<I>(mut self, io: I, h2: bool)
+    /// Serves HTTP/1.1 on `io`. Plain connections are spawned straight into this, so their
+    /// task holds no HTTP/2 or TLS state.
+    async fn serve_http1<I>(self, io: I)
     where
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
+        let (io, service, activity) = self.parts(io);
+        let conn = self.protocols.http1.serve_connection(io, service);
+        self.drive(conn, activity).await;
+    }
+
+    async fn serve_http2<I>(self, io: I)
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let (io, service, activity) = self.parts(io);
+        let conn = self.protocols.http2.serve_connection(io, service);
+        self.drive(conn, activity).await;
+    }
+
+    /// The IO with its activity tracked, and the service for its requests.
+    fn parts<I>(&self, io: I) -> (TokioIo<Tracked<I>>, PeerService, Activity) {
         let activity = Activity::new();
         let io = TokioIo::new(Tracked {
             inner: io,
@@ -289,12 +319,11 @@ impl Connection {
             peer: self.peer,
             body_timeout: self.limits.body_timeout,
         };
-        let builder = if h2 {
-            &self.protocols.http2
-        } else {
-            &self.protocols.http1
-        };
-        let conn = builder.serve_connection(io, service);
+        (io, service, activity)
+    }
+
+    /// Runs `conn` to its end, closing it gracefully on shutdown or when idle.
+    async fn drive<C: GracefulConnection>(mut self, conn: C, activity: Activity) {
         tokio::pin!(conn);
         let mut closing = false;
         // Told to stop before the client's first byte: hyper would close such a connection
@@ -333,6 +362,30 @@ impl Connection {
                 }
             }
         }
+    }
+}
+
+/// A hyper connection of either protocol: a future that ends with the connection, and
+/// can be told to finish its requests in flight and close.
+trait GracefulConnection: Future<Output = Result<(), hyper::Error>> {
+    fn graceful_shutdown(self: Pin<&mut Self>);
+}
+
+impl<I> GracefulConnection for http1::Connection<I, PeerService>
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    fn graceful_shutdown(self: Pin<&mut Self>) {
+        http1::Connection::graceful_shutdown(self);
+    }
+}
+
+impl<I> GracefulConnection for http2::Connection<I, PeerService, TokioExecutor>
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    fn graceful_shutdown(self: Pin<&mut Self>) {
+        http2::Connection::graceful_shutdown(self);
     }
 }
 

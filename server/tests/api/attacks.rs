@@ -355,6 +355,11 @@ async fn idempotency_keys_expire_after_24_hours() {
         .post_signature("key-day-old", &signature("old@example.org"))
         .await;
     assert_eq!(r.status(), 201);
+    // The expired row was replaced by this post's: the key now belongs to its body.
+    let r = app
+        .post_signature("key-day-old", &signature("other-body@example.org"))
+        .await;
+    assert_error(r, 422, "idempotency_key_reused").await;
     let r = app
         .post_signature("key-nearly-1", &signature("someone-else@example.org"))
         .await;
