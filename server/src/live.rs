@@ -102,6 +102,12 @@ impl LiveCampaign {
 pub struct LiveCampaigns {
     store: SignatureStore,
     cache: RwLock<HashMap<String, Arc<LiveCampaign>>>,
+    /// Held by [`LiveCampaigns::reload`] from its read of the store to its write of the
+    /// cache. Reloads run from handlers and from background followers (the wall's change
+    /// feed, PostgreSQL's announcements); without it, one that read the store before a
+    /// change could write its stale copy over the copy a later reload read after the change
+    /// (an origin just allowed in the console was refused again: seen in a CI run).
+    reloading: tokio::sync::Mutex<()>,
 }
 
 impl LiveCampaigns {
@@ -109,6 +115,7 @@ impl LiveCampaigns {
         Self {
             store,
             cache: RwLock::new(HashMap::new()),
+            reloading: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -169,6 +176,8 @@ impl LiveCampaigns {
     /// Re-reads a cached campaign (another instance or a command changed it): requests that
     /// start afterwards see the new settings; its viewers keep their count stream.
     pub async fn reload(&self, slug: &str) -> StoreResult<()> {
+        // One at a time, so the cache ends with the copy read last.
+        let _in_order = self.reloading.lock().await;
         let Some(old) = self.read_cache(slug) else {
             return Ok(());
         };
