@@ -22,7 +22,7 @@ use crate::helpers::{
     spawn_app_in, spawn_app_with,
 };
 
-const BIN: &str = env!("CARGO_BIN_EXE_pledge-server");
+use crate::binary::BIN;
 
 /// Every other way to cut `salt + decimal(number)` into a salt and a number that hash alike.
 fn other_splits(salt: &str, number: u64) -> Vec<(String, u64)> {

@@ -16,7 +16,7 @@ use crate::helpers::{
     signature, solve,
 };
 
-const BIN: &str = env!("CARGO_BIN_EXE_pledge-server");
+use crate::binary::BIN;
 
 /// A random-looking key, as `openssl rand -hex 32` gives.
 fn key_file(dir: &std::path::Path, name: &str) -> std::path::PathBuf {

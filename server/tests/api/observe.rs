@@ -8,7 +8,7 @@ use tokio::time::timeout;
 
 use crate::helpers::{SLUG, TIMEOUT, assert_error, client, signature, spawn_app};
 
-const BIN: &str = env!("CARGO_BIN_EXE_pledge-server");
+use crate::binary::BIN;
 
 async fn scrape(url: &str) -> String {
     let r = client().get(url).send().await.unwrap();

@@ -19,7 +19,7 @@ use tokio::time::timeout;
 use crate::binary::{output as cli, run_cli as cli_ok};
 use crate::helpers::{TIMEOUT, client};
 
-const BIN: &str = env!("CARGO_BIN_EXE_pledge-server");
+use crate::binary::BIN;
 const SLUG: &str = "ops-pledge";
 
 fn text(out: &Output) -> String {

@@ -17,7 +17,7 @@ use tokio::time::timeout;
 
 use crate::helpers::{TIMEOUT, client_builder};
 
-const BIN: &str = env!("CARGO_BIN_EXE_pledge-server");
+use crate::binary::BIN;
 const SLUG: &str = "restart";
 const SECRET_KEY: &str = "59b1476c572d74c12a84e0d57fd6c954c2edc68ed61c73280f6f4c4003afd374";
 /// Clients sending at once, like a proxy's upstream connections.

@@ -13,11 +13,9 @@ mod work;
 
 use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, LOCATION, ORIGIN, SET_COOKIE};
 use reqwest::redirect::Policy;
-use tokio::process::Command;
 
+use crate::binary::run_cli as cli;
 use crate::helpers::{TIMEOUT, TestApp, client_builder};
-
-const BIN: &str = env!("CARGO_BIN_EXE_pledge-server");
 
 /// A client that shows redirects instead of following them, and keeps no cookies: tests
 /// pass the session cookie by hand, so which session a request carries is explicit.
@@ -28,22 +26,6 @@ fn raw_client() -> reqwest::Client {
         .redirect(Policy::none())
         .build()
         .expect("client")
-}
-
-/// Runs the real binary; its stdout.
-async fn cli(args: &[&str]) -> String {
-    let out = Command::new(BIN)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .await
-        .expect("run pledge-server");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
 }
 
 /// `user add EMAIL --role ROLE`: the token of the link it printed.
