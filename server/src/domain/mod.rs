@@ -7,6 +7,7 @@ mod fields;
 mod idempotency;
 mod lifecycle;
 mod name;
+mod origin;
 mod signature;
 mod wall;
 
@@ -17,11 +18,9 @@ pub use campaign::{
 pub use email::SignerEmail;
 pub use fields::FieldValues;
 pub use idempotency::IdempotencyKey;
-pub use lifecycle::{
-    CampaignEdit, CampaignState, EditRefused, Origin, OriginChange, OriginMode, OriginPolicy,
-    OriginRefused,
-};
+pub use lifecycle::{CampaignEdit, CampaignState, EditRefused};
 pub use name::SignerName;
+pub use origin::{Origin, OriginChange, OriginMode, OriginPolicy, OriginRefused};
 pub use signature::{
     Consent, Locale, NewSignature, ShownConsent, SignatureRequest, SourceUrl, consent_version,
 };
