@@ -21,9 +21,11 @@ async function startPartnerSite(dirs, getPledgeOrigin) {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const rel = normalize(path === '/' ? '/index.html' : path).replace(/^(\.\.[/\\])+/, '');
     // /vendor/PKG/... serves CSS frameworks from node_modules, for the real-framework pages.
-    // /leptos-app/... serves the example Leptos app that .ci/build-example builds into target/.
+    // /leptos-app/... and /bundler-app/... serve the example apps built into target/ (by
+    // .ci/build-example and examples/bundler-app/build.mjs).
+    const built = rel.startsWith('/leptos-app/') || rel.startsWith('/bundler-app/');
     const candidates = rel.startsWith('/vendor/') ? [join(root, 'node_modules', rel.slice('/vendor/'.length))]
-      : rel.startsWith('/leptos-app/') ? [join(root, 'target', rel)] : dirs.map((d) => join(d, rel));
+      : built ? [join(root, 'target', rel)] : dirs.map((d) => join(d, rel));
     const file = candidates.find((f) => existsSync(f) && statSync(f).isFile());
     if (!file) { res.writeHead(404).end('not found'); return; }
     let body = readFileSync(file);
