@@ -4,14 +4,14 @@
 //! wasm. `JsValue` stays in this file: callers get typed documents.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use serde::{Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::host::{after, clear_timer};
 use super::prefetch;
 use crate::document::SignatureAnswer;
 use crate::outcome::SubmitOutcome;
-use pledge_contract::wire::SignatureRequest;
+use pledge_contract::wire::{SignatureRequest, loose};
 
 /// A request without an answer by then is aborted and counts as no answer: a signature goes
 /// to the outbox instead of leaving "Signing…" up forever on a dead connection.
@@ -49,16 +49,27 @@ async fn send_get(url: &str) -> Option<Response> {
     }
 }
 
+/// The body parsed by the browser; `undefined` when it is no JSON (or could not be read).
+async fn body(resp: &Response) -> JsValue {
+    let Ok(text) = resp.text().await else {
+        return JsValue::UNDEFINED;
+    };
+    js_sys::JSON::parse(&text).unwrap_or(JsValue::UNDEFINED)
+}
+
 /// The body read as `T`; a body that is no JSON, or no object, reads as `T::default()`
 /// (every wire type's members are optional).
 async fn json<T: DeserializeOwned + Default>(resp: &Response) -> T {
-    let Ok(text) = resp.text().await else {
-        return T::default();
-    };
-    js_sys::JSON::parse(&text)
-        .ok()
-        .and_then(|v| from_js(v))
-        .unwrap_or_default()
+    from_js(body(resp).await).unwrap_or_default()
+}
+
+/// What a `GET` reads of an error answer: its code (the POST's answer, with its fields, is
+/// read where the signature is sent).
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct ErrorCode {
+    #[serde(deserialize_with = "loose::text")]
+    error: Option<String>,
 }
 
 /// A parsed JSON value (a stream message, a `BroadcastChannel` message, the `mount()`
@@ -80,15 +91,22 @@ pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Option<String> {
     js_sys::JSON::stringify(&to_js(value)?).ok()?.as_string()
 }
 
-/// `GET url` → the body of a 2xx answer as `T`.
-pub async fn get<T: DeserializeOwned + Default>(url: &str) -> Result<T, FetchError> {
+/// `GET url` → the parsed body of a 2xx answer. Not generic, so the request's code is in the
+/// wasm once, not once per document type.
+async fn get_body(url: &str) -> Result<JsValue, FetchError> {
     let resp = send_get(url).await.ok_or(FetchError::Network)?;
+    let value = body(&resp).await;
     if resp.ok() {
-        Ok(json(&resp).await)
+        Ok(value)
     } else {
-        let answer: SignatureAnswer = json(&resp).await;
+        let answer: ErrorCode = from_js(value).unwrap_or_default();
         Err(FetchError::Status(resp.status(), answer.error))
     }
+}
+
+/// `GET url` → the body of a 2xx answer as `T`.
+pub async fn get<T: DeserializeOwned + Default>(url: &str) -> Result<T, FetchError> {
+    Ok(from_js(get_body(url).await?).unwrap_or_default())
 }
 
 /// `GET url` → the text of a 2xx answer; `None` on any failure.

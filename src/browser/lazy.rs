@@ -30,7 +30,7 @@ use leptos::prelude::{AnyView, IntoAny, view};
 use super::{challenge, live, outbox};
 use crate::campaign::Campaign;
 use crate::components::wall_slot::WallPart;
-use crate::components::{Ctx, share::Share, ticker::Ticker, wall::Wall};
+use crate::components::{Ctx, thanks::Thanks, ticker::Ticker, wall::Wall};
 use crate::outcome::SubmitOutcome;
 
 /// A chunk could not be fetched or instantiated (the browser console says why).
@@ -110,12 +110,24 @@ split_point!(
 );
 
 split_point!(
-    share,
-    preload_share,
-    /// Chunk `share`: the share actions under the thanks ([`Share`]), preloaded with
-    /// [`preload_share`] while the signature is sent; the thanks view waits for it.
-    pub fn share_view(ctx: Ctx, url: String, text: String) -> Result<AnyView, ChunkUnavailable> {
-        Ok(view! { <Share ctx url text/> }.into_any())
+    deliver,
+    preload_thanks,
+    /// Chunk `deliver` too: the thanks view with its share actions ([`Thanks`]). In the chunk
+    /// that sends the signature (fetched when the form shows), not in one of its own: only a
+    /// signature that chunk delivered is thanked, every supporter who signs fetches both, and
+    /// one file costs less than two (its own imports, tables and compression window). Each
+    /// split function is linked on its first call: the thanks wait for [`preload_thanks`], so
+    /// the view can be built at once ([`ready_now`]).
+    pub fn thanks_view(
+        ctx: Ctx,
+        already: bool,
+        pending: bool,
+        count: RwSignal<Option<u64>>,
+        goal: RwSignal<Option<u64>>,
+        share_url: String,
+        share_text: String,
+    ) -> Result<AnyView, ChunkUnavailable> {
+        Ok(view! { <Thanks ctx already pending count goal share_url share_text/> }.into_any())
     }
 );
 

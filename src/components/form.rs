@@ -200,10 +200,6 @@ pub fn PledgeForm(
         let (ctx, campaign, base) = (ctx.clone(), campaign.clone(), base.clone());
         std::rc::Rc::new(move |input: FormInput| {
             let _ = sending.try_set_value(true);
-            // The thanks view's share actions, fetched while the signature is sent.
-            spawn_local(async {
-                let _ = lazy::preload_share().await;
-            });
             let (ctx, campaign, base) = (ctx.clone(), campaign.clone(), base.clone());
             spawn_local(async move {
                 let alive = move || sending.try_get_value().is_some();

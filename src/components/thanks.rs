@@ -1,14 +1,13 @@
 //! The thanks view: confirmation (or the friendly "already signed"), the updated count and
-//! share actions.
+//! share actions. Built in the lazily loaded `deliver` chunk
+//! ([`thanks_view`](crate::browser::lazy::thanks_view)).
 
 use leptos::prelude::*;
 
-use super::{Ctx, count::Count, heading::Heading};
-use crate::browser::lazy;
+use super::{Ctx, count::Count, heading::Heading, share::Share};
 
-/// Shown once the signature is stored (`part="thanks"`, focused by the widget). The share
-/// actions are a lazy chunk, loaded before this view is shown; when it could not be fetched
-/// (offline), the thanks show without them.
+/// Shown once the signature is stored (`part="thanks"`, focused by the widget), with the share
+/// actions.
 #[component]
 pub fn Thanks(
     /// The widget's context (its language).
@@ -27,15 +26,13 @@ pub fn Thanks(
     share_text: String,
 ) -> impl IntoView {
     let s = ctx.s;
-    let share =
-        lazy::ready_now(lazy::share_view(ctx.clone(), share_url, share_text)).and_then(Result::ok);
     view! {
         <div class="thanks" part="thanks">
             // Focused when the signature is stored: its words alone are read, not the panel.
             {Heading { level: ctx.opts.heading_level, class: Some("title"), id: Some("pw-thanks"), focusable: true, ..Default::default() }.view(super::widget::thanks_heading(s, already).into())}
             {pending.then(|| view! { <p class="check-inbox">{s.check_inbox}</p> })}
-            <Count ctx count goal/>
-            {share}
+            <Count ctx=ctx.clone() count goal/>
+            <Share ctx url=share_url text=share_text/>
         </div>
     }
 }

@@ -18,7 +18,6 @@ use super::{
     notice::Notice,
     pitch::Pitch,
     summary::Summary,
-    thanks::Thanks,
     wall_slot::{WallPart, WallSlot},
 };
 use crate::availability::{self, Unavailable};
@@ -223,10 +222,10 @@ pub fn Widget(
     let c = ctx.clone();
     let on_signed = Callback::new(move |signed: Signed| {
         let c = c.clone();
-        // The thanks view shows with its share actions: their chunk first (usually fetched
-        // already, while the signature was sent; without it the thanks show alone).
+        // The thanks view is in the `deliver` chunk (loaded: it sent the signature); its split
+        // function is linked first, so the view is built at once.
         spawn_local(async move {
-            let _ = lazy::preload_share().await;
+            let _ = lazy::preload_thanks().await;
             show_thanks(&c, signed, count, done, announce);
         });
     });
@@ -262,11 +261,22 @@ pub fn Widget(
                                 .or_else(host::page_url)
                                 .unwrap_or_default();
                             let title = c.title.clone();
-                            let ctx = ctx.clone();
-                            view! {
-                                <Thanks ctx already pending count goal share_url=url share_text=title/>
-                            }
-                            .into_any()
+                            // Linked by `preload_thanks` before the thanks show.
+                            let thanks = lazy::thanks_view(
+                                ctx.clone(),
+                                already,
+                                pending,
+                                count,
+                                goal,
+                                url,
+                                title,
+                            );
+                            lazy::ready_now(thanks)
+                                .and_then(Result::ok)
+                                .unwrap_or_else(|| {
+                                    let text = thanks_heading(s, already);
+                                    view! { <Notice role="status" text/> }.into_any()
+                                })
                         }
                         None if form_built && !shut => {
                             let compact = ctx.opts.layout != Layout::Full;
