@@ -370,6 +370,69 @@ async fn a_refused_row_fails_only_its_own_signer() {
     assert_eq!(store.campaign(SLUG).await.unwrap().unwrap().count, 2);
 }
 
+/// A signer whose request goes away (its future dropped) after it queued takes nothing down:
+/// the group is stored and committed, its own signature too, and a retry with its key hears
+/// the answer it missed.
+#[tokio::test]
+async fn a_signer_gone_after_queueing_leaves_its_group_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_url, store, campaign) = open_store(&dir).await;
+    let sqlite = sqlite(&store);
+    let emails = ["gone@example.org", "stays@example.org", "also@example.org"];
+    let signatures: Vec<NewSignature> = emails
+        .iter()
+        .map(|email| new_signature(&campaign, email))
+        .collect();
+    let keys: Vec<IdempotencyKey> = (0..emails.len())
+        .map(|i| IdempotencyKey::parse(&format!("gone-key-{i}")).unwrap())
+        .collect();
+    let sign = |i: usize| {
+        store.sign(
+            campaign.id,
+            &keys[i],
+            "hash",
+            &signatures[i],
+            SignContext::default(),
+        )
+    };
+    let writers = sqlite.hold_writers().await;
+    let mut gone = Box::pin(sign(0));
+    poll_fn(|cx| {
+        assert!(gone.as_mut().poll(cx).is_pending(), "waits for the writers");
+        Poll::Ready(())
+    })
+    .await;
+    assert_eq!(sqlite.signers_queued(), 1);
+    drop(gone);
+    let release = async {
+        tokio::time::timeout(crate::helpers::TIMEOUT, async {
+            while sqlite.signers_queued() < emails.len() {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await
+        .expect("every signer queued");
+        drop(writers);
+    };
+    let (outcomes, ()) = tokio::join!(poll_all_each_time(vec![sign(1), sign(2)]), release);
+
+    assert_eq!(
+        outcomes,
+        [
+            Ok(SignOutcome::Signed { count: 2 }),
+            Ok(SignOutcome::Signed { count: 3 })
+        ]
+    );
+    assert_eq!(
+        sign(0).await,
+        Ok(SignOutcome::Replayed {
+            signed: true,
+            count: 1
+        })
+    );
+    assert_eq!(store.campaign(SLUG).await.unwrap().unwrap().count, 3);
+}
+
 /// Like `join_all`, but every pending future is polled on every wake-up, in order. (`join_all`
 /// of more than 30 futures polls at most 32 per turn and yields, so some would join only after
 /// the first group had committed: the grouping this test counts would depend on timing.)
