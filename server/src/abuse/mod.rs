@@ -199,10 +199,10 @@ impl AbuseControls {
     /// The hold policy, for the store to apply inside the signature's transaction: hold a
     /// signature when its network already sent `hold_after` to the campaign in the last
     /// hour. `None` when holding is off.
-    pub fn hold_check(&self) -> Option<HoldCheck<'_>> {
-        (self.hold_after > 0).then_some(HoldCheck {
+    pub fn hold_check(self: &Arc<Self>) -> Option<HoldCheck> {
+        (self.hold_after > 0).then(|| HoldCheck {
             window: HOLD_WINDOW,
-            policy: self,
+            policy: self.clone(),
         })
     }
 

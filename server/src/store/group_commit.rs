@@ -1,73 +1,48 @@
 //! Group commit for the SQLite store: signatures that arrive together share one transaction,
-//! so one fsync (`synchronous=FULL`) makes a whole group durable instead of one each.
+//! so one fsync (`synchronous=FULL`) makes a whole group durable instead of one each, and
+//! the group's statements run together (`sign_batch_sqlite`: one read and one write for the
+//! whole group), so the hand-offs to SQLite's thread are per group, not per signature.
 //!
-//! There is no batching thread and no timer on the fast path. A signer joins the open group
-//! (or begins one), runs its own statements inside a savepoint, and then commits the group
-//! itself if nobody is queued behind it; otherwise it leaves the transaction open for the
-//! next signer and waits. The last of a burst commits for all, so a lone signature commits
-//! at once, as before, and under load a group grows to whatever arrived during the previous
-//! fsync. Each signer is answered only after the commit that holds its row succeeded.
+//! There is no timer on the fast path. A signer queues its post; if no commit is under way
+//! it starts the committer, a task that takes everything queued (up to `MAX_GROUP`), stores
+//! it in one transaction, commits, answers each signer, and goes again while posts are
+//! queued. A lone signature commits at once, as before, and under load a group grows to
+//! whatever arrived during the previous commit. Each signer is answered only after the
+//! commit that holds its row succeeded.
 //!
-//! A signer whose future is dropped while its statements run (a client gone, a timeout)
-//! poisons the group: the transaction rolls back and every member is answered `Unavailable`
-//! (`503`, retried with the same idempotency key), so nothing is acknowledged that is not
-//! stored. A member waiting for a commit that nobody is left to make (the queued signer
-//! was dropped before its turn) makes it itself after `ORPHAN_CHECK`.
+//! The committer owns the posts it stores, so a signer whose future is dropped (a client
+//! gone, a timeout) takes nothing down with it: its signature is stored and committed like
+//! the others (a retry with the same idempotency key hears its answer). A committer that
+//! fails answers its whole group `Unavailable` (`503`, retried with the same key).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
-use tokio::sync::{Mutex, OwnedMutexGuard, watch};
+use sqlx::SqlitePool;
+use tokio::sync::{Mutex, oneshot};
 
-use super::{StoreError, StoreResult};
+use super::sign_batch::PendingSignature;
+use super::{SignOutcome, StoreError, StoreResult};
 
 /// At most this many signatures share one transaction (bounds the time the write lock is
-/// held, and the work a poisoned group throws away).
+/// held, and the size of the group's statements).
 const MAX_GROUP: usize = 256;
-/// How often a waiting member checks for a group nobody will commit.
-const ORPHAN_CHECK: Duration = Duration::from_millis(50);
 
-type CommitResult = Option<StoreResult<()>>;
+type Answer = oneshot::Sender<StoreResult<SignOutcome>>;
 
 pub(super) struct GroupCommit {
     pool: SqlitePool,
-    /// The store's writer queue: an open group holds it from `BEGIN` to `COMMIT`.
+    /// The store's writer queue: a group holds it from `BEGIN` to `COMMIT`.
     write_gate: Arc<Mutex<()>>,
-    group: Arc<Mutex<Option<OpenGroup>>>,
-    /// Signers waiting for `group`: the one holding it commits only when this is zero.
-    queued: AtomicUsize,
+    queue: std::sync::Mutex<Queue>,
     commits: AtomicU64,
 }
 
-struct OpenGroup {
-    tx: Transaction<'static, Sqlite>,
-    _writer: OwnedMutexGuard<()>,
-    members: usize,
-    committed: Arc<watch::Sender<CommitResult>>,
-}
-
-/// One signer's place in a group, from joining until its statements are done.
-pub(super) struct Member<'a> {
-    owner: &'a GroupCommit,
-    guard: Option<OwnedMutexGuard<Option<OpenGroup>>>,
-}
-
-/// Counts a signer as queued until it holds the group (or is dropped while waiting).
-struct Queued<'a>(&'a AtomicUsize);
-
-impl<'a> Queued<'a> {
-    fn enter(count: &'a AtomicUsize) -> Self {
-        count.fetch_add(1, Ordering::SeqCst);
-        Self(count)
-    }
-}
-
-impl Drop for Queued<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
+#[derive(Default)]
+struct Queue {
+    waiting: Vec<(PendingSignature, Answer)>,
+    /// A committer task is running (it takes `waiting` until it is empty).
+    committing: bool,
 }
 
 impl GroupCommit {
@@ -75,8 +50,7 @@ impl GroupCommit {
         Self {
             pool,
             write_gate,
-            group: Arc::default(),
-            queued: AtomicUsize::new(0),
+            queue: std::sync::Mutex::default(),
             commits: AtomicU64::new(0),
         }
     }
@@ -86,105 +60,102 @@ impl GroupCommit {
         self.commits.load(Ordering::Relaxed)
     }
 
-    /// Signers waiting for the group now.
+    /// Signers waiting now for a group to take them.
     pub(super) fn queued(&self) -> usize {
-        self.queued.load(Ordering::SeqCst)
+        self.lock_queue().waiting.len()
     }
 
-    /// Joins the open group, or begins one (`BEGIN IMMEDIATE`, holding the writer queue).
-    /// The member's first statement must open its savepoint (`SAVEPOINT signature`), in the
-    /// same query as its first read: each query is a round trip to SQLite's thread while the
-    /// group holds the write lock, so one fewer per signature is more signatures per commit.
-    pub(super) async fn join(&self) -> StoreResult<Member<'_>> {
-        let queued = Queued::enter(&self.queued);
-        let mut guard = self.group.clone().lock_owned().await;
-        drop(queued);
-        if guard.is_none() {
-            let writer = self.write_gate.clone().lock_owned().await;
-            let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-            *guard = Some(OpenGroup {
-                tx,
-                _writer: writer,
-                members: 0,
-                committed: Arc::new(watch::channel(None).0),
-            });
+    fn lock_queue(&self) -> std::sync::MutexGuard<'_, Queue> {
+        // The queue's invariants hold between statements; a panic elsewhere cannot break them.
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Stores `post` in the next group and answers once that group is committed.
+    pub(super) async fn sign(self: &Arc<Self>, post: PendingSignature) -> StoreResult<SignOutcome> {
+        let (answer, answered) = oneshot::channel();
+        let start = {
+            let mut queue = self.lock_queue();
+            queue.waiting.push((post, answer));
+            !std::mem::replace(&mut queue.committing, true)
+        };
+        if start {
+            tokio::spawn(
+                Committer {
+                    store: self.clone(),
+                    finished: false,
+                }
+                .run(),
+            );
         }
-        Ok(Member {
-            owner: self,
-            guard: Some(guard),
+        answered.await.unwrap_or_else(|_| {
+            Err(StoreError::Unavailable(
+                "the transaction holding this signature was abandoned; send it again".into(),
+            ))
         })
     }
-}
 
-impl Member<'_> {
-    /// The group's transaction, for this member's statements.
-    pub(super) fn connection(&mut self) -> &mut SqliteConnection {
-        let group = self.guard.as_mut().and_then(|g| g.as_mut());
-        &mut group.expect("a member holds an open group").tx
-    }
-
-    /// Keeps this member's statements (or undoes them on `Err`), then waits until the group
-    /// holding them is committed, committing it itself when nobody is queued behind.
-    pub(super) async fn finish<T>(mut self, outcome: StoreResult<T>) -> StoreResult<T> {
-        let end = if outcome.is_ok() {
-            "RELEASE signature"
-        } else {
-            "ROLLBACK TO signature; RELEASE signature"
+    /// One group: its transaction, its statements, its commit. One answer per member.
+    async fn store_group(&self, posts: &[PendingSignature]) -> Vec<StoreResult<SignOutcome>> {
+        let all = |e: StoreError| posts.iter().map(|_| Err(e.clone())).collect();
+        let mut tx = match self.pool.begin_with("BEGIN IMMEDIATE").await {
+            Ok(tx) => tx,
+            Err(e) => return all(e.into()),
         };
-        sqlx::raw_sql(end).execute(self.connection()).await?;
-        let mut guard = self.guard.take().expect("a member holds an open group");
-        let group = guard.as_mut().expect("a member holds an open group");
-        group.members += 1;
-        let committed = group.committed.clone();
-        let mut result = committed.subscribe();
-        let owner = self.owner;
-        if owner.queued.load(Ordering::SeqCst) == 0 || group.members >= MAX_GROUP {
-            owner.commit(&mut guard).await;
-        }
-        drop(guard);
-        loop {
-            if let Some(done) = result.borrow_and_update().clone() {
-                return done.and(outcome);
-            }
-            if tokio::time::timeout(ORPHAN_CHECK, result.changed())
-                .await
-                .is_err()
-            {
-                let mut guard = owner.group.clone().lock_owned().await;
-                let still_ours = guard
-                    .as_ref()
-                    .is_some_and(|g| Arc::ptr_eq(&g.committed, &committed));
-                if still_ours && owner.queued.load(Ordering::SeqCst) == 0 {
-                    owner.commit(&mut guard).await;
-                }
-            }
-        }
-    }
-}
-
-impl GroupCommit {
-    async fn commit(&self, guard: &mut OwnedMutexGuard<Option<OpenGroup>>) {
-        if let Some(group) = guard.take() {
-            let result = group.tx.commit().await.map_err(StoreError::from);
-            if result.is_ok() {
+        let outcomes = super::sign_batch_sqlite::sign_group(&mut tx, posts).await;
+        match tx.commit().await {
+            Ok(()) => {
                 self.commits.fetch_add(1, Ordering::Relaxed);
+                outcomes
             }
-            group.committed.send_replace(Some(result));
+            Err(e) => all(e.into()),
         }
     }
 }
 
-impl Drop for Member<'_> {
-    /// Dropped before `finish` (its future was cancelled mid-statement): the group's
-    /// transaction may hold half of this member's work, so it rolls back for everyone.
+/// The running committer. Dropped, even by a panic, it lets the next signer start another,
+/// and drops the posts still queued (their signers hear `Unavailable`) rather than leave
+/// them waiting for nobody.
+struct Committer {
+    store: Arc<GroupCommit>,
+    /// It returned having emptied the queue (and another may be running by now).
+    finished: bool,
+}
+
+impl Committer {
+    async fn run(mut self) {
+        let store = self.store.clone();
+        loop {
+            let writer = store.write_gate.lock().await;
+            let group: Vec<(PendingSignature, Answer)> = {
+                let mut queue = store.lock_queue();
+                if queue.waiting.is_empty() {
+                    queue.committing = false;
+                    self.finished = true;
+                    return;
+                }
+                let take = queue.waiting.len().min(MAX_GROUP);
+                queue.waiting.drain(..take).collect()
+            };
+            let (posts, answers): (Vec<_>, Vec<_>) = group.into_iter().unzip();
+            let outcomes = store.store_group(&posts).await;
+            drop(writer);
+            for (answer, outcome) in answers.into_iter().zip(outcomes) {
+                // A signer that went away has nobody to tell; its signature stands.
+                let _ = answer.send(outcome);
+            }
+        }
+    }
+}
+
+impl Drop for Committer {
     fn drop(&mut self) {
-        if let Some(group) = self.guard.take().and_then(|mut g| g.take()) {
-            group
-                .committed
-                .send_replace(Some(Err(StoreError::Unavailable(
-                    "a signature sharing this transaction was cancelled; send it again".into(),
-                ))));
-            drop(group.tx); // sqlx rolls back an uncommitted transaction on drop
+        if self.finished {
+            return;
+        }
+        let mut queue = self.store.lock_queue();
+        if queue.committing {
+            queue.committing = false;
+            queue.waiting.clear();
         }
     }
 }

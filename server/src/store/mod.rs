@@ -36,6 +36,8 @@ pub mod lifecycle;
 mod maintenance;
 pub mod postgres;
 pub mod public_name_link;
+mod sign_batch;
+mod sign_batch_sqlite;
 pub mod sqlite;
 pub mod supporter_data;
 mod translations;
@@ -141,22 +143,23 @@ pub trait HoldPolicy: fmt::Debug + Send + Sync {
 
 /// The caller's hold policy, applied inside the signature's transaction so two posts from
 /// one network cannot both slip under it: the store counts what the network sent to the
-/// campaign within `window`, and `policy` says whether that is too many.
-#[derive(Debug, Clone, Copy)]
-pub struct HoldCheck<'a> {
+/// campaign within `window`, and `policy` says whether that is too many. Shared, not
+/// borrowed: the transaction that applies it may serve a whole group of signers.
+#[derive(Debug, Clone)]
+pub struct HoldCheck {
     pub window: Duration,
-    pub policy: &'a dyn HoldPolicy,
+    pub policy: std::sync::Arc<dyn HoldPolicy>,
 }
 
 /// What the handler learned about a post besides its body, for `sign`.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct SignContext<'a> {
     /// Spent in the same transaction; `None` when the campaign needs no proof.
     pub challenge: Option<SpentChallenge<'a>>,
     /// Keyed hash of the client's network, stored with the signature.
     pub network_hash: Option<&'a str>,
     /// Applied when there is a `network_hash`; `None` = never hold.
-    pub hold: Option<HoldCheck<'a>>,
+    pub hold: Option<HoldCheck>,
     /// The campaign asks for confirmation by email: a new signature is stored awaiting it
     /// (as `Held`, not counted), a repeated one queues an email to its signer.
     pub confirm_email: bool,

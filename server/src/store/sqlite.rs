@@ -11,6 +11,7 @@ use sqlx::sqlite::{SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynch
 use sqlx::{Row, SqliteConnection};
 
 use super::group_commit::GroupCommit;
+use super::sign_batch::PendingSignature;
 use super::{
     BackupSummary, Campaign, CountDrift, DatabaseFile, Integrity, MigrationState, OpenMode,
     ProofOfWork, SignContext, SignOutcome, SignatureRecord, Store, StoreError, StoreResult, Totals,
@@ -222,17 +223,8 @@ impl Store for SqliteStore {
         sig: &NewSignature,
         ctx: SignContext<'_>,
     ) -> StoreResult<SignOutcome> {
-        let mut member = self.group_commit.join().await?;
-        let outcome = sign_statements(
-            member.connection(),
-            campaign_id,
-            key,
-            request_hash,
-            sig,
-            ctx,
-        )
-        .await;
-        member.finish(outcome).await
+        let post = PendingSignature::new(campaign_id, key, request_hash, sig, ctx);
+        self.group_commit.sign(post).await
     }
 
     /// Deletes the idempotency keys older than `IDEMPOTENCY_KEY_HOURS`; returns how many.
@@ -503,9 +495,10 @@ impl SqliteStore {
     }
 }
 
-/// One signature's statements inside its group's transaction (see `group_commit`): the
-/// idempotency key, the proof, the hold, the row, the count, the key's answer.
-async fn sign_statements(
+/// One signature's statements inside its group's transaction: the idempotency key, the
+/// proof, the hold, the row, the count, the key's answer. The path a group takes when its
+/// group statements fail (`sign_batch_sqlite`); the caller ends the savepoint it opens.
+pub(super) async fn sign_statements(
     conn: &mut SqliteConnection,
     campaign_id: i64,
     key: &IdempotencyKey,
@@ -518,8 +511,7 @@ async fn sign_statements(
     // and is overwritten by this post's key below: one statement fewer per signature than
     // deleting it first, and every statement is a round trip to SQLite's thread under the
     // group's write lock.
-    // The member's savepoint opens in the same round trip as its first read (see
-    // `group_commit::GroupCommit::join`).
+    // The member's savepoint opens in the same round trip as its first read.
     let seen = sqlx::query(concat!(
         "SAVEPOINT signature; SELECT request_hash, response_status, response_count FROM idempotency_keys WHERE campaign_id = ?1 AND key = ?2 AND NOT (",
         key_expired!(),
