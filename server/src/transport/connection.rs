@@ -116,7 +116,7 @@ impl Connection {
             FirstHead::Hyper(prefix) => {
                 tokio::spawn(self.serve_http1(Prefixed::new(prefix, tcp), activity));
             }
-            FirstHead::Stream(request) => self.answer_stream(request, tcp, activity).await,
+            FirstHead::Stream(request) => self.answer_stream(*request, tcp, activity).await,
         }
     }
 

@@ -33,7 +33,7 @@ pub(super) enum FirstHead {
     /// bytes first.
     Hyper(Vec<u8>),
     /// A plain stream request, and nothing after its head.
-    Stream(Request<Body>),
+    Stream(Box<Request<Body>>),
 }
 
 /// Reads the first request head from `tcp`, until it is complete, `max_head` bytes are in
@@ -98,7 +98,7 @@ fn ends_head(bytes: &[u8]) -> bool {
 #[derive(Debug)]
 enum Parsed {
     Partial,
-    Stream(Request<Body>),
+    Stream(Box<Request<Body>>),
     Other,
 }
 
@@ -137,7 +137,7 @@ fn parse(head: &[u8]) -> Parsed {
     *request.uri_mut() = uri;
     *request.version_mut() = Version::HTTP_11;
     *request.headers_mut() = map;
-    Parsed::Stream(request)
+    Parsed::Stream(Box::new(request))
 }
 
 /// The headers as hyper would give them, or `None` for anything a stream request has no
