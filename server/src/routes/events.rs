@@ -33,6 +33,15 @@ use crate::wire::CampaignInfo;
 /// server's own idle timeout keep it open.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
+/// Whether `path` is a campaign's live stream (`/api/v1/campaigns/{slug}/events`). The
+/// transport answers these requests without hyper's connection (`transport::first_head`),
+/// so an open stream costs its connection a few hundred bytes instead of hyper's buffers.
+pub fn is_stream_path(path: &str) -> bool {
+    path.strip_prefix("/api/v1/campaigns/")
+        .and_then(|rest| rest.strip_suffix("/events"))
+        .is_some_and(|slug| !slug.is_empty() && !slug.contains('/'))
+}
+
 /// `GET .../events`, within the stream caps (past them, `429 too_many_streams`).
 pub async fn stream(
     State(state): State<AppState>,
@@ -376,6 +385,21 @@ mod tests {
             frames.next().await,
             frame("event: count\ndata: {\"count\":9}\n\n")
         );
+    }
+
+    #[test]
+    fn the_stream_path_is_one_campaigns_events_only() {
+        assert!(is_stream_path("/api/v1/campaigns/a-campaign/events"));
+        for other in [
+            "/api/v1/campaigns//events",
+            "/api/v1/campaigns/a/b/events",
+            "/api/v1/campaigns/a/count",
+            "/api/v1/campaigns/a/events/",
+            "/api/v2/campaigns/a/events",
+            "/campaigns/a/events",
+        ] {
+            assert!(!is_stream_path(other), "{other}");
+        }
     }
 
     #[test]

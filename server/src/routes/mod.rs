@@ -28,6 +28,7 @@ use crate::extract::BODY_LIMIT;
 use crate::state::AppState;
 
 pub use assets::{content_type_for, widget_file_names};
+pub use events::is_stream_path;
 
 /// What a router publishes besides the API, the widget, `/embed/`, `/healthz` and `/readyz`.
 #[derive(Debug, Clone, Copy)]

@@ -32,5 +32,6 @@ mod rally;
 mod receiver;
 mod restart;
 mod signatures;
+mod streams;
 mod transport;
 mod wall;
