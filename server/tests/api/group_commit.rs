@@ -23,36 +23,21 @@ const SIGNERS: usize = 100;
 /// slow fsync holds it) are all stored and counted 1..=100 in one commit once it is free; a
 /// repeat of one of them within the group is answered from the group's own rows.
 ///
-/// The test holds the writer queue until every signer has queued (`signers_queued`): polling
-/// them together was not enough, since a signer counts as queued only once it reaches the
-/// group, and under load the first could finish before the last got there (2 commits, seen
-/// in a CI-like run).
+/// The test holds the writer queue until every signer has queued (`sign_as_one_group`):
+/// polling them together was not enough, since a signer counts as queued only once it reaches
+/// the group, and under load the first could finish before the last got there (2 commits,
+/// seen in a CI-like run).
 #[tokio::test]
 async fn signatures_that_arrive_together_share_one_commit() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("group.db").display());
-    let store = SignatureStore::open(&url, OpenMode::Create).await.unwrap();
-    create_test_campaign(&store, SLUG, 0, 0).await;
-    let campaign = store.campaign(SLUG).await.unwrap().expect("campaign");
-    let parse = |email: String| {
-        let request: SignatureRequest = serde_json::from_value(signature(&email)).unwrap();
-        NewSignature::parse(
-            &request,
-            &campaign.fields,
-            campaign.allow_public_names,
-            &campaign.consent_texts(),
-        )
-        .unwrap()
-    };
+    let (url, store, campaign) = open_store(&dir).await;
     let signatures: Vec<NewSignature> = (0..SIGNERS)
-        .map(|i| parse(format!("group{i}@example.org")))
+        .map(|i| new_signature(&campaign, &format!("group{i}@example.org")))
         .collect();
     let keys: Vec<IdempotencyKey> = (0..SIGNERS)
         .map(|i| IdempotencyKey::parse(&format!("group-key-{i:04}")).unwrap())
         .collect();
-    let SignatureStore::Sqlite(sqlite) = &store else {
-        unreachable!("opened a SQLite file")
-    };
+    let sqlite = sqlite(&store);
     let before = sqlite.signature_commits();
 
     let mut attempts: Vec<_> = (0..SIGNERS)
@@ -74,20 +59,7 @@ async fn signatures_that_arrive_together_share_one_commit() {
         &signatures[0],
         SignContext::default(),
     ));
-    let writers = sqlite.hold_writers().await;
-    let release = async {
-        // All but the first (which began the group and waits for the writer queue).
-        let queued = SIGNERS;
-        tokio::time::timeout(crate::helpers::TIMEOUT, async {
-            while sqlite.signers_queued() < queued {
-                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-            }
-        })
-        .await
-        .unwrap_or_else(|_| panic!("{} of {queued} signers queued", sqlite.signers_queued()));
-        drop(writers);
-    };
-    let (outcomes, ()) = tokio::join!(poll_all_each_time(attempts), release);
+    let outcomes = sign_as_one_group(sqlite, attempts).await;
 
     let first = outcomes[0].clone();
     let mut counts: Vec<i64> = outcomes[..SIGNERS]
